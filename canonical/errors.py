@@ -1,0 +1,130 @@
+"""Every exception matsync raises on purpose, in one place.
+
+The hierarchy, with the exit code each carries (see ``ExitCode``)::
+
+    MatsyncError (1)
+    ├── ConfigError (1)                 configuration missing, malformed or unreadable
+    ├── UsageError (2)                  a command line that cannot mean anything
+    ├── NotImplementedYet (1)           a contract command this build does not do yet
+    ├── WorkbookError (1)               the workbook cannot be opened, read or written
+    │   ├── WorkbookLocked (1)          the .xlsx is open or locked by another program
+    │   ├── MissingTab (1)              a tab the command needs is absent (run init-sheet)
+    │   └── SheetsApiError (1)          Google Sheets answered with an error we gave up on
+    ├── InnergyError (1)                INNERGY could not be used
+    │   ├── InnergyAuthError (1)        bad or missing key, or the HTML login/shell page
+    │   ├── InnergyNotFound (1)         404 for an id
+    │   ├── InnergyValidationError (1)  400 with INNERGY's ``Messages``
+    │   └── InnergyUnavailable (1)      retries exhausted on 429 / 5xx / timeouts
+    ├── PPakError (1)                   PPak exports could not be read at all
+    ├── PlanError (1)                   no plan, or a plan file that does not fit the sheet
+    ├── SpecError (1)                   an OpenAPI document that cannot be read
+    └── LockHeld (4)                    another run holds the lock; nothing was done
+
+Messages never contain secrets: code that knows a secret redacts it before raising.
+Row-level bad input is not an exception: it is a ``canonical.Problem``.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = [
+    "ConfigError",
+    "ExitCode",
+    "InnergyAuthError",
+    "InnergyError",
+    "InnergyNotFound",
+    "InnergyUnavailable",
+    "InnergyValidationError",
+    "LockHeld",
+    "MatsyncError",
+    "MissingTab",
+    "NotImplementedYet",
+    "PPakError",
+    "PlanError",
+    "SheetsApiError",
+    "SpecError",
+    "UsageError",
+    "WorkbookError",
+    "WorkbookLocked",
+]
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of the user contract."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    NEEDS_PERSON = 3
+    LOCKED = 4
+
+
+class MatsyncError(Exception):
+    exit_code: ExitCode = ExitCode.FAILED
+
+
+class ConfigError(MatsyncError):
+    pass
+
+
+class UsageError(MatsyncError):
+    exit_code = ExitCode.USAGE
+
+
+class NotImplementedYet(MatsyncError):
+    pass
+
+
+class WorkbookError(MatsyncError):
+    pass
+
+
+class WorkbookLocked(WorkbookError):
+    pass
+
+
+class MissingTab(WorkbookError):
+    pass
+
+
+class SheetsApiError(WorkbookError):
+    pass
+
+
+class InnergyError(MatsyncError):
+    pass
+
+
+class InnergyAuthError(InnergyError):
+    pass
+
+
+class InnergyNotFound(InnergyError):
+    pass
+
+
+class InnergyValidationError(InnergyError):
+    def __init__(self, message: str, messages: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.messages = messages or []
+
+
+class InnergyUnavailable(InnergyError):
+    pass
+
+
+class PPakError(MatsyncError):
+    pass
+
+
+class PlanError(MatsyncError):
+    pass
+
+
+class SpecError(MatsyncError):
+    pass
+
+
+class LockHeld(MatsyncError):
+    exit_code = ExitCode.LOCKED

@@ -1,0 +1,270 @@
+"""The shop's truth as pydantic models: materials, projects, lines and the mapping tables.
+
+Money and quantities are ``Decimal``; percentages are fractions (0.35 = 35 %). Models are
+frozen so that a value read once is the value compared, fingerprinted and pushed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from canonical.normalize import sku_key, unit_key
+
+__all__ = [
+    "InnergyMaterial",
+    "Library",
+    "Material",
+    "PhaseMapping",
+    "Problem",
+    "Project",
+    "ProjectLine",
+    "SkuMapping",
+    "StatusMapping",
+    "UomMapping",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Problem(_Model):
+    """One piece of bad input, precise enough for a person to find and fix it.
+
+    ``row`` is the row a person sees: the sheet row, or the physical line of a file with
+    the header as 1. ``severity`` is ``error`` (the row was left out) or ``warning`` (the
+    row was kept, something about it needs a look).
+    """
+
+    source: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    message: str
+    severity: str = "error"
+
+
+class Material(_Model):
+    """One row of MATERIAL_LIBRARY_MASTER."""
+
+    sku: str
+    name: str
+    description: str | None = None
+    category: str
+    subcategory: str | None = None
+    uom: str
+    purchase_uom: str | None = None
+    purchase_conversion: Decimal | None = None
+    thickness_in: Decimal | None = None
+    width_in: Decimal | None = None
+    length_in: Decimal | None = None
+    species_color: str | None = None
+    grade: str | None = None
+    core: str | None = None
+    manufacturer: str | None = None
+    manufacturer_sku: str | None = None
+    vendor: str | None = None
+    vendor_sku: str | None = None
+    cost: Decimal
+    margin: Decimal | None = None
+    waste: Decimal | None = None
+    lead_time: str | None = None
+    gl_account: str | None = None
+    taxable: bool | None = None
+    active: bool = True
+    innergy_id: str | None = None
+    last_synced: datetime | None = None
+    notes: str | None = None
+    ppak_skus: tuple[str, ...] = ()
+    cleared: tuple[str, ...] = ()
+    """Fields whose master cell held exactly ``(clear)``: clear them in INNERGY."""
+
+    @property
+    def key(self) -> str:
+        return sku_key(self.sku)
+
+
+class Project(_Model):
+    """A PPak project or change order, with canonical status and phase."""
+
+    ppak_id: str
+    change_order: str | None = None
+    """Set when a change order shares its parent's PPak id (``CO#1``)."""
+    name: str
+    customer: str | None = None
+    city: str | None = None
+    state: str | None = None
+    estimator: str | None = None
+    project_manager: str | None = None
+    ppak_status: str | None = None
+    status: str | None = None
+    innergy_status: str | None = None
+    ppak_phase: str | None = None
+    phase: str | None = None
+    innergy_workflow_step: str | None = None
+    bid_date: date | None = None
+    award_date: date | None = None
+    due_date: date | None = None
+    contract_amount: Decimal | None = None
+    estimated_cost: Decimal | None = None
+    grade: str | None = None
+    job_type: str | None = None
+    notes: str | None = None
+    innergy_id: str | None = None
+
+    @property
+    def external_id(self) -> str:
+        """The id INNERGY knows this project by: the PPak id, plus the change order."""
+        return f"{self.ppak_id}-{self.change_order}" if self.change_order else self.ppak_id
+
+
+class ProjectLine(_Model):
+    """One estimate / BOM line of a project."""
+
+    project_id: str
+    estimate_rev: str | None = None
+    line: str
+    line_type: str | None = None
+    area: str | None = None
+    ppak_sku: str | None = None
+    sku: str | None = None
+    """The canonical SKU; ``None`` when the PPak code is unmapped."""
+    description: str | None = None
+    quantity: Decimal | None = None
+    uom: str | None = None
+    unit_cost: Decimal | None = None
+    extended_cost: Decimal | None = None
+    waste: Decimal | None = None
+    markup: Decimal | None = None
+    sell: Decimal | None = None
+    vendor: str | None = None
+    work_order: str | None = None
+    need_by: date | None = None
+
+
+class StatusMapping(_Model):
+    ppak_status: str
+    canonical_status: str
+    innergy_status: str | None = None
+
+
+class PhaseMapping(_Model):
+    ppak_phase: str
+    canonical_phase: str
+    innergy_workflow_step: str | None = None
+
+
+class SkuMapping(_Model):
+    ppak_sku: str
+    canonical_sku: str
+    notes: str | None = None
+
+
+class UomMapping(_Model):
+    source_uom: str
+    canonical_uom: str
+    innergy_uom_group: str | None = None
+    innergy_common_uom: str | None = None
+    base_units_per_uom: Decimal | None = None
+    """Base units of the INNERGY group in one of this unit (blank = 1; 4'x8' in SF = 32)."""
+
+
+class Library(_Model):
+    """The master and the mapping tables: everything estimators keep in the workbook.
+
+    Look-ups go through indexes built once per library (the first entry of a key wins;
+    duplicates are reported by the reader that built the library).
+    """
+
+    materials: tuple[Material, ...] = ()
+    statuses: tuple[StatusMapping, ...] = ()
+    phases: tuple[PhaseMapping, ...] = ()
+    skus: tuple[SkuMapping, ...] = ()
+    uoms: tuple[UomMapping, ...] = ()
+
+    @cached_property
+    def _indexes(self) -> dict[str, dict[str, Any]]:
+        indexes: dict[str, dict[str, Any]] = {
+            "material": {},
+            "sku": {},
+            "status": {},
+            "phase": {},
+            "uom": {},
+            "uom_code": {},
+        }
+        for name, items, key_of in (
+            ("material", self.materials, lambda m: m.key),
+            ("sku", self.skus, lambda s: sku_key(s.ppak_sku)),
+            ("status", self.statuses, lambda s: unit_key(s.ppak_status)),
+            ("phase", self.phases, lambda p: unit_key(p.ppak_phase)),
+            ("uom", self.uoms, lambda u: unit_key(u.source_uom)),
+            ("uom_code", self.uoms, lambda u: unit_key(u.canonical_uom)),
+        ):
+            index = indexes[name]
+            for item in items:
+                index.setdefault(key_of(item), item)
+        return indexes
+
+    def material(self, sku: str) -> Material | None:
+        return self._indexes["material"].get(sku_key(sku))
+
+    def canonical_sku(self, ppak_code: str) -> str | None:
+        """MAP_MATERIAL_SKU wins; else the code itself when the master has it."""
+        mapped = self._indexes["sku"].get(sku_key(ppak_code))
+        if mapped is not None:
+            return str(mapped.canonical_sku)
+        material = self.material(ppak_code)
+        return material.sku if material else None
+
+    def status(self, ppak_status: str) -> StatusMapping | None:
+        return self._indexes["status"].get(unit_key(ppak_status))
+
+    def phase(self, ppak_phase: str) -> PhaseMapping | None:
+        return self._indexes["phase"].get(unit_key(ppak_phase))
+
+    def uom(self, unit: str) -> UomMapping | None:
+        """The MAP_UOM row for a source unit, or else for a canonical unit code."""
+        key = unit_key(unit)
+        return self._indexes["uom"].get(key) or self._indexes["uom_code"].get(key)
+
+    def unit_table(self) -> dict[str, str]:
+        """MAP_UOM as the table ``canonical_unit`` takes."""
+        return {key: u.canonical_uom for key, u in self._indexes["uom"].items()}
+
+
+class InnergyMaterial(_Model):
+    """A material as INNERGY holds it, in canonical names and types.
+
+    The wire model (PascalCase, Money objects) lives in ``innergy_client``; this is the
+    shape both sides of the diff are brought to: the master projected through MAP_UOM,
+    and INNERGY's records read from the API or an exported file.
+    """
+
+    innergy_id: str | None = None
+    external_id: str | None = None
+    """Our canonical SKU (INNERGY ``ExternalId``); ``None`` for records entered by hand."""
+    name: str
+    description: str | None = None
+    category: str | None = None
+    """INNERGY ``BudgetGroup``."""
+    location: str | None = None
+    uom_group: str | None = None
+    common_uom: str | None = None
+    cost: Decimal | None = None
+    """Per base unit of ``uom_group``."""
+    margin: Decimal | None = None
+    active: bool = True
+    manufacturer: str | None = None
+    manufacturer_sku: str | None = None
+    vendor: str | None = None
+    vendor_sku: str | None = None
+    lead_time: str | None = None
+    weight: Decimal | None = None
+    notes: str | None = None
+    created_on: datetime | None = None
+    modified_on: datetime | None = None

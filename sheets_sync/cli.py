@@ -1,0 +1,301 @@
+"""The ``matsync`` command line: a thin layer of commands over library calls.
+
+Each command loads the settings, calls one library function that returns an
+``Outcome``, and prints it. Heavy imports happen inside the commands so that
+``matsync --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from canonical.errors import ExitCode, MatsyncError, NotImplementedYet
+from sheets_sync.config import Settings, load_settings
+from sheets_sync.console import Outcome, configure_logging, redact
+
+__all__ = ["app", "main"]
+
+log = logging.getLogger("matsync")
+
+
+class GlobalOptionsGroup(TyperGroup):
+    """Accepts the global options before or after the command name."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        takes_value = {
+            name: not getattr(param, "is_flag", False)
+            for param in self.params
+            if param.param_type_name == "option"
+            for name in param.opts
+        }
+        front: list[str] = []
+        rest: list[str] = []
+        args_left = iter(args)
+        for arg in args_left:
+            if arg == "--":
+                rest.append(arg)
+                rest.extend(args_left)
+                break
+            name = arg.split("=", 1)[0]
+            if name not in takes_value:
+                rest.append(arg)
+                continue
+            front.append(arg)
+            if takes_value[name] and "=" not in arg:
+                value = next(args_left, None)
+                if value is not None:
+                    front.append(value)
+        return super().parse_args(ctx, front + rest)
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MatsyncError as exc:
+            _fail(ctx, exc, str(exc), exc.exit_code)
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in {"typer", "click"}:
+                raise  # the CLI framework's own exits, aborts and usage errors
+            _fail(ctx, exc, f"unexpected error: {type(exc).__name__}: {exc}", ExitCode.FAILED)
+
+
+@dataclass
+class State:
+    json: bool = False
+    verbose: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)
+    settings: Settings | None = None
+
+    def secrets(self) -> list[str]:
+        known = self.settings.secrets() if self.settings else []
+        env_key = os.environ.get("INNERGY_API_KEY", "")
+        return [*known, env_key] if env_key else known
+
+
+def _fail(ctx: typer.Context, exc: BaseException, message: str, code: ExitCode) -> None:
+    state: State = ctx.find_root().obj or State()
+    message = redact(message, state.secrets())
+    if state.verbose:
+        typer.echo(redact("".join(traceback.format_exception(exc)), state.secrets()), err=True)
+    typer.echo(f"matsync: {message}", err=True)
+    if state.json:
+        typer.echo(Outcome({"ok": False, "error": message, "exit_code": int(code)}).render(True))
+    ctx.exit(int(code))
+
+
+app = typer.Typer(
+    cls=GlobalOptionsGroup,
+    help="Carry a millwork shop from PPak to INNERGY, with a Google Sheet as the truth.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print exactly one JSON object on stdout summarising the run.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging and full tracebacks.")
+    ] = False,
+    workbook: Annotated[
+        str | None,
+        typer.Option(help="Google Sheet URL or key, or .xlsx path (env MATERIAL_LIBRARY_MASTER)."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Where outputs go (env MIGRATION_OUTPUT_DIR).")
+    ] = None,
+) -> None:
+    state = State(json=as_json, verbose=verbose, overrides={"workbook": workbook, "output_dir": output_dir})
+    ctx.obj = state
+    configure_logging(verbose, state.secrets())
+
+
+def _settings(ctx: typer.Context, **overrides: Any) -> Settings:
+    state: State = ctx.find_root().obj
+    state.settings = load_settings({**state.overrides, **overrides})
+    configure_logging(state.verbose, state.secrets())
+    return state.settings
+
+
+def _emit(ctx: typer.Context, outcome: Outcome) -> None:
+    state: State = ctx.find_root().obj
+    typer.echo(redact(outcome.render(state.json), state.secrets()))
+    if outcome.exit_code:
+        raise typer.Exit(int(outcome.exit_code))
+
+
+def _not_yet(issue: int) -> Callable[..., Outcome]:
+    def stub(*_: Any, **__: Any) -> Outcome:
+        raise NotImplementedYet(f"this command is not built yet (issue {issue})")
+
+    return stub
+
+
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Report what would be written; write nothing.")]
+
+
+@app.command("init-sheet")
+def init_sheet(ctx: typer.Context) -> None:
+    """Create or repair every contract tab: headers, checkboxes, drop-downs, frozen rows.
+
+    Never deletes or reorders user data or user columns. An .xlsx path that does not
+    exist yet is created.
+    """
+    _emit(ctx, _not_yet(3)(_settings(ctx)))
+
+
+@app.command()
+def pull(ctx: typer.Context) -> None:
+    """Read the master and mapping tabs, validate, write canonical files and ISSUES."""
+    _emit(ctx, _not_yet(3)(_settings(ctx)))
+
+
+@app.command("ppak-import")
+def ppak_import(
+    ctx: typer.Context,
+    export_dir: Annotated[
+        Path | None, typer.Option(help="Folder of PPak export files (env PPAK_EXPORT_DIR).")
+    ] = None,
+) -> None:
+    """PPak exports to canonical files, through the mapping tabs (skill run_ppak_export_etl)."""
+    _emit(ctx, _not_yet(5)(_settings(ctx, ppak_export_dir=export_dir)))
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    innergy_source: Annotated[
+        Path | None, typer.Option(help="Read INNERGY's library from an exported file, not the API.")
+    ] = None,
+) -> None:
+    """Diff the master against INNERGY and PPak; write DIFF_INNERGY, DIFF_PPAK and a plan file.
+
+    Exits 3 when changes await approval, 0 when there are none.
+    """
+    _emit(ctx, _not_yet(6)(_settings(ctx), innergy_source))
+
+
+@app.command()
+def push(ctx: typer.Context, dry_run: DryRun = False) -> None:
+    """Apply exactly the approved, still-valid rows of the current plan to INNERGY.
+
+    Rows whose master row or INNERGY record changed since the plan are reported stale
+    and left alone (exit 3). Exit 1 when any ticked row failed.
+    """
+    _emit(ctx, _not_yet(7)(_settings(ctx), dry_run))
+
+
+@app.command()
+def nightly(
+    ctx: typer.Context,
+    lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another run's lock.")] = 60.0,
+) -> None:
+    """Lock, push what was approved, re-plan, log (skill sync_innergy_material_library)."""
+    _emit(ctx, _not_yet(7)(_settings(ctx), lock_timeout))
+
+
+@app.command("projects-import")
+def projects_import(ctx: typer.Context, dry_run: DryRun = False) -> None:
+    """Canonical projects to INNERGY opportunities, idempotent by PPak id.
+
+    Skill run_innergy_project_import. Needs INNERGY_FACILITY_ID and INNERGY_BID_TYPE_ID.
+    """
+    _emit(ctx, _not_yet(8)(_settings(ctx), dry_run))
+
+
+@app.command()
+def health(ctx: typer.Context) -> None:
+    """Write the migration health report (Markdown, HTML, JSON); exit 1 when unhealthy.
+
+    Skill migration_health_check.
+    """
+    _emit(ctx, _not_yet(8)(_settings(ctx)))
+
+
+@app.command("export-import-file")
+def export_import_file(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the .xlsx (default: under reports/).")
+    ] = None,
+) -> None:
+    """Write INNERGY's material-import spreadsheet for the approved rows (the no-API path)."""
+    _emit(ctx, _not_yet(7)(_settings(ctx), out))
+
+
+@app.command()
+def sandbox(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Loopback port; 0 picks a free one.")] = 8765,
+    data: Annotated[Path | None, typer.Option(help="JSON file that keeps the sandbox's state.")] = None,
+) -> None:
+    """Run the local INNERGY sandbox server on loopback, with INNERGY's traps."""
+    _emit(ctx, _not_yet(4)(_settings(ctx), port, data))
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo (reused safely).")] = Path(
+        "matsync-demo"
+    ),
+) -> None:
+    """The whole cycle on embedded defaults: local workbook, sandbox, sample PPak exports."""
+    _emit(ctx, _not_yet(9)(_settings(ctx), directory))
+
+
+@app.command()
+def skills(ctx: typer.Context) -> None:
+    """Print the Otto skill manifest: names, commands, inputs, outputs, exit codes."""
+    _emit(ctx, _not_yet(7)(_settings(ctx)))
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    run: Annotated[str | None, typer.Option(help="Show one run's changes, before and after.")] = None,
+) -> None:
+    """The journal's runs, newest first; or one run in detail."""
+    _emit(ctx, _not_yet(10)(_settings(ctx), run))
+
+
+@app.command()
+def undo(
+    ctx: typer.Context,
+    run: Annotated[str, typer.Option(help="The run to revert.")],
+    dry_run: DryRun = False,
+) -> None:
+    """Revert one run from its before-images; never overwrite a record changed since.
+
+    Records changed in INNERGY since the run are listed as conflicts (exit 3).
+    """
+    _emit(ctx, _not_yet(10)(_settings(ctx), run, dry_run))
+
+
+@app.command("check-innergy-spec")
+def check_innergy_spec(
+    ctx: typer.Context,
+    spec: Annotated[Path, typer.Argument(help="INNERGY's OpenAPI document (JSON or YAML).")],
+) -> None:
+    """Compare our INNERGY wire contract with INNERGY's own OpenAPI document.
+
+    Exit 1 when something we rely on is missing.
+    """
+    _emit(ctx, _not_yet(11)(_settings(ctx), spec))
+
+
+def main() -> None:
+    app(prog_name="matsync")
