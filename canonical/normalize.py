@@ -196,7 +196,9 @@ def markup_to_margin(markup: Decimal) -> Decimal:
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+Z?)?$")
 _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _JS = re.compile(
-    r"^(?:[A-Za-z]{3} )?([A-Za-z]{3}) (\d{1,2}) (\d{4})(?: [\d:]+)?(?: GMT[+-]\d{4})?(?: \(.*\))?$"
+    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun) )?([a-z]{3}) (\d{1,2}) (\d{4})"
+    r"(?: [\d:]+)?(?: gmt[+-]\d{4})?(?: \(.*\))?$",
+    re.IGNORECASE,
 )
 _MONTHS = {
     m: i
