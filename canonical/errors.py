@@ -14,7 +14,8 @@ The hierarchy, with the exit code each carries (see ``ExitCode``)::
     │   ├── InnergyAuthError (1)        bad or missing key, or the HTML login/shell page
     │   ├── InnergyNotFound (1)         404 for an id
     │   ├── InnergyValidationError (1)  400 with INNERGY's ``Messages``
-    │   └── InnergyUnavailable (1)      retries exhausted on 429 / 5xx / timeouts
+    │   ├── InnergyUnavailable (1)      retries exhausted on 429 / 5xx / timeouts
+    │   └── InnergyFileError (1)        an INNERGY export / import file that cannot be read
     ├── PPakError (1)                   PPak exports could not be read at all
     ├── PlanError (1)                   no plan, or a plan file that does not fit the sheet
     ├── SpecError (1)                   an OpenAPI document that cannot be read
@@ -33,6 +34,7 @@ __all__ = [
     "ExitCode",
     "InnergyAuthError",
     "InnergyError",
+    "InnergyFileError",
     "InnergyNotFound",
     "InnergyUnavailable",
     "InnergyValidationError",
@@ -111,6 +113,10 @@ class InnergyValidationError(InnergyError):
 
 
 class InnergyUnavailable(InnergyError):
+    pass
+
+
+class InnergyFileError(InnergyError):
     pass
 
 

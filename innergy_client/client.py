@@ -1,0 +1,438 @@
+"""The INNERGY REST client: one pooled httpx connection set, INNERGY's traps handled.
+
+Why it looks the way it does:
+
+- INNERGY answers a bad key or an unknown route with its HTML login page and HTTP 200,
+  so only JSON is accepted; HTML becomes ``InnergyAuthError`` naming what to check.
+- 429, 5xx and timeouts are retried a bounded number of times with exponential backoff
+  and full jitter, honouring ``Retry-After``. A create is never retried blindly: a 503
+  or a timeout does not prove the write failed, so the records are looked up by their
+  external id (or name) first and only the missing ones are sent again.
+- Purchase orders answer 302 to a gzip blob on another host; the redirect is followed
+  by hand, without the ``Api-Key`` header.
+- The key lives only in request headers. Every message is redacted before it is raised.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from canonical.errors import (
+    InnergyAuthError,
+    InnergyError,
+    InnergyNotFound,
+    InnergyUnavailable,
+    InnergyValidationError,
+)
+from canonical.normalize import sku_key
+from innergy_client import wire
+from innergy_client.mapping import edit_body
+from innergy_client.wire import Endpoint, endpoint, json_body
+
+__all__ = ["DEFAULT_BASE_URL", "InnergyClient", "check_connection"]
+
+DEFAULT_BASE_URL = "https://app.innergy.com"
+log = logging.getLogger("matsync.innergy")
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+R = TypeVar("R")
+W = TypeVar("W", bound=BaseModel)
+
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_MAX_CONCURRENCY = 5
+
+
+class _Retryable(Exception):
+    """An answer or a failure worth another try (429, 5xx, timeout, dropped connection)."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.wait = wait
+
+
+class InnergyClient:
+    """A client for one INNERGY tenant (the key decides the tenant).
+
+    ``concurrency`` (1-5) bounds parallel calls and pooled connections; ``retries`` is how
+    many times a call is tried again; ``backoff`` is the first wait in seconds (doubled
+    each time, with jitter, never above ``max_wait``). ``transport`` is for tests.
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str = "",
+        *,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        max_wait: float = 30.0,
+        concurrency: int = 3,
+        batch_size: int = 50,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        if not 1 <= concurrency <= _MAX_CONCURRENCY:
+            raise ValueError(f"concurrency must be 1..{_MAX_CONCURRENCY}, not {concurrency}")
+        if not api_key:
+            raise InnergyAuthError("no INNERGY key: set INNERGY_API_KEY")
+        self.base_url = base_url.rstrip("/")
+        self._key = api_key
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.concurrency = concurrency
+        self.batch_size = batch_size
+        self.calls = 0
+        """HTTP requests sent (retries included): what benchmarks and tests count."""
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            follow_redirects=False,
+            headers={"Accept": "application/json"},
+            transport=transport,
+        )
+
+    def __enter__(self) -> InnergyClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- transport --------------------------------------------------------------------
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._key, "[redacted]") if len(self._key) >= 4 else text
+
+    def _request(self, method: str, path: str, *, body: Any = None, params: Any = None) -> Any:
+        """One call, retried on 429 / 5xx / timeouts; the parsed JSON answer."""
+        attempt = 0
+        while True:
+            try:
+                return self._once(method, path, body=body, params=params)
+            except _Retryable as exc:
+                if attempt >= self.retries:
+                    raise InnergyUnavailable(
+                        self._redact(f"INNERGY {method} {path} failed after {attempt + 1} tries: {exc}")
+                    ) from None
+                self._pause(attempt, exc)
+                attempt += 1
+
+    def _pause(self, attempt: int, exc: _Retryable) -> None:
+        wait = random.uniform(0, self.backoff * 2**attempt)
+        if exc.wait is not None:
+            wait = max(wait, exc.wait)
+        log.info("INNERGY: %s; trying again in %.2f s", self._redact(str(exc)), min(wait, self.max_wait))
+        time.sleep(min(wait, self.max_wait))
+
+    def _once(self, method: str, path: str, *, body: Any = None, params: Any = None) -> Any:
+        url = self.base_url + path
+        headers = {"Api-Key": self._key}
+        content = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            content = json.dumps(body, ensure_ascii=False).encode()
+        response = self._send(method, url, headers=headers, content=content, params=params)
+        for _hop in range(5):
+            if not response.is_redirect:
+                break
+            url = urljoin(str(response.url), response.headers["Location"])
+            same_host = urlsplit(url)[:2] == urlsplit(self.base_url)[:2]
+            # Never carry the key to another host (purchase orders redirect to a blob store).
+            response = self._send("GET", url, headers=headers if same_host else {})
+        return self._decode(method, path, response)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self.calls += 1
+        try:
+            return self._http.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise _Retryable("timed out") from None
+        except httpx.TransportError as exc:
+            raise _Retryable(f"connection failed ({type(exc).__name__})") from None
+
+    def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
+        status = response.status_code
+        if status in _RETRY_STATUSES:
+            raise _Retryable(f"HTTP {status}", _retry_after(response))
+        content = response.content
+        if content[:2] == b"\x1f\x8b":
+            content = gzip.decompress(content)
+        kind = response.headers.get("Content-Type", "")
+        if "json" not in kind and not (status < 300 and content.lstrip()[:1] in (b"{", b"[")):
+            if status in (401, 403) or "html" in kind or content.lstrip()[:1] == b"<":
+                raise InnergyAuthError(
+                    f"INNERGY answered {method} {path} with a web page, not JSON (HTTP {status}): "
+                    f"check that INNERGY_API_KEY is a valid, active key and that INNERGY_BASE_URL "
+                    f"({self._redact(self.base_url)}) is the API root"
+                )
+            raise InnergyError(f"INNERGY answered {method} {path} with HTTP {status} and no JSON")
+        try:
+            data = json.loads(content, parse_float=Decimal) if content.strip() else None
+        except ValueError:
+            raise InnergyError(f"INNERGY answered {method} {path} with malformed JSON") from None
+        if status < 300:
+            return data
+        messages = _messages(data)
+        detail = self._redact("; ".join(messages) or f"HTTP {status}")
+        if status == 404:
+            raise InnergyNotFound(f"INNERGY {method} {path}: not found ({detail})")
+        if status in (401, 403):
+            raise InnergyAuthError(f"INNERGY refused {method} {path} (HTTP {status}): check INNERGY_API_KEY")
+        if status == 400:
+            raise InnergyValidationError(f"INNERGY rejected {method} {path}: {detail}", messages)
+        raise InnergyError(f"INNERGY {method} {path} failed: HTTP {status} ({detail})")
+
+    # -- envelopes ----------------------------------------------------------------------
+
+    def _call(self, ep: Endpoint, *, body: Any = None, params: Any = None, **path: str) -> Any:
+        return self._request(ep.method, ep.url(**path), body=body, params=params)
+
+    def _records(self, ep: Endpoint, *, params: Any = None, **path: str) -> list[Any]:
+        """Every record of a list endpoint, whatever its envelope (V2 lists page by page)."""
+        if ep.envelope == "data":
+            return list(self._pages(ep, params or {}, **path))
+        return _unwrap(ep, self._call(ep, params=params, **path))
+
+    def _pages(self, ep: Endpoint, params: dict[str, Any], **path: str) -> Iterator[Any]:
+        skip = 0
+        while True:
+            page = self._call(ep, params={**params, "skip": skip, "take": wire.PAGE_SIZE}, **path)
+            items = _unwrap(ep, page)
+            yield from items
+            skip += len(items)
+            if not items or skip >= int(page.get("totalCount", 0)):
+                return
+
+    def _list(self, name: str, model: type[M], *, params: Any = None, **path: str) -> list[M]:
+        return _parse_all(model, self._records(endpoint(name), params=params, **path))
+
+    def _one(self, name: str, model: type[M], **path: str) -> M:
+        return _parse(model, self._call(endpoint(name), **path))
+
+    def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``fn`` over ``items`` with at most ``concurrency`` calls in flight, in order."""
+        if self.concurrency == 1 or len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            return list(pool.map(fn, items))
+
+    # -- resources ----------------------------------------------------------------------
+
+    def version(self) -> str:
+        """The server version: the cheap call that proves the key works."""
+        return self._one("version", wire.Version).server_version
+
+    def list_materials(self) -> list[wire.Material]:
+        return self._list("materials.list", wire.Material)
+
+    def get_material(self, material_id: str) -> wire.Material:
+        return self._one("materials.get", wire.Material, Id=material_id)
+
+    def find_materials(self, materials: Iterable[wire.MaterialWrite]) -> dict[str, wire.Material]:
+        """INNERGY's records for these materials, by ``_identity`` (external id, else name).
+
+        INNERGY has no find-by-external-id call: the library is listed and matched here.
+        """
+        wanted = {_identity(m) for m in materials}
+        found: dict[str, wire.Material] = {}
+        for record in self.list_materials():
+            for key in _identities(record):
+                if key in wanted:
+                    found.setdefault(key, record)
+        return found
+
+    def find_material_by_external_id(self, external_id: str) -> wire.Material | None:
+        key = "x:" + sku_key(external_id)
+        return next((m for m in self.list_materials() if key in _identities(m)), None)
+
+    def create_materials(self, materials: Sequence[wire.MaterialWrite]) -> list[wire.Material]:
+        """Create in batches; the created records, in the order given.
+
+        Never creates twice: after an answer that leaves the outcome unknown, the
+        records are looked up and only the missing ones are sent again.
+        """
+        batches = [materials[i : i + self.batch_size] for i in range(0, len(materials), self.batch_size)]
+        return [record for batch in self._map(self._create_batch, batches) for record in batch]
+
+    def _create_batch(self, batch: Sequence[wire.MaterialWrite]) -> list[wire.Material]:
+        return self._create_once(
+            endpoint("materials.create"), batch, wire.Material, _identity, self.find_materials
+        )
+
+    def _create_once(
+        self,
+        ep: Endpoint,
+        items: Sequence[W],
+        model: type[M],
+        identity: Callable[[W], str],
+        find: Callable[[list[W]], dict[str, M]],
+    ) -> list[M]:
+        """POST a batch create; after an unknown outcome, ``find`` what landed, send the rest."""
+        done: dict[str, M] = {}
+        pending = list(items)
+        attempt = 0
+        while pending:
+            try:
+                answer = self._once(ep.method, ep.path, body=[json_body(m) for m in pending])
+            except _Retryable as exc:
+                if attempt >= self.retries:
+                    raise InnergyUnavailable(
+                        f"INNERGY {ep.path}: creating {len(pending)} records failed after {attempt + 1} "
+                        f"tries ({exc}); none of them was found created"
+                    ) from None
+                self._pause(attempt, exc)
+                attempt += 1
+                found = find(pending)
+                done.update(found)
+                pending = [m for m in pending if identity(m) not in found]
+                continue
+            created = _parse_all(model, _unwrap(ep, answer))
+            done.update(zip((identity(m) for m in pending), created, strict=False))
+            pending = []
+        return [done[identity(m)] for m in items]
+
+    def edit_material(self, material_id: str, body: wire.MaterialWrite) -> wire.Material:
+        """Replace a material with ``body`` (the whole record, never a partial one)."""
+        ep = endpoint("materials.edit")
+        return _parse(wire.Material, self._call(ep, body=json_body(body), Id=material_id))
+
+    def deactivate_material(self, current: wire.Material) -> wire.Material:
+        """Deactivation is an edit that sets Status to Inactive; nothing is deleted."""
+        return self.edit_material(current.id, edit_body(current, {"active": False}))
+
+    def list_projects(self) -> list[wire.Project]:
+        return self._list("projects.list", wire.Project)
+
+    def get_project(self, project_id: str) -> wire.Project:
+        return self._one("projects.get", wire.Project, Id=project_id)
+
+    def budget_products(self, project_id: str) -> list[wire.BudgetProduct]:
+        return self._list("projects.budget_products", wire.BudgetProduct, Id=project_id)
+
+    def project_work_orders(self, project_id: str) -> list[wire.WorkOrder]:
+        return self._list("projects.work_orders", wire.WorkOrder, Id=project_id)
+
+    def work_orders(self, status: str | None = None) -> list[wire.WorkOrder]:
+        return self._list("work_orders.list", wire.WorkOrder, params={"status": status} if status else {})
+
+    def workflows(self) -> list[wire.Workflow]:
+        return self._list("workflows.list", wire.Workflow)
+
+    def list_opportunities(self) -> list[wire.Opportunity]:
+        return self._list("opportunities.list", wire.Opportunity)
+
+    def create_opportunities(self, items: Sequence[wire.OpportunityCreate]) -> list[wire.Opportunity]:
+        """Create opportunities; after an unknown outcome, look them up by ExternalId first."""
+        return self._create_once(
+            endpoint("opportunities.create"),
+            items,
+            wire.Opportunity,
+            _opportunity_key,
+            self._find_opportunities,
+        )
+
+    def _find_opportunities(self, items: list[wire.OpportunityCreate]) -> dict[str, wire.Opportunity]:
+        wanted = {_opportunity_key(o) for o in items}
+        return {k: o for o in self.list_opportunities() if (k := _opportunity_key(o)) in wanted}
+
+    def import_bom(self, body: wire.BomImport) -> wire.ErrorBody:
+        """Push BOM lines into one project (engineering sync); INNERGY's outcome."""
+        return _parse(wire.ErrorBody, self._call(endpoint("engineering_sync.import"), body=json_body(body)))
+
+    def companies(self) -> list[wire.Company]:
+        return self._list("companies.list", wire.Company)
+
+    def purchase_orders(self, statuses: Sequence[str] = ()) -> list[wire.PurchaseOrder]:
+        return self._list("purchase_orders.list", wire.PurchaseOrder, params={"statuses": list(statuses)})
+
+    def purchase_order(self, number: str) -> wire.PurchaseOrder:
+        """One purchase order by its Number (``PO-100002``), not by its Id."""
+        return self._one("purchase_orders.get", wire.PurchaseOrder, Number=number)
+
+
+def _identity(material: wire.MaterialWrite) -> str:
+    """How a material is found again: its external id, else its (unique) name."""
+    if material.external_id:
+        return "x:" + sku_key(material.external_id)
+    return "n:" + material.material_name.casefold()
+
+
+def _opportunity_key(item: wire.OpportunityCreate | wire.Opportunity) -> str:
+    return "x:" + item.external_id if item.external_id else "n:" + item.name
+
+
+def _identities(material: wire.MaterialWrite) -> set[str]:
+    keys = {"n:" + material.material_name.casefold()}
+    if material.external_id:
+        keys.add("x:" + sku_key(material.external_id))
+    return keys
+
+
+def _unwrap(ep: Endpoint, body: Any) -> list[Any]:
+    """The records inside an answer, by the endpoint's envelope."""
+    if ep.envelope in ("items", "redirect"):
+        items = body.get("Items") if isinstance(body, dict) else None
+    elif ep.envelope == "data":
+        items = body.get("data") if isinstance(body, dict) else None
+    else:
+        items = body
+    if not isinstance(items, list):
+        raise InnergyError(f"INNERGY {ep.method} {ep.path}: expected a {ep.envelope} list, got another shape")
+    return items
+
+
+def _parse(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InnergyError(
+            f"INNERGY sent a {model.__name__} that does not fit: {where}: {first['msg']}"
+        ) from None
+
+
+def _parse_all(model: type[M], items: Iterable[Any]) -> list[M]:
+    return [_parse(model, item) for item in items]
+
+
+def _messages(data: Any) -> list[str]:
+    if isinstance(data, dict):
+        found = data.get("Messages") or data.get("messages") or data.get("Message") or []
+        return [str(m) for m in (found if isinstance(found, list) else [found])]
+    return []
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
+
+
+def check_connection(base_url: str, api_key: str, **options: Any) -> str:
+    """INNERGY's server version, or an ``InnergyError`` that says what to check."""
+    with InnergyClient(base_url, api_key, retries=options.pop("retries", 2), **options) as client:
+        return client.version()

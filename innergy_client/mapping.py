@@ -1,0 +1,118 @@
+"""Between INNERGY's wire records and the canonical model, both ways, in one place.
+
+The edit body is built from INNERGY's *current* record with only the approved fields
+changed: INNERGY edits replace the whole record, so a partial body would wipe the rest,
+and read-only fields (``Id``, ``CreatedOn``, ``ModifiedOn``) never go back over the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from canonical.models import InnergyMaterial, Project, ProjectLine
+from innergy_client import wire
+
+__all__ = ["bom_import", "edit_body", "opportunity_body", "to_canonical", "to_wire"]
+
+FIELD_NAMES: Mapping[str, str] = {
+    "name": "material_name",
+    "description": "description",
+    "external_id": "external_id",
+    "category": "budget_group",
+    "location": "location",
+    "uom_group": "uom_group",
+    "common_uom": "default_common_uom",
+    "cost": "cost",
+    "margin": "margin",
+    "active": "status",
+    "manufacturer": "manufacturer",
+    "manufacturer_sku": "manufacturer_sku",
+    "vendor": "vendor",
+    "vendor_sku": "vendor_sku",
+    "lead_time": "lead_time",
+    "weight": "weight",
+    "notes": "note",
+}
+"""``InnergyMaterial`` field -> ``wire.MaterialWrite`` attribute, for every writable field."""
+
+_WRITABLE = set(wire.MaterialWrite.model_fields)
+
+
+def to_canonical(record: wire.Material) -> InnergyMaterial:
+    """A wire material in canonical names and types (cost is ``Cost.Value``)."""
+    values = {field: getattr(record, attr) for field, attr in FIELD_NAMES.items()}
+    values["cost"] = record.cost.value if record.cost else None
+    values["active"] = record.status == "Active"
+    return InnergyMaterial(
+        innergy_id=record.id, created_on=record.created_on, modified_on=record.modified_on, **values
+    )
+
+
+def _wire_value(field: str, value: Any, currency: str | None = "USD") -> Any:
+    if field == "active":
+        return "Active" if value in (None, True) else "Inactive"
+    if field == "cost" and value is not None:
+        return wire.Money(value=value, original_value=value, currency_code=currency)
+    return value
+
+
+def to_wire(material: InnergyMaterial) -> wire.MaterialWrite:
+    """The create body for a canonical material (the id and timestamps are INNERGY's)."""
+    return wire.MaterialWrite.model_validate(
+        {attr: _wire_value(field, getattr(material, field)) for field, attr in FIELD_NAMES.items()}
+    )
+
+
+def edit_body(current: wire.Material, changes: Mapping[str, Any]) -> wire.MaterialWrite:
+    """INNERGY's current record with ``changes`` applied: the whole body of an edit.
+
+    ``changes`` maps ``InnergyMaterial`` field names to new values (``None`` clears the
+    field); every other field keeps INNERGY's current value. Unknown names raise
+    ``KeyError``: a misspelt field must not be silently dropped.
+    """
+    body = current.model_dump(include=_WRITABLE)
+    currency = current.cost.currency_code if current.cost else "USD"
+    for field, value in changes.items():
+        body[FIELD_NAMES[field]] = _wire_value(field, value, currency)
+    return wire.MaterialWrite.model_validate(body)
+
+
+def opportunity_body(project: Project, facility_id: str, bid_type_id: str) -> wire.OpportunityCreate:
+    """The opportunity that becomes this project in INNERGY once won (ExternalId = PPak id)."""
+    return wire.OpportunityCreate(
+        name=project.name,
+        facility_id=facility_id,
+        bid_type_id=bid_type_id,
+        external_id=project.external_id,
+        customer_name=project.customer,
+        bid_due_date=project.bid_date,
+        first_delivery_date=project.due_date,
+        estimated_value=project.contract_amount,
+        notes=project.notes,
+    )
+
+
+def bom_import(project_identifier: str, user_email: str, lines: Iterable[ProjectLine]) -> wire.BomImport:
+    """Engineering-sync body for one project's mapped lines (``EngineeringID`` = the line).
+
+    Lines without a canonical SKU, quantity or unit cannot be sent; callers report them
+    as problems before calling this (a ``ValueError`` here means they did not).
+    """
+    items = []
+    for line in lines:
+        if not (line.sku and line.uom and line.quantity is not None):
+            raise ValueError(f"line {line.line} of project {line.project_id} has no SKU, unit or quantity")
+        items.append(
+            wire.BomItem(
+                name=line.sku,
+                uom=line.uom,
+                quantity=Decimal(line.quantity),
+                engineering_id=f"{line.project_id}:{line.line}",
+                type=line.line_type or "Material",
+            )
+        )
+    return wire.BomImport(
+        logged_in_user_email=user_email, project_identifier=project_identifier, engineering_bom_items=items
+    )

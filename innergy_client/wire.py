@@ -1,0 +1,290 @@
+"""INNERGY's wire format, all of it in one place: paths, verbs, field names, envelopes.
+
+INNERGY's own OpenAPI document was not at hand when this was written (see
+``innergy_api.md``): the material endpoints are an assumption in INNERGY's V1 style.
+Everything the client sends or reads is declared here, as models and as the
+``ENDPOINTS`` table, so that ``matsync check-innergy-spec`` can compare it with the real
+document and a correction is an edit to this one module.
+
+Models use snake_case attributes with PascalCase aliases (the wire names). Read models
+tolerate fields we do not know; write models forbid them, so that nothing read-only
+(``Id``, ``CreatedOn`` ...) is ever echoed into a write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+__all__ = [
+    "ENDPOINTS",
+    "IMPORT_COLUMNS",
+    "SPEC_PATH",
+    "BomImport",
+    "BomItem",
+    "Company",
+    "Endpoint",
+    "Envelope",
+    "ErrorBody",
+    "Material",
+    "MaterialWrite",
+    "Money",
+    "Opportunity",
+    "OpportunityCreate",
+    "Project",
+    "PurchaseOrder",
+    "Version",
+    "WorkOrder",
+    "Workflow",
+    "endpoint",
+]
+
+Number = Annotated[Decimal, PlainSerializer(lambda d: float(d) if d % 1 else int(d), when_used="json")]
+"""A JSON number read exactly as a Decimal and written as a number, never as a string."""
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="allow", frozen=True)
+
+
+class _Write(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
+
+
+class Money(_Write):
+    value: Number = Field(alias="Value")
+    original_value: Number | None = Field(default=None, alias="OriginalValue")
+    currency_code: str | None = Field(default="USD", alias="CurrencyCode")
+
+
+class MaterialWrite(_Write):
+    """The body of a material create or edit (an edit sends the whole record)."""
+
+    material_name: str = Field(alias="MaterialName", min_length=1)
+    description: str | None = Field(default=None, alias="Description")
+    external_id: str | None = Field(default=None, alias="ExternalId")
+    budget_group: str | None = Field(default=None, alias="BudgetGroup")
+    location: str | None = Field(default=None, alias="Location")
+    uom_group: str | None = Field(default=None, alias="UoMGroup")
+    default_common_uom: str | None = Field(default=None, alias="DefaultCommonUoM")
+    cost: Money | None = Field(default=None, alias="Cost")
+    margin: Number | None = Field(default=None, alias="Margin")
+    status: Literal["Active", "Inactive"] = Field(default="Active", alias="Status")
+    manufacturer: str | None = Field(default=None, alias="Manufacturer")
+    manufacturer_sku: str | None = Field(default=None, alias="ManufacturerSKU")
+    vendor: str | None = Field(default=None, alias="Vendor")
+    vendor_sku: str | None = Field(default=None, alias="VendorSKU")
+    lead_time: str | None = Field(default=None, alias="LeadTime")
+    weight: Number | None = Field(default=None, alias="Weight")
+    note: str | None = Field(default=None, alias="Note")
+
+
+class Material(MaterialWrite):
+    """A material as INNERGY answers it: the write fields plus the read-only ones."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow", frozen=True)
+
+    id: str = Field(alias="Id")
+    created_on: datetime | None = Field(default=None, alias="CreatedOn")
+    modified_on: datetime | None = Field(default=None, alias="ModifiedOn")
+
+
+READ_ONLY_MATERIAL_FIELDS = frozenset({"Id", "CreatedOn", "ModifiedOn"})
+
+
+class Ref(_Read):
+    id: str | None = Field(default=None, alias="Id")
+    name: str | None = Field(default=None, alias="Name")
+
+
+class OpportunityRef(Ref):
+    conversion_date: datetime | None = Field(default=None, alias="ConversionDate")
+
+
+class Project(_Read):
+    id: str = Field(alias="Id")
+    number: str | None = Field(default=None, alias="Number")
+    name: str = Field(alias="Name")
+    external_id: str | None = Field(default=None, alias="ExternalId")
+    status: str | None = Field(default=None, alias="Status")
+    customer: Ref | None = Field(default=None, alias="Customer")
+    workflow_step_name: str | None = Field(default=None, alias="WorkflowStepName")
+    total_contract: Money | None = Field(default=None, alias="TotalContract")
+    created_on: datetime | None = Field(default=None, alias="CreatedOn")
+    opportunity: OpportunityRef | None = Field(default=None, alias="Opportunity")
+
+
+class Workflow(_Read):
+    id: str = Field(alias="Id")
+    name: str = Field(alias="Name")
+
+
+class WorkOrder(_Read):
+    id: str = Field(alias="Id")
+    number: str | None = Field(default=None, alias="Number")
+    name: str | None = Field(default=None, alias="Name")
+    status: str | None = Field(default=None, alias="Status")
+    external_identifier: str | None = Field(default=None, alias="ExternalIdentifier")
+
+
+class Company(_Read):
+    id: str | None = Field(default=None, alias="Id")
+    name: str = Field(alias="Name")
+    external_identifier: str | None = Field(default=None, alias="ExternalIdentifier")
+
+
+class PurchaseOrder(_Read):
+    number: str = Field(alias="Number")
+    status: str | None = Field(default=None, alias="Status")
+    vendor: str | None = Field(default=None, alias="Vendor")
+    vendor_external_identifier: str | None = Field(default=None, alias="VendorExternalIdentifier")
+
+
+class OpportunityCreate(_Write):
+    """One opportunity to create; INNERGY turns won opportunities into projects."""
+
+    name: str = Field(alias="Name", min_length=1)
+    facility_id: str = Field(alias="FacilityId", min_length=1)
+    bid_type_id: str = Field(alias="BidTypeId", min_length=1)
+    external_id: str | None = Field(default=None, alias="ExternalId")
+    customer_name: str | None = Field(default=None, alias="CustomerName")
+    bid_due_date: date | None = Field(default=None, alias="BidDueDate")
+    first_delivery_date: date | None = Field(default=None, alias="FirstDeliveryDate")
+    estimated_value: Number | None = Field(default=None, alias="EstimatedValue")
+    notes: str | None = Field(default=None, alias="Notes")
+
+
+class Opportunity(_Read):
+    id: str = Field(alias="Id")
+    name: str = Field(alias="Name")
+    external_id: str | None = Field(default=None, alias="ExternalId")
+    facility_id: str | None = Field(default=None, alias="FacilityId")
+    facility_name: str | None = Field(default=None, alias="FacilityName")
+    bid_type: str | None = Field(default=None, alias="BidType")
+    status: str | None = Field(default=None, alias="Status")
+
+
+class BomItem(_Write):
+    name: str = Field(alias="Name", min_length=1)
+    uom: str = Field(alias="UOM", min_length=1)
+    quantity: Number = Field(alias="Quantity")
+    engineering_id: str = Field(alias="EngineeringID", min_length=1)
+    type: str = Field(default="Material", alias="Type")
+
+
+class BomImport(_Write):
+    """The engineering-sync body that pushes BOM lines into one project."""
+
+    logged_in_user_email: str = Field(alias="LoggedInUserEmail", min_length=1)
+    project_identifier: str = Field(alias="ProjectIdentifier", min_length=1)
+    engineering_bom_items: list[BomItem] = Field(alias="EngineeringBomItems")
+
+
+class BudgetProduct(_Read):
+    sku: str | None = Field(default=None, alias="SKU")
+    library_name: str | None = Field(default=None, alias="LibraryName")
+    quantity: Number | None = Field(default=None, alias="Quantity")
+
+
+class Version(_Read):
+    server_version: str = Field(alias="ServerVersion")
+
+
+class ErrorBody(_Read):
+    """INNERGY's error body on POST endpoints."""
+
+    messages: list[str] = Field(default_factory=list, alias="Messages")
+    correlation_id: str | None = Field(default=None, alias="CorrelationId")
+    outcome_type: str | None = Field(default=None, alias="OutcomeType")
+
+
+Envelope = Literal["items", "data", "array", "object", "redirect"]
+"""How an answer wraps its records: ``{CreateDate, Items}``, ``{data, totalCount}`` (paged
+by ``skip``/``take``), a bare array, a bare object, or a 302 to a gzip blob of ``Items``."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One call we make: the contract ``check-innergy-spec`` verifies, field by field."""
+
+    name: str
+    method: Literal["GET", "POST"]
+    path: str
+    response: type[BaseModel] | None = None
+    envelope: Envelope = "object"
+    request: type[BaseModel] | None = None
+    request_array: bool = False
+    query: tuple[str, ...] = ()
+    relied_on: bool = True
+    """False for calls only rehearsals or reports use; their absence is not a failure."""
+    assumed: bool = False
+    """True where no public client was seen calling it (the material library)."""
+
+    def url(self, **params: str) -> str:
+        return self.path.format(**params)
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("version", "GET", "/api/version", Version),
+    Endpoint("materials.list", "GET", "/api/materials", Material, "items", assumed=True),
+    Endpoint("materials.get", "GET", "/api/materials/{Id}", Material, assumed=True),
+    Endpoint(
+        "materials.create", "POST", "/api/materials/create", Material, "array", MaterialWrite, True,
+        assumed=True,
+    ),
+    Endpoint("materials.edit", "POST", "/api/materials/{Id}/edit", Material, "object", MaterialWrite,
+             assumed=True),
+    Endpoint("projects.list", "GET", "/api/projects", Project, "items"),
+    Endpoint("projects.get", "GET", "/api/projects/{Id}", Project),
+    Endpoint("projects.budget_products", "GET", "/api/projects/{Id}/budgetProducts", BudgetProduct, "items",
+             relied_on=False),
+    Endpoint("projects.work_orders", "GET", "/api/projects/{Id}/workOrders", WorkOrder, "items",
+             relied_on=False),
+    Endpoint("work_orders.list", "GET", "/api/v2-unstable/projectWorkOrders", WorkOrder, "data",
+             query=("skip", "take", "status"), relied_on=False),
+    Endpoint("workflows.list", "GET", "/api/projects/workflows", Workflow, "array", relied_on=False),
+    Endpoint("opportunities.list", "GET", "/api/opportunities", Opportunity, "items"),
+    Endpoint(
+        "opportunities.create", "POST", "/api/opportunities/create", Opportunity, "array",
+        OpportunityCreate, True,
+    ),
+    Endpoint("engineering_sync.import", "POST", "/api/engineeringsync/importjson", ErrorBody, "object",
+             BomImport),
+    Endpoint("companies.list", "GET", "/api/companies", Company, "items", relied_on=False),
+    Endpoint("purchase_orders.list", "GET", "/api/purchaseOrders", PurchaseOrder, "redirect",
+             query=("statuses",), relied_on=False),
+    Endpoint("purchase_orders.get", "GET", "/api/purchaseOrders/{Number}", PurchaseOrder,
+             relied_on=False),
+)  # fmt: skip
+"""Every call the client makes. Paths are templates; ``{Id}``-style parts are path parameters."""
+
+_BY_NAME = {e.name: e for e in ENDPOINTS}
+
+
+def endpoint(name: str) -> Endpoint:
+    return _BY_NAME[name]
+
+
+SPEC_PATH = "/swagger/v1/swagger.json"
+"""Where the sandbox serves its OpenAPI document (where ASP.NET apps usually serve theirs)."""
+
+PAGE_SIZE = 500
+"""``take`` for V2 paged lists (500 was seen to work)."""
+
+IMPORT_COLUMNS: tuple[str, ...] = (
+    "MaterialName", "Location", "Cost", "Margin", "BudgetGroup", "Status", "UoMGroup", "MRPType",
+    "Description", "Note", "ExpenseOrCostOfGoodsSoldGLAccount", "DefaultCommonUoM", "Weight",
+    "Manufacturer", "ManufacturerSKU", "ExternalID", "Stock", "GrainDirection", "ExternalApproval",
+    "ExpenseUponReceipt", "Vendor", "VendorSKU", "LeadTime", "InventoryGLAccount",
+    "AccountsPayableGLAccount",
+)  # fmt: skip
+"""INNERGY's material-import spreadsheet, columns in order (``MaterialName`` required)."""
+
+
+def json_body(model: BaseModel) -> dict[str, Any]:
+    """A write model as the JSON INNERGY takes: wire names, numbers as numbers."""
+    return model.model_dump(mode="json", by_alias=True)
