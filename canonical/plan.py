@@ -1,0 +1,220 @@
+"""The plan: what a reviewer approves and push applies, as one stable JSON document.
+
+Every change carries an id that depends only on what it changes (action, SKU, INNERGY
+record and its ``field: old -> new`` lines), so re-planning finds a reviewer's ticks
+again on changes that are still identical. It also carries fingerprints of the master row
+and the INNERGY record it was computed from (``canonical.fingerprint`` of the ``Material``
+as pulled and of the ``InnergyMaterial`` as read): push recomputes them to find stale rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from canonical.diff import (
+    ACTIONS,
+    Action,
+    FieldChange,
+    PPakKind,
+    diff_materials,
+    diff_ppak,
+)
+from canonical.models import InnergyMaterial, Library, Material, Problem, _Model
+from canonical.serialize import canonical_json, fingerprint
+
+__all__ = [
+    "MaterialChange",
+    "PPakChange",
+    "Plan",
+    "build_plan",
+    "carry_ticks",
+    "change_id",
+    "is_tick",
+    "ticked_change_ids",
+]
+
+
+class MaterialChange(_Model):
+    change_id: str
+    action: Action
+    sku: str
+    name: str
+    innergy_id: str | None = None
+    changes: tuple[FieldChange, ...] = ()
+    reason: str | None = None
+    """Why a conflict is one."""
+    master_fingerprint: str
+    innergy_fingerprint: str
+    payload: InnergyMaterial | None = None
+    """The whole record push sends (INNERGY's current record with the changed fields set)."""
+
+
+class PPakChange(_Model):
+    change_id: str
+    kind: PPakKind
+    ppak_sku: str
+    canonical_sku: str | None = None
+    name: str
+    changes: tuple[FieldChange, ...] = ()
+    ppak_fingerprint: str
+    master_fingerprint: str
+    master_row: Material | None = None
+    """For ``new``: the row a tick adds to the master."""
+
+
+class Plan(_Model):
+    plan_id: str
+    created_at: datetime
+    fingerprints: dict[str, str]
+    """Of the inputs: ``master``, ``innergy``, ``ppak``."""
+    changes: tuple[MaterialChange, ...] = ()
+    ppak_changes: tuple[PPakChange, ...] = ()
+    unchanged: int = 0
+    unmanaged: tuple[InnergyMaterial, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        """Changes per action and per PPak kind (every key present, zeros too)."""
+        counts = dict.fromkeys(ACTIONS, 0) | {"ppak_new": 0, "ppak_differs": 0}
+        for change in self.changes:
+            counts[change.action] += 1
+        for ppak in self.ppak_changes:
+            counts[f"ppak_{ppak.kind}"] += 1
+        return counts
+
+    def to_json(self) -> str:
+        return canonical_json(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        return cls.model_validate_json(text)
+
+
+def change_id(*parts: Any) -> str:
+    """A short id that is the same whenever the parts are."""
+    text = canonical_json({"parts": [list(p) if isinstance(p, tuple) else p for p in parts]})
+    return "C" + hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _lines(fields: Iterable[FieldChange]) -> list[list[str | None]]:
+    return [[f.field, f.old, f.new] for f in fields]
+
+
+def _inputs_fingerprint(records: Sequence[Any]) -> str:
+    """Of a whole input, by its rows' JSON (pydantic's serializer: one pass, no re-sorting)."""
+    digest = hashlib.sha256()
+    for record in records:
+        digest.update(record.model_dump_json().encode())
+    return digest.hexdigest()[:16]
+
+
+def build_plan(
+    library: Library,
+    innergy: Iterable[InnergyMaterial],
+    *,
+    ppak: Iterable[Material] = (),
+    baseline: Mapping[str, InnergyMaterial] | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """Diff the master with INNERGY (and PPak's library) and give every change its id."""
+    records, items = list(innergy), list(ppak)
+    created = now or datetime.now(UTC)
+    diff = diff_materials(library, records, baseline)
+    ppak_diff = diff_ppak(items, library)
+    changes = tuple(
+        MaterialChange(
+            change_id=change_id(
+                c.action, c.sku, c.record.innergy_id if c.record else None, _lines(c.fields), c.reason
+            ),
+            action=c.action,
+            sku=c.sku,
+            name=c.name,
+            innergy_id=c.record.innergy_id if c.record else None,
+            changes=c.fields,
+            reason=c.reason,
+            master_fingerprint=fingerprint(c.material),
+            innergy_fingerprint=fingerprint(c.record),
+            payload=c.payload,
+        )
+        for c in diff.changes
+    )
+    ppak_changes = tuple(
+        PPakChange(
+            change_id=change_id(p.kind, p.ppak_sku, p.canonical_sku, _lines(p.fields)),
+            kind=p.kind,
+            ppak_sku=p.ppak_sku,
+            canonical_sku=p.canonical_sku,
+            name=p.name,
+            changes=p.fields,
+            ppak_fingerprint=fingerprint(p.item),
+            master_fingerprint=fingerprint(p.master),
+            master_row=p.master_row,
+        )
+        for p in ppak_diff.changes
+    )
+    fingerprints = {
+        "master": _inputs_fingerprint(library.materials),
+        "innergy": _inputs_fingerprint(records),
+        "ppak": _inputs_fingerprint(items),
+    }
+    stamp = created.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    plan_id = f"{stamp}-{hashlib.sha256(canonical_json(fingerprints).encode()).hexdigest()[:6]}"
+    return Plan(
+        plan_id=plan_id,
+        created_at=created,
+        fingerprints=fingerprints,
+        changes=changes,
+        ppak_changes=ppak_changes,
+        unchanged=diff.unchanged,
+        unmanaged=diff.unmanaged,
+        problems=diff.problems + ppak_diff.problems,
+    )
+
+
+_TICKS = frozenset({"true", "x", "yes"})
+
+
+def is_tick(value: Any) -> bool:
+    """An Approve cell that counts as ticked: TRUE (a checkbox), or the text TRUE, x or yes."""
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().casefold() in _TICKS
+
+
+def _header_at(rows: Sequence[Sequence[Any]]) -> tuple[int, int, int] | None:
+    """(row index, Approve column, Change ID column) of a DIFF tab's header row."""
+    for index, row in enumerate(rows):
+        names = [str(cell).strip().casefold() if cell is not None else "" for cell in row]
+        if "approve" in names and "change id" in names:
+            return index, names.index("approve"), names.index("change id")
+    return None
+
+
+def ticked_change_ids(rows: Sequence[Sequence[Any]]) -> set[str]:
+    """The change ids a DIFF tab's rows (as read, header included) have ticked."""
+    found = _header_at(rows)
+    if found is None:
+        return set()
+    start, approve, cid = found
+    return {
+        str(row[cid]).strip()
+        for row in rows[start + 1 :]
+        if len(row) > max(approve, cid) and is_tick(row[approve]) and row[cid]
+    }
+
+
+def carry_ticks(old_rows: Sequence[Sequence[Any]], new_rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """The new DIFF tab's rows with Approve ticked where the old tab ticked the same change id."""
+    ticked = ticked_change_ids(old_rows)
+    rows = [list(row) for row in new_rows]
+    found = _header_at(rows)
+    if found is None:
+        return rows
+    start, approve, cid = found
+    for row in rows[start + 1 :]:
+        if len(row) > max(approve, cid) and str(row[cid]).strip() in ticked:
+            row[approve] = True
+    return rows
