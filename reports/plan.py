@@ -98,6 +98,10 @@ def diff_ppak_rows(plan: Plan, approved: Collection[str] = ()) -> list[list[Any]
     return rows
 
 
+_SHOWN = {"change_id", "action", "sku", "name", "reason", "changes"}
+_SHOWN_PPAK = {"change_id", "kind", "ppak_sku", "canonical_sku", "name", "changes"}
+
+
 def plan_json(plan: Plan) -> str:
     """The summary an automation reads: id, time, counts, and every change with its lines."""
     summary = {
@@ -107,28 +111,8 @@ def plan_json(plan: Plan) -> str:
         "unchanged": plan.unchanged,
         "unmanaged": [{"innergy_id": r.innergy_id, "name": r.name} for r in plan.unmanaged],
         "problems": len(plan.problems),
-        "changes": [
-            {
-                "change_id": c.change_id,
-                "action": c.action,
-                "sku": c.sku,
-                "name": c.name,
-                "reason": c.reason,
-                "changes": [[f.field, f.old, f.new] for f in c.changes],
-            }
-            for c in plan.changes
-        ],
-        "ppak_changes": [
-            {
-                "change_id": p.change_id,
-                "kind": p.kind,
-                "ppak_sku": p.ppak_sku,
-                "canonical_sku": p.canonical_sku,
-                "name": p.name,
-                "changes": [[f.field, f.old, f.new] for f in p.changes],
-            }
-            for p in plan.ppak_changes
-        ],
+        "changes": [c.model_dump(mode="json", include=_SHOWN) for c in plan.changes],
+        "ppak_changes": [p.model_dump(mode="json", include=_SHOWN_PPAK) for p in plan.ppak_changes],
     }
     return json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True)
 
