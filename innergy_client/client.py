@@ -238,6 +238,13 @@ class InnergyClient:
         """The server version: the cheap call that proves the key works."""
         return self._one("version", wire.Version).server_version
 
+    def openapi_document(self, path: str = wire.SPEC_PATH) -> dict[str, Any]:
+        """The tenant's own OpenAPI document (for ``check-innergy-spec --from-innergy``)."""
+        document = self._request("GET", path)
+        if not isinstance(document, dict):
+            raise InnergyError(f"INNERGY {path} is not an OpenAPI document")
+        return document
+
     def list_materials(self) -> list[wire.Material]:
         return self._list("materials.list", wire.Material)
 
@@ -298,7 +305,13 @@ class InnergyClient:
                     ) from None
                 self._pause(attempt, exc)
                 attempt += 1
-                found = find(pending)
+                try:
+                    found = find(pending)
+                except InnergyUnavailable as lookup:
+                    raise InnergyUnavailable(
+                        f"INNERGY {ep.path}: creating {len(pending)} records got no answer ({exc}) and "
+                        f"looking them up failed ({lookup}); a later run looks them up again before creating"
+                    ) from None
                 done.update(found)
                 pending = [m for m in pending if identity(m) not in found]
                 continue

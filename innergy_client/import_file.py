@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ type, stock ...) have no canonical field: written blank, ignored on reading. ``I
 not an import column but INNERGY's exports may carry it."""
 
 _FORMULA_START = ("=", "+", "-", "@")
+_UNSTORABLE = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ufffe\uffff\ud800-\udfff]")
+"""Characters XML (so .xlsx) cannot hold: control characters, U+FFFE, U+FFFF, surrogates."""
 
 
 def _cell_value(field: str, material: InnergyMaterial) -> Any:
@@ -62,7 +65,7 @@ def _cell_value(field: str, material: InnergyMaterial) -> Any:
 def write_import_file(materials: Iterable[InnergyMaterial], path: Path) -> list[Problem]:
     """Write the import sheet; the materials a spreadsheet cannot hold, as problems.
 
-    A text with control characters (other than tab and newline) cannot be stored in
+    A text with control characters (other than tab and newline), U+FFFE or U+FFFF cannot be stored in
     .xlsx: that material is left out and reported, never written altered.
     """
     book = openpyxl.Workbook()
@@ -80,7 +83,7 @@ def write_import_file(materials: Iterable[InnergyMaterial], path: Path) -> list[
             (
                 (c, v)
                 for c, v in zip(IMPORT_COLUMNS, values, strict=True)
-                if isinstance(v, str) and ILLEGAL_CHARACTERS_RE.search(v)
+                if isinstance(v, str) and _UNSTORABLE.search(v)
             ),
             None,
         )
@@ -91,7 +94,7 @@ def write_import_file(materials: Iterable[InnergyMaterial], path: Path) -> list[
                     column=bad[0],
                     value=repr(bad[1]),
                     message=f"material {material.external_id or material.name!r} left out: the text "
-                    "holds control characters a spreadsheet cannot store",
+                    "holds characters a spreadsheet cannot store (control characters, U+FFFE, U+FFFF)",
                 )
             )
             continue

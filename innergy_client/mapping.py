@@ -91,6 +91,8 @@ def opportunity_body(project: Project, facility_id: str, bid_type_id: str) -> wi
         first_delivery_date=project.due_date,
         estimated_value=project.contract_amount,
         notes=project.notes,
+        status=project.innergy_status,
+        workflow_step_name=project.innergy_workflow_step,
     )
 
 

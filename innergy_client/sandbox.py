@@ -208,7 +208,7 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         for server in (self._api, self._blob):
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
             thread.start()
             self._threads.append(thread)
         return self
@@ -222,10 +222,10 @@ class Sandbox:
 
     def serve_forever(self) -> None:
         """Run in the foreground until interrupted (the ``matsync sandbox`` command)."""
-        blob = threading.Thread(target=self._blob.serve_forever, daemon=True)
+        blob = threading.Thread(target=self._blob.serve_forever, args=(0.05,), daemon=True)
         blob.start()
         try:
-            self._api.serve_forever()
+            self._api.serve_forever(0.05)
         finally:
             self._blob.shutdown()
             self._api.server_close()
@@ -513,6 +513,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in separate writes
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

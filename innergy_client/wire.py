@@ -156,6 +156,10 @@ class OpportunityCreate(_Write):
     first_delivery_date: date | None = Field(default=None, alias="FirstDeliveryDate")
     estimated_value: Number | None = Field(default=None, alias="EstimatedValue")
     notes: str | None = Field(default=None, alias="Notes")
+    status: str | None = Field(default=None, alias="Status")
+    """The INNERGY status from MAP_STATUS (assumed writable; check-innergy-spec verifies)."""
+    workflow_step_name: str | None = Field(default=None, alias="WorkflowStepName")
+    """The INNERGY workflow step from MAP_PHASE (assumed writable, as ``Status``)."""
 
 
 class Opportunity(_Read):

@@ -195,7 +195,9 @@ def push(ctx: typer.Context, dry_run: DryRun = False) -> None:
     Rows whose master row or INNERGY record changed since the plan are reported stale
     and left alone (exit 3). Exit 1 when any ticked row failed.
     """
-    _emit(ctx, _not_yet(7)(_settings(ctx), dry_run))
+    from sheets_sync.push import push as run
+
+    _emit(ctx, run(_settings(ctx), dry_run))
 
 
 @app.command()
@@ -204,16 +206,26 @@ def nightly(
     lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another run's lock.")] = 60.0,
 ) -> None:
     """Lock, push what was approved, re-plan, log (skill sync_innergy_material_library)."""
-    _emit(ctx, _not_yet(7)(_settings(ctx), lock_timeout))
+    from sheets_sync.nightly import nightly as run
+
+    _emit(ctx, run(_settings(ctx), lock_timeout))
 
 
 @app.command("projects-import")
-def projects_import(ctx: typer.Context, dry_run: DryRun = False) -> None:
+def projects_import(
+    ctx: typer.Context,
+    dry_run: DryRun = False,
+    bom_user: Annotated[
+        str, typer.Option(help="LoggedInUserEmail for INNERGY's engineering-sync BOM import.")
+    ] = "matsync@localhost",
+) -> None:
     """Canonical projects to INNERGY opportunities, idempotent by PPak id.
 
     Skill run_innergy_project_import. Needs INNERGY_FACILITY_ID and INNERGY_BID_TYPE_ID.
     """
-    _emit(ctx, _not_yet(8)(_settings(ctx), dry_run))
+    from sheets_sync.projects_import import run_projects_import
+
+    _emit(ctx, run_projects_import(_settings(ctx), dry_run, bom_user))
 
 
 @app.command()
@@ -233,7 +245,12 @@ def export_import_file(
     ] = None,
 ) -> None:
     """Write INNERGY's material-import spreadsheet for the approved rows (the no-API path)."""
-    _emit(ctx, _not_yet(7)(_settings(ctx), out))
+    from sheets_sync.export_file import export_import_file as run
+
+    _emit(ctx, run(_settings(ctx), out))
+
+
+Rate = Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Share of calls, 0..1.")]
 
 
 @app.command()
@@ -241,9 +258,35 @@ def sandbox(
     ctx: typer.Context,
     port: Annotated[int, typer.Option(help="Loopback port; 0 picks a free one.")] = 8765,
     data: Annotated[Path | None, typer.Option(help="JSON file that keeps the sandbox's state.")] = None,
+    api_key: Annotated[str, typer.Option(help="The Api-Key the sandbox accepts.")] = "sandbox-key",
+    failure_rate: Rate = None,
+    rate_limit_rate: Rate = None,
+    retry_after: Annotated[float | None, typer.Option(help="Retry-After seconds on a 429.")] = None,
+    latency: Annotated[float | None, typer.Option(help="Seconds every API call waits.")] = None,
+    commit_then_503_rate: Rate = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for repeatable random faults.")] = None,
 ) -> None:
-    """Run the local INNERGY sandbox server on loopback, with INNERGY's traps."""
-    _emit(ctx, _not_yet(4)(_settings(ctx), port, data))
+    """Run the local INNERGY sandbox server on loopback, with INNERGY's traps.
+
+    Prints its URL and the key it accepts; faults can be changed while it runs with
+    POST /__sandbox/faults.
+    """
+    from sheets_sync.innergy_commands import run_sandbox
+
+    state: State = ctx.find_root().obj
+    faults = {
+        "failure_rate": failure_rate,
+        "rate_limit_rate": rate_limit_rate,
+        "retry_after": retry_after,
+        "latency": latency,
+        "commit_then_503_rate": commit_then_503_rate,
+    }
+    _settings(ctx)
+
+    def announce(line: str) -> None:
+        typer.echo(line, err=state.json)
+
+    _emit(ctx, run_sandbox(port, data, api_key, faults, announce, seed))
 
 
 @app.command()
@@ -288,13 +331,18 @@ def undo(
 @app.command("check-innergy-spec")
 def check_innergy_spec(
     ctx: typer.Context,
-    spec: Annotated[Path, typer.Argument(help="INNERGY's OpenAPI document (JSON or YAML).")],
+    spec: Annotated[Path | None, typer.Argument(help="INNERGY's OpenAPI document (JSON or YAML).")] = None,
+    from_innergy: Annotated[
+        bool, typer.Option("--from-innergy", help="Fetch the document from INNERGY_BASE_URL with the key.")
+    ] = False,
 ) -> None:
     """Compare our INNERGY wire contract with INNERGY's own OpenAPI document.
 
     Exit 1 when something we rely on is missing.
     """
-    _emit(ctx, _not_yet(11)(_settings(ctx), spec))
+    from sheets_sync.innergy_commands import check_innergy_spec as check
+
+    _emit(ctx, check(_settings(ctx), spec, from_innergy))
 
 
 def main() -> None:
