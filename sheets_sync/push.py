@@ -142,15 +142,16 @@ def _stale(master_was: str, master_now: str, innergy_was: str, innergy_now: str)
     return None
 
 
-def _material_verdict(change: MaterialChange, library: Library, innergy: Innergy) -> str | None:
+def _material_verdict(change: MaterialChange, library: Library, innergy: Innergy | None) -> str | None:
     if change.action == "conflict":
         return f"skipped: a conflict is never applied ({change.reason or 'see Changes'})"
-    record = innergy.record_for(change)
+    if innergy is None:  # the no-API path: only the master side can be checked
+        now = change.innergy_fingerprint
+    else:
+        record = innergy.record_for(change)
+        now = fingerprint(to_canonical(record) if record else None)
     return _stale(
-        change.master_fingerprint,
-        fingerprint(library.material(change.sku)),
-        change.innergy_fingerprint,
-        fingerprint(to_canonical(record) if record else None),
+        change.master_fingerprint, fingerprint(library.material(change.sku)), change.innergy_fingerprint, now
     )
 
 
@@ -163,10 +164,13 @@ def decide(
     ticked: Iterable[Ticked],
     plan: Plan,
     library: Library,
-    innergy: Innergy,
+    innergy: Innergy | None,
     applied: set[str],
 ) -> list[Decision]:
-    """Each ticked row against the plan and the current master and INNERGY (Terraform's rule)."""
+    """Each ticked row against the plan and the current master and INNERGY (Terraform's rule).
+
+    ``innergy`` is ``None`` where INNERGY cannot be read (the import-file path).
+    """
     materials = {c.change_id: c for c in plan.changes}
     ppak = {c.change_id: c for c in plan.ppak_changes}
     decisions = []
@@ -651,7 +655,7 @@ def read_sheet(workbook: Any) -> Sheet:
     return Sheet(library, rows, tabs)
 
 
-def _results_cells(report: Report, sheet: Sheet, back: WriteBack) -> None:
+def results_cells(report: Report, sheet: Sheet, back: WriteBack) -> None:
     for tick, result in report.results.items():
         column = sheet.tabs[tick.tab].result_column or "Result"
         back.set(tick.tab, tick.row, column, result)
@@ -724,7 +728,7 @@ def run_push(settings: Settings, *, dry_run: bool = False, command: str = "push"
                 report, back = execute(
                     sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
                 )
-        _results_cells(report, sheet, back)
+        results_cells(report, sheet, back)
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
         write_back(workbook, back, report.problems)
     except BaseException:
@@ -746,7 +750,7 @@ def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None) -> Outcome:
             report.record(decision.ticked, decision.verdict or WOULD_APPLY, change)
             if decision.verdict is None and isinstance(change, PPakChange):
                 report.problems.extend(ppak_master_writes(change, sheet, back)[0])
-    _results_cells(report, sheet, back)
+    results_cells(report, sheet, back)
     return _outcome(report, None, sheet.plan_id, True, back)
 
 

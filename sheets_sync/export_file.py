@@ -1,0 +1,99 @@
+"""``matsync export-import-file``: the approved rows as INNERGY's material-import spreadsheet.
+
+The no-API path, for shops whose INNERGY key is not ready: the ticked, still-valid
+DIFF_INNERGY create and update rows are written with the client package's import-file
+writer. Nothing reaches INNERGY here, so each row is journalled as ``exported`` (never as
+applied: a later ``push`` still applies it) and its Result reads ``exported``.
+Only the master side of staleness can be checked without INNERGY.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from canonical.errors import ExitCode
+from canonical.plan import MaterialChange
+from innergy_client import write_import_file
+from sheets_sync.config import Settings
+from sheets_sync.console import Outcome
+from sheets_sync.push import (
+    DIFF_INNERGY,
+    INNERGY_TARGET,
+    Report,
+    WriteBack,
+    decide,
+    load_plan,
+    open_journal,
+    open_workbook,
+    read_sheet,
+    results_cells,
+    write_back,
+)
+
+__all__ = ["EXPORTED", "export_import_file"]
+
+EXPORTED = "exported"
+EXPORTABLE = frozenset({"create", "update", "reactivate", "deactivate"})
+
+
+def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
+    """Write the import sheet for the approved rows; journal them as exported; Result ``exported``."""
+    workbook = open_workbook(settings)
+    sheet = read_sheet(workbook)
+    ticked = [t for t in sheet.ticked if t.tab == DIFF_INNERGY]
+    plan = load_plan(settings.output_dir, sheet.plan_id)
+    path = out or settings.output_dir / "reports" / f"innergy_import_{plan.plan_id}.xlsx"
+    journal = open_journal(settings.output_dir)
+    run_id = journal.start_run("export-import-file", plan_id=plan.plan_id)
+    report = Report()
+    try:
+        chosen: list[tuple[object, MaterialChange]] = []
+        for decision in decide(ticked, plan, sheet.library, None, journal.applied_change_ids(plan.plan_id)):
+            change = decision.change
+            if decision.verdict is not None:
+                report.record(decision.ticked, decision.verdict, change)
+            elif isinstance(change, MaterialChange) and change.action in EXPORTABLE and change.payload:
+                chosen.append((decision.ticked, change))
+            else:
+                report.record(decision.ticked, "skipped: not a material the import sheet can carry", change)
+        problems = write_import_file([c.payload for _, c in chosen if c.payload], path)
+        left_out = {
+            c.sku for _, c in chosen for p in problems if p.message.startswith(f"material {c.sku!r} ")
+        }
+        for tick, change in chosen:
+            if change.sku in left_out:
+                report.record(
+                    tick, "failed: holds characters a spreadsheet cannot store (see ISSUES)", change
+                )
+                continue
+            write_id = journal.intend(
+                run_id, target=INNERGY_TARGET, op="export", key=change.sku, before=None,
+                payload=change.payload.model_dump(mode="json") if change.payload else None,
+                change_id=change.change_id, plan_id=plan.plan_id,
+            )  # fmt: skip
+            journal.mark_exported(write_id, answer={"file": str(path)})
+            report.record(tick, EXPORTED, change)
+        report.problems.extend(problems)
+        back = WriteBack()
+        results_cells(report, sheet, back)
+        write_back(workbook, back, report.problems)
+    except BaseException:
+        journal.finish_run(run_id, outcome="failed", counts=report.counts)
+        raise
+    journal.finish_run(run_id, outcome="exported", counts=report.counts)
+    summary = {
+        "ok": report.exit_code == ExitCode.OK,
+        "command": "export-import-file",
+        "run_id": run_id,
+        "plan_id": plan.plan_id,
+        "path": str(path),
+        "exported": report.counts["exported"],
+        "stale": report.counts["stale"],
+        "skipped": report.counts["skipped"],
+        "problems": len(report.problems),
+        "failed": report.counts["failed"],
+    }
+    code = report.exit_code
+    lines = [f"wrote {report.counts['exported']} approved rows to {path}", f"run {run_id}"]
+    lines += [f"  {t.tab} row {t.row}: {r}" for t, r in report.results.items() if r != EXPORTED]
+    return Outcome(summary, code, lines)
