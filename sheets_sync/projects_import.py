@@ -1,0 +1,286 @@
+"""Canonical projects into INNERGY: opportunities first, BOM lines once they are projects.
+
+INNERGY has no project-create call: a project is an opportunity that was won. So every
+canonical project becomes an opportunity carrying its external id (PPak id, plus the
+change order), and a project INNERGY already converted gets its BOM lines through the
+engineering-sync import. INNERGY has no find-by-external-id either, so existing records
+are listed once and matched here: a second run creates nothing. The INNERGY ids go
+back into ``projects.jsonl`` (rewritten atomically) and a dry run writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from canonical.errors import ConfigError
+from canonical.models import Problem, Project, ProjectLine
+from canonical.serialize import to_jsonl
+from innergy_client import InnergyClient, wire
+from innergy_client.mapping import bom_import, opportunity_body
+from sheets_sync.config import ENV_VARS, Settings
+from sheets_sync.console import Outcome
+
+__all__ = [
+    "ImportResult",
+    "import_projects",
+    "opportunity_problems",
+    "read_jsonl",
+    "required_ids",
+    "run_projects_import",
+    "write_jsonl_atomic",
+]
+
+log = logging.getLogger("matsync.projects")
+M = TypeVar("M", bound=BaseModel)
+DEFAULT_BOM_USER = "matsync@localhost"
+
+
+def read_jsonl(path: Path, model: type[M]) -> tuple[list[M], list[Problem]]:
+    """Records of a canonical JSON Lines file; a bad line is a Problem, never a crash."""
+    records: list[M] = []
+    problems: list[Problem] = []
+    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            records.append(model.model_validate_json(text))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            problems.append(
+                Problem(
+                    source=path.name,
+                    row=number,
+                    column=".".join(str(p) for p in first["loc"]) or None,
+                    value=text[:200],
+                    message=f"not a valid {model.__name__}: {first['msg']}",
+                )
+            )
+    return records, problems
+
+
+def write_jsonl_atomic(path: Path, records: Iterable[BaseModel]) -> None:
+    """Replace ``path`` in one step, so a crash leaves the old file or the new, never half."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(to_jsonl(records))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def required_ids(settings: Settings, opportunities: Sequence[wire.Opportunity] = ()) -> tuple[str, str]:
+    """FacilityId and BidTypeId: from configuration, or the facility every opportunity shares.
+
+    One error names every variable still missing (the bid type cannot be discovered: an
+    opportunity shows its name, not its id).
+    """
+    facilities = {o.facility_id for o in opportunities if o.facility_id}
+    facility = settings.innergy_facility_id or (facilities.pop() if len(facilities) == 1 else None)
+    bid_type = settings.innergy_bid_type_id
+    missing = [
+        ENV_VARS[name]
+        for name, value in (("innergy_facility_id", facility), ("innergy_bid_type_id", bid_type))
+        if not value
+    ]
+    if missing:
+        raise ConfigError(
+            f"set {' and '.join(missing)}: INNERGY needs the tenant's "
+            f"{' and '.join(_WIRE_NAME[v] for v in missing)} GUID to create an opportunity "
+            "(find them on an opportunity in INNERGY, or ask the INNERGY administrator)"
+        )
+    return str(facility), str(bid_type)
+
+
+_WIRE_NAME = {"INNERGY_FACILITY_ID": "FacilityId", "INNERGY_BID_TYPE_ID": "BidTypeId"}
+
+
+def opportunity_problems(
+    project: Project,
+    facility_id: str,
+    bid_type_id: str,
+    source: str = "projects.jsonl",
+    row: int | None = None,
+) -> list[Problem]:
+    """What INNERGY would refuse in this project's opportunity, and what it would lose."""
+    problems: list[Problem] = []
+    try:
+        opportunity_body(project, facility_id, bid_type_id)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "body"
+            spec = wire.OpportunityCreate.model_fields.get(name)
+            column = (spec.alias if spec else None) or name
+            problems.append(
+                Problem(
+                    source=source,
+                    row=row,
+                    column=column,
+                    value=project.external_id,
+                    message=f"project {project.external_id}: INNERGY needs {column}: {error['msg']}",
+                )
+            )
+    for raw, mapped, what in (
+        (project.ppak_status, project.innergy_status, "status"),
+        (project.ppak_phase, project.innergy_workflow_step, "phase"),
+    ):
+        if raw and not mapped:
+            problems.append(
+                Problem(
+                    source=source,
+                    row=row,
+                    column=what,
+                    value=raw,
+                    message=f"project {project.external_id}: PPak {what} {raw!r} has no INNERGY mapping",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, dry, would do), by external id."""
+
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    converted: list[str] = field(default_factory=list)
+    bom_lines: int = 0
+    ids: dict[str, str] = field(default_factory=dict)
+    """External id -> INNERGY id (the project's once converted, else the opportunity's)."""
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _sendable(lines: Iterable[ProjectLine], source: str) -> tuple[list[ProjectLine], list[Problem]]:
+    ok, problems = [], []
+    for line in lines:
+        missing = [
+            n for n, v in (("sku", line.sku), ("uom", line.uom), ("quantity", line.quantity)) if v is None
+        ]
+        if missing:
+            problems.append(
+                Problem(
+                    source=source,
+                    column=", ".join(missing),
+                    value=f"{line.project_id} line {line.line}",
+                    message=f"BOM line {line.line} of project {line.project_id} not sent: no "
+                    + " or ".join(missing),
+                    severity="warning",
+                )
+            )
+        else:
+            ok.append(line)
+    return ok, problems
+
+
+def import_projects(
+    projects: Sequence[Project],
+    lines: Sequence[ProjectLine],
+    client: InnergyClient,
+    facility_id: str,
+    bid_type_id: str,
+    *,
+    dry_run: bool = False,
+    user_email: str = DEFAULT_BOM_USER,
+) -> ImportResult:
+    """Create the missing opportunities, send BOM lines of converted projects; idempotent."""
+    result = ImportResult()
+    valid: list[Project] = []
+    seen: set[str] = set()
+    for row, project in enumerate(projects, start=1):
+        problems = opportunity_problems(project, facility_id, bid_type_id, row=row)
+        if project.external_id in seen:
+            problems.append(
+                Problem(
+                    source="projects.jsonl",
+                    row=row,
+                    column="external_id",
+                    value=project.external_id,
+                    message=f"project {project.external_id} appears twice; the first one is imported",
+                )
+            )
+        result.problems += problems
+        if not any(p.severity == "error" for p in problems):
+            valid.append(project)
+            seen.add(project.external_id)
+    opportunities = {o.external_id: o for o in client.list_opportunities() if o.external_id}
+    converted = {p.external_id: p for p in client.list_projects() if p.external_id}
+    missing = [p for p in valid if p.external_id not in opportunities and p.external_id not in converted]
+    result.existing = [p.external_id for p in valid if p not in missing]
+    result.created = [p.external_id for p in missing]
+    if dry_run:
+        return result
+    bodies = [opportunity_body(p, facility_id, bid_type_id) for p in missing]
+    for made in client.create_opportunities(bodies):
+        if made.external_id:
+            opportunities[made.external_id] = made
+    by_project: dict[str, list[ProjectLine]] = {}
+    sendable, problems = _sendable(lines, "project_lines.jsonl")
+    result.problems += problems
+    for line in sendable:
+        by_project.setdefault(line.project_id, []).append(line)
+    for project in valid:
+        key = project.external_id
+        if key in converted:
+            result.ids[key] = converted[key].id
+            result.converted.append(key)
+            if by_project.get(key):
+                client.import_bom(bom_import(converted[key].id, user_email, by_project[key]))
+                result.bom_lines += len(by_project[key])
+        elif key in opportunities:
+            result.ids[key] = opportunities[key].id
+    return result
+
+
+def run_projects_import(
+    settings: Settings, dry_run: bool = False, user_email: str = DEFAULT_BOM_USER
+) -> Outcome:
+    """``matsync projects-import``: read the canonical files, import, record the ids."""
+    canonical = settings.output_dir / "canonical"
+    projects_path = canonical / "projects.jsonl"
+    if not projects_path.is_file():
+        raise ConfigError(f"no canonical projects at {projects_path}: run `matsync ppak-import` first")
+    projects, problems = read_jsonl(projects_path, Project)
+    lines_path = canonical / "project_lines.jsonl"
+    lines, line_problems = read_jsonl(lines_path, ProjectLine) if lines_path.is_file() else ([], [])
+    key = settings.innergy_api_key.get_secret_value() if settings.innergy_api_key else ""
+    with InnergyClient(settings.innergy_base_url, key) as client:
+        facility_id, bid_type_id = required_ids(
+            settings, () if settings.innergy_facility_id else client.list_opportunities()
+        )
+        result = import_projects(
+            projects, lines, client, facility_id, bid_type_id, dry_run=dry_run, user_email=user_email
+        )
+    result.problems[:0] = problems + line_problems
+    if not dry_run:
+        updated = [
+            p.model_copy(update={"innergy_id": result.ids.get(p.external_id, p.innergy_id)}) for p in projects
+        ]
+        write_jsonl_atomic(projects_path, updated)
+    summary: dict[str, Any] = {
+        "command": "projects-import",
+        "dry_run": dry_run,
+        "projects": len(projects),
+        "would_create" if dry_run else "created": len(result.created),
+        "existing": len(result.existing),
+        "converted": len(result.converted),
+        "bom_lines": result.bom_lines,
+        "problems": [p.model_dump(mode="json") for p in result.problems],
+    }
+    verb = "would create" if dry_run else "created"
+    lines_out = [
+        f"{len(projects)} projects: {verb} {len(result.created)} opportunities, "
+        f"{len(result.existing)} already in INNERGY ({len(result.converted)} converted to projects), "
+        f"{result.bom_lines} BOM lines sent",
+        *(f"{p.severity}: {p.message}" for p in result.problems),
+    ]
+    return Outcome(summary, lines=lines_out)
