@@ -364,6 +364,7 @@ MASTER = "MATERIAL_LIBRARY_MASTER"
 DIFF_INNERGY = "DIFF_INNERGY"
 DIFF_PPAK = "DIFF_PPAK"
 SYNC_LOG = "SYNC_LOG"
+DIFF_TABS = (DIFF_INNERGY, DIFF_PPAK)
 SYNC_LOG_COLUMNS = (
     "Time", "Command", "Actor", "Run ID", "Plan ID", "Created", "Updated", "Deactivated",
     "Reactivated", "Stale", "Failed", "Outcome",
@@ -380,6 +381,9 @@ class WriteBack:
     appends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """tab -> rows to add at the bottom (SYNC_LOG, new master rows), by column header."""
 
+    sync_log_exists: bool = True
+    """False when the workbook has no SYNC_LOG tab yet: it is created with its header."""
+
     def set(self, tab: str, row: int, column: str, value: Any) -> None:
         self.cells.append((tab, row, column, value))
 
@@ -395,6 +399,7 @@ class Sheet:
     rows: Mapping[str, int]
     """sku_key -> master sheet row (as a person sees it)."""
     tabs: Mapping[str, DiffTab]
+    has_sync_log: bool = True
 
     @property
     def plan_id(self) -> str | None:
@@ -650,9 +655,9 @@ def _repair_id_cell(
 def read_sheet(workbook: Any) -> Sheet:
     """The master (as the Library, with its row numbers) and the two diff tabs."""
     library, _problems, rows = read_library(workbook)
-    values = workbook.read_tabs([DIFF_INNERGY, DIFF_PPAK])
-    tabs = {name: read_diff_tab(name, values.get(name) or []) for name in (DIFF_INNERGY, DIFF_PPAK)}
-    return Sheet(library, rows, tabs)
+    values = workbook.read_tabs([*DIFF_TABS, SYNC_LOG])
+    tabs = {name: read_diff_tab(name, values.get(name) or []) for name in DIFF_TABS}
+    return Sheet(library, rows, tabs, has_sync_log=bool(values.get(SYNC_LOG)))
 
 
 def results_cells(report: Report, sheet: Sheet, back: WriteBack) -> None:
@@ -729,6 +734,7 @@ def run_push(settings: Settings, *, dry_run: bool = False, command: str = "push"
                     sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
                 )
         results_cells(report, sheet, back)
+        back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
         write_back(workbook, back, report.problems)
     except BaseException:
@@ -794,4 +800,37 @@ def read_library(workbook: Any) -> Any:
 
 
 def write_back(workbook: Any, back: WriteBack, problems: Sequence[Problem]) -> None:
-    raise NotImplementedError
+    """Everything push writes to the workbook, as one workbook write (constant Sheets calls)."""
+    from sheets_sync.workbook import Append, CellUpdate, Rewrite
+
+    ops: list[Any] = [
+        CellUpdate(tab, row, column, value, header_row=HEADER_ROW if tab in DIFF_TABS else 1)
+        for tab, row, column, value in back.cells
+    ]
+    for tab, rows in back.appends.items():
+        if tab == SYNC_LOG and not back.sync_log_exists:
+            ops.append(
+                Rewrite(
+                    SYNC_LOG, [list(SYNC_LOG_COLUMNS), *([r.get(c) for c in SYNC_LOG_COLUMNS] for r in rows)]
+                )
+            )
+        else:
+            ops.append(Append(tab, rows))
+    if problems:
+        ops.append(Append(ISSUES, [_issue_row(p) for p in problems]))
+    workbook.write(ops)
+
+
+ISSUES = "ISSUES"
+
+
+def _issue_row(problem: Problem) -> dict[str, Any]:
+    """A push problem as an ISSUES row (added below the rows other commands wrote)."""
+    return {
+        "Severity": problem.severity,
+        "Tab or File": problem.source,
+        "Row": problem.row,
+        "Column": problem.column,
+        "Value": problem.value,
+        "Message": problem.message,
+    }
