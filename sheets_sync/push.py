@@ -236,7 +236,8 @@ class Writer:
 
     def create(self, changes: Sequence[MaterialChange]) -> None:
         """Create in batches through the create endpoint; lost answers are looked up."""
-        for chunk in _chunks(changes, self.client.batch_size):
+        sendable = [c for c in changes if c.payload is not None]
+        for chunk in _chunks(sendable, self.client.batch_size):
             bodies = [to_wire(c.payload) for c in chunk if c.payload is not None]
             ids = [self._intend(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)]
             try:
