@@ -1,0 +1,87 @@
+"""INNERGY client throughput against the sandbox, versus a naive client, in the same run.
+
+The naive baseline is what a first script does: a new connection per request (no
+keep-alive), one material per create call, one call at a time. Ours: pooled keep-alive
+connections, batched creates, up to ``--concurrency`` batches in flight; the one-by-one
+GETs are sequential on both sides, so that figure isolates connection reuse. The sandbox adds
+``--latency`` seconds to every call, standing in for the trip to INNERGY.
+Prints one table: figure | value | baseline | ratio.
+
+    python benchmarks/bench_innergy.py [--materials N] [--latency S] [--concurrency C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+import httpx
+
+from innergy_client import InnergyClient
+from innergy_client.sandbox import running_sandbox
+from innergy_client.wire import MaterialWrite, Money, json_body
+
+
+def bodies(n: int, prefix: str) -> list[MaterialWrite]:
+    return [
+        MaterialWrite(
+            material_name=f"{prefix} material {i}", external_id=f"{prefix}-{i:05}",
+            budget_group="Sheet Goods", cost=Money(value=Decimal("2.1875")), margin=Decimal("0.35"),
+        )
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--materials", type=int, default=400)
+    parser.add_argument("--latency", type=float, default=0.002)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    n = args.materials
+    with running_sandbox(latency=args.latency) as sandbox:
+        headers = {"Api-Key": sandbox.api_key, "Accept": "application/json"}
+        naive = httpx.Client(headers=headers, limits=httpx.Limits(max_keepalive_connections=0))
+        client = InnergyClient(sandbox.url, sandbox.api_key, concurrency=args.concurrency)
+        ids: list[str] = []
+
+        def naive_create() -> None:
+            for body in bodies(n, "naive"):
+                naive.post(sandbox.url + "/api/materials/create", json=[json_body(body)]).raise_for_status()
+
+        def naive_get() -> None:
+            for material_id in ids:
+                naive.get(f"{sandbox.url}/api/materials/{material_id}").raise_for_status()
+
+        def ours_get() -> None:
+            for material_id in ids:
+                client.get_material(material_id)
+
+        with client, naive:
+            ours_create = timed(lambda: ids.extend(m.id for m in client.create_materials(bodies(n, "ours"))))
+            base_create = timed(naive_create)
+            get_ours = timed(ours_get)
+            base_get = timed(naive_get)
+        listed = len(sandbox.materials)
+    print(f"INNERGY client vs naive, {n} materials, sandbox latency {args.latency * 1000:.0f} ms per call")
+    print(f"{'figure':<34} | {'value':>9} | {'baseline':>9} | ratio")
+    rows = [
+        ("create N materials (s)", ours_create, base_create),
+        ("get N one by one, keep-alive (s)", get_ours, base_get),
+    ]
+    for name, ours, base in rows:
+        print(f"{name:<34} | {ours:>9.3f} | {base:>9.3f} | {base / ours:5.1f}x")
+    print(f"{'HTTP calls by our client':<34} | {client.calls:>9} | {2 * n:>9} | {2 * n / client.calls:5.1f}x")
+    assert listed == 2 * n, "every material was created exactly once"
+
+
+if __name__ == "__main__":
+    main()
