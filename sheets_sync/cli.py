@@ -229,12 +229,29 @@ def projects_import(
 
 
 @app.command()
-def health(ctx: typer.Context) -> None:
+def health(
+    ctx: typer.Context,
+    limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--max",
+            help="NAME=N: the largest value of a check still healthy; NAME=none reports it only. "
+            "Repeatable; defaults are listed in the report.",
+        ),
+    ] = None,
+) -> None:
     """Write the migration health report (Markdown, HTML, JSON); exit 1 when unhealthy.
 
     Skill migration_health_check.
     """
-    _emit(ctx, _not_yet(8)(_settings(ctx)))
+    from reports.health import parse_thresholds
+    from sheets_sync.health import check_health, journal_baseline, workbook_tabs
+
+    try:
+        thresholds = parse_thresholds(limit or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--max") from None
+    _emit(ctx, check_health(_settings(ctx), thresholds, journal_baseline, workbook_tabs))
 
 
 @app.command("export-import-file")

@@ -1,0 +1,322 @@
+"""``matsync health``: gather the migration's figures, judge them, write the report.
+
+The figures come from pure functions over data (canonical records, INNERGY's library,
+the journal's sync baseline, the diff and ISSUES tabs); ``check_health`` only reads the
+sources, one at a time, and turns a source that cannot be read into a check marked
+"not available" with the reason. A missing ETL or key is a finding, never a crash; a
+bad key is a failing check whose message names the variable, never the key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from canonical.errors import ExitCode, InnergyAuthError, MatsyncError
+from canonical.models import InnergyMaterial, Material, Project, ProjectLine
+from canonical.serialize import fingerprint
+from reports.health import (
+    DEFAULT_THRESHOLDS,
+    Check,
+    HealthReport,
+    health_html,
+    health_json,
+    health_markdown,
+)
+from sheets_sync.config import Settings
+from sheets_sync.console import Outcome
+from sheets_sync.projects_import import read_jsonl
+
+__all__ = [
+    "check_health",
+    "diff_row_states",
+    "drifted",
+    "materials_without_id",
+    "open_issues",
+    "projects_without_id",
+    "unmanaged",
+    "unmapped_counts",
+]
+
+Counts = list[tuple[str, int]]
+_DRIFT_IGNORED = {"created_on", "modified_on"}
+
+
+def _counted(values: Iterable[str | None]) -> Counts:
+    return Counter(v for v in values if v).most_common()
+
+
+def projects_without_id(projects: Iterable[Project]) -> Counts:
+    return [(f"{p.external_id}: {p.name}", 1) for p in projects if not p.innergy_id]
+
+
+def unmapped_counts(
+    projects: Iterable[Project], lines: Iterable[ProjectLine], etl_report: Mapping[str, Any] | None = None
+) -> dict[str, Counts]:
+    """Unmapped PPak values with how often each occurs.
+
+    The ETL report's ``unmapped`` section wins per kind (it also sees units and rows the
+    ETL left out); otherwise they are read off the canonical records, where a PPak value
+    without its canonical counterpart is what unmapped means.
+    """
+    projects, lines = list(projects), list(lines)
+    found = {
+        "statuses": _counted(p.ppak_status for p in projects if not p.status),
+        "phases": _counted(p.ppak_phase for p in projects if not p.phase),
+        "skus": _counted(line.ppak_sku for line in lines if not line.sku),
+        "units": [],
+    }
+    section = (etl_report or {}).get("unmapped") or {}
+    for kind in found:
+        given = section.get(kind)
+        if isinstance(given, Mapping):
+            found[kind] = sorted(((str(k), int(v)) for k, v in given.items()), key=lambda kv: -kv[1])
+        elif isinstance(given, list):
+            found[kind] = [
+                (str(i.get("value")), int(i.get("count", 1))) for i in given if isinstance(i, Mapping)
+            ]
+    return found
+
+
+def materials_without_id(materials: Iterable[Material]) -> Counts:
+    return [(f"{m.sku}: {m.name}", 1) for m in materials if m.active and not m.innergy_id]
+
+
+def _content(record: InnergyMaterial) -> str:
+    return fingerprint(record.model_dump(mode="json", exclude=_DRIFT_IGNORED))
+
+
+def drifted(current: Iterable[InnergyMaterial], baseline: Mapping[str, InnergyMaterial]) -> Counts:
+    """INNERGY records that differ from what the last sync left there (edited in INNERGY)."""
+    return [
+        (f"{r.external_id or r.innergy_id}: {r.name}", 1)
+        for r in current
+        if r.innergy_id in baseline and _content(r) != _content(baseline[r.innergy_id])
+    ]
+
+
+def unmanaged(current: Iterable[InnergyMaterial], materials: Iterable[Material]) -> Counts:
+    """Hand-entered INNERGY records (no external id) whose name matches no master row."""
+    names = {m.name.casefold() for m in materials}
+    return [(r.name, 1) for r in current if not r.external_id and r.name.casefold() not in names]
+
+
+def _header(rows: Sequence[Sequence[Any]], first: str) -> tuple[int, dict[str, int]] | None:
+    for number, row in enumerate(rows):
+        keys = [str(c).strip().casefold() if c is not None else "" for c in row]
+        if first in keys:
+            return number, {k: i for i, k in enumerate(keys) if k}
+    return None
+
+
+def diff_row_states(tabs: Iterable[Sequence[Sequence[Any]]]) -> dict[str, Counts]:
+    """Rows of the diff tabs by state: pending (no Result yet), stale, failed."""
+    states: dict[str, Counts] = {"pending": [], "stale": [], "failed": []}
+    for rows in tabs:
+        found = _header(rows, "change id")
+        if found is None:
+            continue
+        at, columns = found
+        cid, result = columns["change id"], columns.get("result")
+        for row in rows[at + 1 :]:
+            change = row[cid] if cid < len(row) else None
+            if not change:
+                continue
+            text = str(row[result] or "").strip() if result is not None and result < len(row) else ""
+            state = "pending" if not text else text.split(":", 1)[0].strip().casefold()
+            if state in states:
+                states[state].append((f"{change}: {text}" if text else str(change), 1))
+    return states
+
+
+def open_issues(rows: Sequence[Sequence[Any]]) -> Counts:
+    """ISSUES rows below the header, by severity."""
+    found = _header(rows, "severity")
+    if found is None:
+        return []
+    at, columns = found
+    severity = columns["severity"]
+    return _counted(
+        str(row[severity] or "unspecified") if severity < len(row) else "unspecified"
+        for row in rows[at + 1 :]
+        if any(c not in (None, "") for c in row)
+    )
+
+
+# -- reading the sources -------------------------------------------------------------------
+
+
+def _check(name: str, thresholds: Mapping[str, int | None], details: Counts, chart: bool = False) -> Check:
+    return Check(name, sum(n for _, n in details), thresholds[name], tuple(details), chart=chart)
+
+
+def _missing(name: str, thresholds: Mapping[str, int | None], why: str) -> Check:
+    return Check(name, None, thresholds[name], note=why)
+
+
+def _read_json(path: Path) -> Mapping[str, Any] | None:
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, Mapping) else None
+
+
+def _canonical_checks(out: Path, limits: Mapping[str, int | None]) -> list[Check]:
+    canonical = out / "canonical"
+    projects_path, lines_path = canonical / "projects.jsonl", canonical / "project_lines.jsonl"
+    checks: list[Check] = []
+    kinds = ("statuses", "phases", "skus", "units")
+    if projects_path.is_file():
+        projects, _ = read_jsonl(projects_path, Project)
+        lines = read_jsonl(lines_path, ProjectLine)[0] if lines_path.is_file() else []
+        checks.append(_check("projects_without_innergy_id", limits, projects_without_id(projects)))
+        unmapped = unmapped_counts(projects, lines, _read_json(out / "reports" / "etl_report.json"))
+        checks += [_check(f"unmapped_{k}", limits, unmapped[k], chart=True) for k in kinds]
+    else:
+        why = "no canonical projects yet: run `matsync ppak-import`"
+        checks.append(_missing("projects_without_innergy_id", limits, why))
+        checks += [_missing(f"unmapped_{k}", limits, why) for k in kinds]
+    return checks
+
+
+def _master(out: Path) -> list[Material] | None:
+    path = out / "canonical" / "materials.jsonl"
+    return read_jsonl(path, Material)[0] if path.is_file() else None
+
+
+def _innergy(settings: Settings) -> tuple[list[InnergyMaterial] | None, str | None, bool]:
+    """INNERGY's library (or None), why it is missing, and whether the key was refused."""
+    if settings.innergy_api_key is None:
+        return None, "INNERGY_API_KEY is not set: INNERGY was not checked", False
+    from innergy_client import InnergyClient, to_canonical
+
+    try:
+        with InnergyClient(settings.innergy_base_url, settings.innergy_api_key.get_secret_value()) as client:
+            client.version()
+            return [to_canonical(m) for m in client.list_materials()], None, False
+    except InnergyAuthError as exc:
+        return None, str(exc), True
+    except MatsyncError as exc:
+        return None, f"INNERGY could not be read: {exc}", False
+
+
+def _last_age_hours(last: datetime | None, now: datetime) -> int | None:
+    if last is None:
+        return None
+    last = last if last.tzinfo else last.replace(tzinfo=UTC)
+    return int((now - last).total_seconds() // 3600)
+
+
+Baseline = Callable[[Settings], tuple[Mapping[str, InnergyMaterial], datetime | None]]
+Tabs = Callable[[Settings, Sequence[str]], Mapping[str, Sequence[Sequence[Any]]]]
+
+
+def gather(
+    settings: Settings,
+    thresholds: Mapping[str, int | None],
+    now: datetime,
+    baseline: Baseline,
+    tabs: Tabs,
+) -> HealthReport:
+    """Every check, each from its own source; a source that fails marks only its checks."""
+    out, limits = settings.output_dir, thresholds
+    checks = _canonical_checks(out, limits)
+    master = _master(out)
+    if master is None:
+        checks.append(
+            _missing("materials_without_innergy_id", limits, "no canonical master: run `matsync pull`")
+        )
+    else:
+        checks.append(_check("materials_without_innergy_id", limits, materials_without_id(master)))
+    current, why, refused = _innergy(settings)
+    checks.append(Check("innergy_key", int(refused) if refused or current is not None else None,
+                        limits["innergy_key"], note=why))  # fmt: skip
+    try:
+        synced, last = baseline(settings)
+        age: Check = Check("last_sync_age_hours", _last_age_hours(last, now), limits["last_sync_age_hours"],
+                           note=None if last else "no successful sync in the journal yet")  # fmt: skip
+    except (MatsyncError, OSError) as exc:
+        synced, age = {}, _missing("last_sync_age_hours", limits, f"journal not readable: {exc}")
+    if current is None:
+        checks += [
+            _missing(n, limits, why or "") for n in ("drifted_materials", "unmanaged_innergy_materials")
+        ]
+    else:
+        checks.append(_check("drifted_materials", limits, drifted(current, synced)))
+        if master is None:
+            checks.append(_missing("unmanaged_innergy_materials", limits, "no canonical master"))
+        else:
+            checks.append(_check("unmanaged_innergy_materials", limits, unmanaged(current, master)))
+    checks.append(age)
+    try:
+        read = tabs(settings, ("DIFF_INNERGY", "DIFF_PPAK", "ISSUES"))
+        states = diff_row_states([read.get("DIFF_INNERGY", []), read.get("DIFF_PPAK", [])])
+        checks += [_check(f"diff_rows_{s}", limits, states[s]) for s in ("pending", "stale", "failed")]
+        checks.append(_check("open_issues", limits, open_issues(read.get("ISSUES", [])), chart=True))
+    except (MatsyncError, OSError) as exc:
+        why = f"workbook not readable: {exc}"
+        checks += [
+            _missing(n, limits, why) for n in ("diff_rows_pending", "diff_rows_stale", "diff_rows_failed")
+        ]
+        checks.append(_missing("open_issues", limits, why))
+    order = list(DEFAULT_THRESHOLDS)
+    return HealthReport(now, tuple(sorted(checks, key=lambda c: order.index(c.name))))
+
+
+def check_health(
+    settings: Settings,
+    thresholds: Mapping[str, int | None],
+    baseline: Baseline,
+    tabs: Tabs,
+    now: datetime | None = None,
+) -> Outcome:
+    """``matsync health``: write ``reports/health.{md,html,json}``; exit 1 when unhealthy."""
+    report = gather(settings, thresholds, now or datetime.now(UTC), baseline, tabs)
+    folder = settings.output_dir / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = health_json(report)
+    paths = {
+        "md": folder / "health.md",
+        "html": folder / "health.html",
+        "json": folder / "health.json",
+    }
+    paths["md"].write_text(health_markdown(report), encoding="utf-8")
+    paths["html"].write_text(health_html(report), encoding="utf-8")
+    paths["json"].write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    summary = {
+        "command": "health",
+        "healthy": report.healthy,
+        "failing": figures["failing"],
+        "figures": figures["figures"],
+        "paths": {k: str(p) for k, p in paths.items()},
+    }
+    lines = [f"migration {'healthy' if report.healthy else 'UNHEALTHY'}; report: {paths['md']}"]
+    lines += [f"FAIL {c.label}: {c.value} (limit {c.limit})" for c in report.failing]
+    lines += [f"n/a  {c.label}: {c.note}" for c in report.checks if c.value is None]
+    return Outcome(summary, ExitCode.OK if report.healthy else ExitCode.FAILED, lines)
+
+
+def journal_baseline(settings: Settings) -> tuple[Mapping[str, InnergyMaterial], datetime | None]:
+    """The journal's sync baseline and the time of the last successful sync (none yet: empty)."""
+    path = settings.output_dir / "state.db"
+    if not path.is_file():
+        return {}, None
+    from sheets_sync.journal import Journal
+
+    journal = Journal.open(path)
+    try:
+        return journal.baseline(), journal.last_success()
+    finally:
+        journal.close()
+
+
+def workbook_tabs(settings: Settings, names: Sequence[str]) -> Mapping[str, Sequence[Sequence[Any]]]:
+    """The named tabs of the configured workbook, in one read."""
+    settings.workbook_ref()  # no workbook configured: a clear ConfigError, before any backend loads
+    from sheets_sync.workbook import open_workbook
+
+    return open_workbook(settings).read_tabs(names)
