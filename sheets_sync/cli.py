@@ -342,7 +342,9 @@ def undo(
 
     Records changed in INNERGY since the run are listed as conflicts (exit 3).
     """
-    _emit(ctx, _not_yet(10)(_settings(ctx), run, dry_run))
+    from sheets_sync.undo import undo as revert
+
+    _emit(ctx, revert(_settings(ctx), run, dry_run))
 
 
 @app.command("check-innergy-spec")

@@ -21,13 +21,19 @@ Why it works the way it does:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from canonical.errors import ExitCode, InnergyError, UsageError
 from canonical.normalize import is_blank, sku_key
 from innergy_client import wire
+from sheets_sync.config import Settings
+from sheets_sync.console import Outcome
+from sheets_sync.workbook.base import Rows, column_index, header_key
 
-__all__ = ["Conflict", "JournalWrite", "Step", "UndoPlan", "material_state", "plan_undo"]
+__all__ = ["Conflict", "JournalWrite", "Step", "UndoPlan", "material_state", "plan_undo", "undo"]
 
 INNERGY_MATERIAL = "innergy.material"
 MASTER_TARGET = "sheet.MATERIAL_LIBRARY_MASTER"
@@ -120,7 +126,7 @@ def _cell(value: Any) -> str:
 
 
 def _same_cells(now: Mapping[str, Any], then: Mapping[str, Any]) -> bool:
-    return all(_cell(now.get(column)) == _cell(value) for column, value in then.items())
+    return all(_cell(now.get(header_key(column))) == _cell(value) for column, value in then.items())
 
 
 @dataclass
@@ -200,14 +206,14 @@ def _revert_cells(write: JournalWrite, world: _World, plan: UndoPlan) -> None:
         plan.unchanged.append(write.write_id)
         return
     if not _same_cells(cells, after):
-        changed = ", ".join(c for c in after if _cell(cells.get(c)) != _cell(after[c]))
+        changed = ", ".join(c for c in after if _cell(cells.get(header_key(c))) != _cell(after[c]))
         _conflict(plan, write, f"master row {row} changed since this run: {changed}")
         return
-    current = {column: cells.get(column) for column in before}
+    current = {column: cells.get(header_key(column)) for column in before}
     plan.steps.append(
         Step(write.write_id, write.target, "write_back", write.key, None, current, dict(before), row)
     )
-    cells.update(before)
+    cells.update({header_key(column): value for column, value in before.items()})
 
 
 def _conflict(plan: UndoPlan, write: JournalWrite, reason: str, innergy_id: str | None = None) -> None:
@@ -229,8 +235,8 @@ def plan_undo(
     """What reverting these writes (one run's, in the order made) takes, newest first.
 
     ``innergy`` is INNERGY's material library now (wire JSON records); ``master`` maps a
-    SKU's ``sku_key`` to its master row number and cells now; ``undone`` names writes an
-    earlier undo of the same run already reverted (they are left alone).
+    SKU's ``sku_key`` to its master row number and cells now (keyed by ``header_key``);
+    ``undone`` names writes an earlier undo of the same run already reverted.
     """
     records = {str(r["Id"]): dict(r) for r in innergy}
     world = _World(
@@ -252,3 +258,257 @@ def plan_undo(
         else:
             plan.unchanged.append(write.write_id)
     return plan
+
+
+# -- carrying an undo out -------------------------------------------------------------------
+
+MASTER = "MATERIAL_LIBRARY_MASTER"
+UNDO_PREFIX = "undo:"
+"""An undo write's change id: ``undo:<the write id it reverts>``."""
+COUNTED = ("updated", "deactivated", "reactivated", "cells_restored")
+_COUNT = {"update": "updated", "deactivate": "deactivated", "reactivate": "reactivated"}
+
+
+def read_master_cells(rows: Rows) -> dict[str, tuple[int, dict[str, Any]]]:
+    """The master as ``plan_undo`` takes it: sku_key -> (sheet row, cells by ``header_key``)."""
+    if not rows:
+        return {}
+    header = [header_key(title) for title in rows[0]]
+    sku = column_index(rows[0], "SKU")
+    if sku is None:
+        return {}
+    master: dict[str, tuple[int, dict[str, Any]]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        value = row[sku] if sku < len(row) else None
+        if not is_blank(value):
+            master.setdefault(sku_key(str(value)), (number, dict(zip(header, row, strict=False))))
+    return master
+
+
+@dataclass
+class Done:
+    """What an undo run wrote and what it could not."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((*COUNTED, "failed"), 0))
+    failures: list[dict[str, str]] = field(default_factory=list)
+    pending_resolved: int = 0
+
+
+def resolve_pending(
+    journal: Any,
+    undo_writes: Iterable[Any],
+    records: Mapping[str, Mapping[str, Any]],
+    master: Mapping[str, tuple[int, Mapping[str, Any]]],
+) -> int:
+    """Settle the writes a crashed undo left open, from the current state; never resend.
+
+    An INNERGY revert landed when the record now carries its body; a master revert when
+    the cells hold it. What did not land is marked failed and is planned again.
+    """
+    settled = 0
+    for write in undo_writes:
+        if write.state in (DONE, "failed"):
+            continue
+        payload = write.payload if isinstance(write.payload, Mapping) else {}
+        if write.target == INNERGY_MATERIAL:
+            current = records.get(str(write.innergy_id or (write.before or {}).get("Id")))
+            landed = current is not None and material_state(current) == material_state(payload)
+            answer: Any = current
+        else:
+            found = master.get(sku_key(write.key))
+            answer = payload.get("after") or {}
+            landed = found is not None and _same_cells(found[1], answer)
+        if landed:
+            journal.mark_done(write.write_id, innergy_id=write.innergy_id, answer=answer)
+        else:
+            journal.mark_failed(write.write_id, "not found applied after an interrupted undo")
+        settled += 1
+    return settled
+
+
+def _revert_innergy(steps: Sequence[Step], client: Any, journal: Any, run_id: str, done: Done) -> None:
+    """Edits with whole records, each intended in the journal before it is sent."""
+    workers = max(1, int(getattr(client, "concurrency", 1)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for start in range(0, len(steps), 50):
+            sent = []
+            for step in steps[start : start + 50]:
+                write_id = _intend(journal, run_id, step, step.body)
+                body = wire.MaterialWrite.model_validate(step.body)
+                sent.append((step, write_id, pool.submit(client.edit_material, step.innergy_id, body)))
+            for step, write_id, future in sent:
+                try:
+                    answer = future.result()
+                except InnergyError as exc:
+                    journal.mark_failed(write_id, str(exc))
+                    done.counts["failed"] += 1
+                    done.failures.append({"write_id": step.reverts, "key": step.key, "reason": str(exc)})
+                    continue
+                journal.mark_done(write_id, innergy_id=answer.id, answer=wire.json_body(answer))
+                done.counts[_COUNT[step.op]] += 1
+
+
+def _intend(journal: Any, run_id: str, step: Step, payload: Mapping[str, Any]) -> str:
+    fields = {"target": step.target, "op": step.op, "key": step.key, "before": step.current}
+    return str(
+        journal.intend(
+            run_id, **fields, payload=dict(payload), change_id=UNDO_PREFIX + step.reverts, plan_id=None
+        )
+    )
+
+
+def _restore_cells(steps: Sequence[Step], workbook: Any, journal: Any, run_id: str, log_row: Any) -> int:
+    """The master's old cell values and the SYNC_LOG row, as one workbook write."""
+    from sheets_sync.push import SYNC_LOG, WriteBack, write_back
+
+    back = WriteBack()
+    intended = []
+    for step in steps:
+        payload = {"row": step.row, "before": step.current, "after": step.body}
+        intended.append((_intend(journal, run_id, step, payload), step))
+        for column, value in step.body.items():
+            back.set(MASTER, int(step.row or 0), column, None if is_blank(value) else value)
+    back.sync_log_exists = SYNC_LOG in workbook.tab_names()
+    back.append(SYNC_LOG, log_row())
+    write_back(workbook, back, [])
+    for write_id, step in intended:
+        journal.mark_done(write_id, innergy_id=None, answer=step.body)
+    return len(intended)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def undo(settings: Settings, run_id: str, dry_run: bool = False) -> Outcome:
+    """``matsync undo --run RUN_ID``: revert one run, as a journalled run of its own."""
+    from sheets_sync.push import innergy_client, open_journal, open_workbook, run_lock
+
+    if not (settings.output_dir / "state.db").is_file():
+        raise UsageError(f"no journal in {settings.output_dir}: there is no run {run_id} to undo")
+    journal = open_journal(settings.output_dir)
+    try:
+        writes = _run_writes(journal, run_id)
+        if dry_run:
+            return _undo(settings, journal, run_id, writes, None, innergy_client, open_workbook)
+        with run_lock(settings.output_dir, "undo"):
+            return _undo(settings, journal, run_id, writes, "undo", innergy_client, open_workbook)
+    finally:
+        journal.close()
+
+
+def _undo(
+    settings: Settings,
+    journal: Any,
+    run_id: str,
+    writes: Sequence[Any],
+    command: str | None,
+    innergy_client: Any,
+    open_workbook: Any,
+) -> Outcome:
+    workbook = open_workbook(settings)
+    master = read_master_cells(workbook.read_tabs([MASTER]).get(MASTER) or [])
+    with innergy_client(settings) as client:
+        records = {r.id: wire.json_body(r) | {"Id": r.id} for r in client.list_materials()}
+        earlier = [w for undo_run in _undo_runs(journal, run_id) for w in _run_writes(journal, undo_run)]
+        done = Done()
+        if command is not None:
+            done.pending_resolved = resolve_pending(journal, earlier, records, master)
+            earlier = [w for undo_run in _undo_runs(journal, run_id) for w in _run_writes(journal, undo_run)]
+        undone = {
+            str(w.change_id).removeprefix(UNDO_PREFIX)
+            for w in earlier
+            if w.state == DONE and str(w.change_id or "").startswith(UNDO_PREFIX)
+        }
+        plan = plan_undo(writes, records.values(), master, undone)
+        if command is None:
+            return _outcome(plan, done, None, run_id, dry_run=True)
+        undo_run = journal.start_run(command, plan_id=None, undo_of=run_id)
+        try:
+            innergy_steps = [s for s in plan.steps if s.target == INNERGY_MATERIAL]
+            _revert_innergy(innergy_steps, client, journal, undo_run, done)
+            cell_steps = [s for s in plan.steps if s.target != INNERGY_MATERIAL]
+
+            def log_row() -> dict[str, Any]:
+                return _sync_log_row(journal.actor(undo_run), undo_run, plan, done)
+
+            done.counts["cells_restored"] = _restore_cells(cell_steps, workbook, journal, undo_run, log_row)
+        except BaseException:
+            journal.finish_run(undo_run, outcome="failed", counts=done.counts)
+            raise
+    outcome = _outcome(plan, done, undo_run, run_id, dry_run=False)
+    journal.finish_run(undo_run, outcome=outcome.summary["outcome"], counts=done.counts)
+    return outcome
+
+
+def _exit_code(plan: UndoPlan, done: Done) -> ExitCode:
+    if done.counts["failed"]:
+        return ExitCode.FAILED
+    return ExitCode.NEEDS_PERSON if plan.conflicts else ExitCode.OK
+
+
+def _outcome_name(code: ExitCode) -> str:
+    return {ExitCode.FAILED: "failed", ExitCode.NEEDS_PERSON: "conflicts"}.get(code, "ok")
+
+
+def _sync_log_row(actor: str, undo_run: str, plan: UndoPlan, done: Done) -> dict[str, Any]:
+    from sheets_sync.push import SYNC_LOG_COLUMNS
+
+    outcome = _outcome_name(_exit_code(plan, done))
+    c = done.counts
+    values = (
+        _now(), "undo", actor, undo_run, "", 0, c["updated"], c["deactivated"], c["reactivated"],
+        len(plan.conflicts), c["failed"], outcome,
+    )  # fmt: skip
+    return dict(zip(SYNC_LOG_COLUMNS, values, strict=True))
+
+
+def _outcome(plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, dry_run: bool) -> Outcome:
+    code = _exit_code(plan, done)
+    outcome = _outcome_name(code)
+    conflicts = [asdict(c) for c in plan.conflicts]
+    summary: dict[str, Any] = {
+        "ok": code == ExitCode.OK,
+        "command": "undo",
+        "dry_run": dry_run,
+        "run_id": undo_run,
+        "undo_of": run_id,
+        "outcome": outcome,
+        "counts": {**done.counts, "conflicts": len(plan.conflicts), "unchanged": len(plan.unchanged)},
+        "conflicts": conflicts,
+        "failures": done.failures,
+        "pending_resolved": done.pending_resolved,
+    }
+    if dry_run:
+        summary["would_write"] = [
+            {"target": s.target, "op": s.op, "key": s.key, "innergy_id": s.innergy_id, "row": s.row,
+             "before": s.current, "after": s.body}
+            for s in plan.steps
+        ]  # fmt: skip
+    verb = "would revert" if dry_run else "reverted"
+    lines = [
+        f"undo of run {run_id}: {verb} {len(plan.steps) - done.counts['failed']} writes; "
+        f"{len(plan.unchanged)} needed nothing; {len(plan.conflicts)} conflicts; "
+        f"{done.counts['failed']} failed",
+        *(f"  conflict: {c.target} {c.key}: {c.reason}" for c in plan.conflicts),
+        *(f"  failed: {f['key']}: {f['reason']}" for f in done.failures),
+    ]
+    if undo_run:
+        lines.append(f"run {undo_run}")
+    return Outcome(summary, code, lines)
+
+
+# -- the journal's queries (owned by sheets_sync.journal) -------------------------------------
+
+
+def _run_writes(journal: Any, run_id: str) -> list[Any]:
+    """A run's writes in the order they were made; an unknown run is a usage error."""
+    run = journal.run(run_id)
+    if run is None:
+        raise UsageError(f"there is no run {run_id} in the journal (`matsync history` lists the runs)")
+    return list(run.writes)
+
+
+def _undo_runs(journal: Any, run_id: str) -> list[str]:
+    """The undo runs made of ``run_id`` so far."""
+    return [r.run_id for r in journal.runs() if getattr(r, "undo_of", None) == run_id]
