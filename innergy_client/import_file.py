@@ -170,7 +170,8 @@ def read_library_file(path: Path) -> tuple[list[InnergyMaterial], list[Problem]]
         }
         if "name" not in columns:
             raise InnergyFileError(f"{path.name}: row 1 has no MaterialName column (is it INNERGY's export?)")
-        materials, problems = [], []
+        materials: list[InnergyMaterial] = []
+        problems: list[Problem] = []
         for number, values in rows:
             if all(is_blank(v) for v in values):
                 continue

@@ -495,7 +495,7 @@ def _is_uuid(text: str) -> bool:
 
 def _routes(sandbox: Sandbox) -> list[tuple[str, re.Pattern[str], Callable[..., _Reply]]]:
     """One route per ``wire.ENDPOINTS`` entry; literal paths win over templated ones."""
-    routes = []
+    routes: list[tuple[str, re.Pattern[str], Callable[..., _Reply]]] = []
     for ep in sorted(wire.ENDPOINTS, key=lambda e: e.path.count("{")):
         pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(ep.path))
         routes.append((ep.method, re.compile(pattern), getattr(sandbox, ep.name.replace(".", "_"))))
