@@ -9,6 +9,7 @@ The hierarchy, with the exit code each carries (see ``ExitCode``)::
     ├── WorkbookError (1)               the workbook cannot be opened, read or written
     │   ├── WorkbookLocked (1)          the .xlsx is open or locked by another program
     │   ├── MissingTab (1)              a tab the command needs is absent (run init-sheet)
+    │   ├── UnstorableValue (1)         a value the backend cannot hold as written (nothing written)
     │   └── SheetsApiError (1)          Google Sheets answered with an error we gave up on
     ├── InnergyError (1)                INNERGY could not be used
     │   ├── InnergyAuthError (1)        bad or missing key, or the HTML login/shell page
@@ -46,6 +47,7 @@ __all__ = [
     "PlanError",
     "SheetsApiError",
     "SpecError",
+    "UnstorableValue",
     "UsageError",
     "WorkbookError",
     "WorkbookLocked",
@@ -91,6 +93,10 @@ class MissingTab(WorkbookError):
 
 
 class SheetsApiError(WorkbookError):
+    pass
+
+
+class UnstorableValue(WorkbookError):
     pass
 
 

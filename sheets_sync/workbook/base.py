@@ -1,0 +1,272 @@
+"""The workbook interface every command uses, whatever the backend.
+
+A workbook is read as plain rows and written in one batch of operations:
+
+- ``read_tabs(names)`` reads several tabs in one go and returns ``{tab: rows}``; a tab
+  that does not exist is absent from the result (``require_tabs`` turns that into
+  ``MissingTab``). Rows start at sheet row 1; a cell is ``str`` (text as stored, numbers
+  as their plain value such as ``"0.35"``), ``bool`` (checkboxes) or ``None`` (empty).
+  Trailing empty cells and rows are trimmed.
+- ``write(ops)`` applies a batch of ``Rewrite`` / ``Append`` / ``CellUpdate`` /
+  ``Style`` operations at once. Tabs that do not exist are created. User text is
+  written as literal text (RAW): ``=1+1`` stays the four characters ``=1+1``.
+
+Operations that name a column by its header text (``Append`` with dicts,
+``CellUpdate``) are resolved against the tab's header row as last read; a tab not read
+yet is read first (one extra read).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol, TypeAlias
+
+from canonical.errors import MissingTab, WorkbookError
+
+__all__ = [
+    "Append",
+    "Block",
+    "Cell",
+    "CellUpdate",
+    "Dropdown",
+    "Op",
+    "Rewrite",
+    "Rows",
+    "Style",
+    "Value",
+    "Workbook",
+    "WriteBatch",
+    "cell_text",
+    "column_index",
+    "header_key",
+    "plan_write",
+    "require_tabs",
+    "tabs_to_read",
+]
+
+Cell: TypeAlias = str | bool | None
+"""A cell as read: text, a checkbox / boolean, or empty."""
+Rows: TypeAlias = list[list[Cell]]
+Value: TypeAlias = str | bool | int | float | Decimal | date | datetime | None
+"""A cell as written: numbers stay numbers, dates are written as ISO text, ``None`` empties."""
+
+
+@dataclass(frozen=True)
+class Dropdown:
+    """A drop-down list: fixed ``values``, or the values of a column of another tab."""
+
+    values: tuple[str, ...] = ()
+    source: tuple[str, str] | None = None
+    """``(tab, column header)`` whose cells below the header feed the list."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """Formatting of one tab; columns are named by their header text."""
+
+    tab: str
+    header_row: int = 1
+    frozen_rows: int | None = None
+    """Rows frozen at the top; ``None`` means through the header row."""
+    bold_header: bool = True
+    checkboxes: tuple[str, ...] = ()
+    dropdowns: Mapping[str, Dropdown] = field(default_factory=dict)
+    protected: tuple[str, ...] = ()
+    """Columns only the tool writes (a warning on edit in Sheets; not enforced in .xlsx)."""
+    filter: bool = False
+    row_colors: Mapping[int, str] = field(default_factory=dict)
+    """Sheet row -> background colour ``#RRGGBB``."""
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """Replace a whole tab's values from A1 (and its formatting when ``style`` is given)."""
+
+    tab: str
+    rows: Sequence[Sequence[Value]]
+    style: Style | None = None
+
+
+@dataclass(frozen=True)
+class Append:
+    """Rows added below the last non-empty row: lists in column order, or dicts by header."""
+
+    tab: str
+    rows: Sequence[Sequence[Value] | Mapping[str, Value]]
+    header_row: int = 1
+
+
+@dataclass(frozen=True)
+class CellUpdate:
+    """One cell: ``row`` as a person sees it; ``column`` a header text or a 1-based number."""
+
+    tab: str
+    row: int
+    column: str | int
+    value: Value
+    header_row: int = 1
+
+
+Op: TypeAlias = Rewrite | Append | CellUpdate | Style
+
+
+@dataclass(frozen=True)
+class Block:
+    """A rectangle of values to write, top-left at (row, col), both 1-based."""
+
+    tab: str
+    row: int
+    col: int
+    values: list[list[Value]]
+
+
+@dataclass
+class WriteBatch:
+    """A batch of operations resolved to absolute cells: what a backend applies."""
+
+    blocks: list[Block] = field(default_factory=list)
+    clear_below: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """tab -> (rows kept, columns kept) of a rewrite: everything outside is cleared."""
+    styles: list[Style] = field(default_factory=list)
+    tabs: list[str] = field(default_factory=list)
+    """Every tab the batch touches, in order of first mention (created when missing)."""
+
+    def touch(self, tab: str) -> None:
+        if tab not in self.tabs:
+            self.tabs.append(tab)
+
+
+class Workbook(Protocol):
+    """What every backend offers (see the module docstring)."""
+
+    def tab_names(self) -> list[str]: ...
+
+    def read_tabs(self, names: Sequence[str]) -> dict[str, Rows]: ...
+
+    def write(self, ops: Sequence[Op]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def require_tabs(read: Mapping[str, Rows], names: Sequence[str]) -> None:
+    """Raise ``MissingTab`` naming every absent tab and the command that creates them."""
+    missing = [name for name in names if name not in read]
+    if missing:
+        raise MissingTab(
+            f"the workbook has no {', '.join(missing)} tab{'s' if len(missing) > 1 else ''}: "
+            "run `matsync init-sheet` to create the contract tabs"
+        )
+
+
+def tabs_to_read(ops: Sequence[Op], known: Mapping[str, Rows], existing: Collection[str]) -> list[str]:
+    """Existing tabs a batch needs the current rows of (headers, last row) but has not read."""
+    return sorted(
+        {op.tab for op in ops if not isinstance(op, Rewrite) and op.tab not in known and op.tab in existing}
+    )
+
+
+def header_key(title: object) -> str:
+    """Headers match case-insensitively, ignoring surrounding spaces."""
+    return str(title).strip().casefold() if title is not None else ""
+
+
+def column_index(header: Sequence[Cell], title: str) -> int | None:
+    """The 0-based position of a header text in a header row, or ``None``."""
+    wanted = header_key(title)
+    for index, cell in enumerate(header):
+        if header_key(cell) == wanted:
+            return index
+    return None
+
+
+def cell_text(value: object) -> Cell:
+    """A stored value as the interface reads it: text, bool or ``None``."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != datetime.min.time() else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _trim(values: Sequence[Value]) -> list[Value]:
+    row = list(values)
+    while row and row[-1] in (None, ""):
+        row.pop()
+    return row
+
+
+def _resolve(known: Mapping[str, Rows], tab: str, header_row: int, column: str | int) -> int:
+    """A column header (or 1-based number) as a 1-based column number."""
+    if isinstance(column, int):
+        if column < 1:
+            raise WorkbookError(f"column number {column} in tab {tab} must be 1 or more")
+        return column
+    rows = known.get(tab) or []
+    header = rows[header_row - 1] if len(rows) >= header_row else []
+    index = column_index(header, column)
+    if index is None:
+        raise WorkbookError(
+            f"tab {tab} has no column {column!r} in its header row {header_row}: "
+            "run `matsync init-sheet` to repair the headers"
+        )
+    return index + 1
+
+
+def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
+    """Resolve operations into blocks against ``known`` tabs, updating ``known`` as written."""
+    batch = WriteBatch()
+    for op in ops:
+        batch.touch(op.tab)
+        if isinstance(op, Style):
+            batch.styles.append(op)
+        elif isinstance(op, Rewrite):
+            values = [_trim(r) for r in op.rows]
+            width = max((len(r) for r in values), default=0)
+            padded = [r + [None] * (width - len(r)) for r in values]
+            batch.blocks = [b for b in batch.blocks if b.tab != op.tab]
+            batch.blocks.append(Block(op.tab, 1, 1, padded))
+            batch.clear_below[op.tab] = (len(padded), width)
+            known[op.tab] = [[cell_text(v) for v in r] for r in values]
+            if op.style is not None:
+                batch.styles.append(op.style)
+        elif isinstance(op, Append):
+            rows = known.setdefault(op.tab, [])
+            start = len(rows) + 1
+            values = []
+            for row in op.rows:
+                if isinstance(row, Mapping):
+                    cells: list[Value] = []
+                    for title, value in row.items():
+                        col = _resolve(known, op.tab, op.header_row, title)
+                        cells.extend([None] * (col - len(cells)))
+                        cells[col - 1] = value
+                    values.append(cells)
+                else:
+                    values.append(list(row))
+            width = max((len(r) for r in values), default=0)
+            if width:
+                batch.blocks.append(Block(op.tab, start, 1, [r + [None] * (width - len(r)) for r in values]))
+                rows.extend([cell_text(v) for v in _trim(r)] for r in values)
+        else:
+            col = _resolve(known, op.tab, op.header_row, op.column)
+            if op.row < 1:
+                raise WorkbookError(f"row {op.row} in tab {op.tab} must be 1 or more")
+            batch.blocks.append(Block(op.tab, op.row, col, [[op.value]]))
+            rows = known.setdefault(op.tab, [])
+            rows.extend([] for _ in range(op.row - len(rows)))
+            line = rows[op.row - 1]
+            line.extend([None] * (col - len(line)))
+            line[col - 1] = cell_text(op.value)
+    return batch

@@ -1,0 +1,414 @@
+"""The Google Sheets backend, through gspread's HTTP client.
+
+A read is ONE values batchGet for all tabs (plus ONE metadata call when the workbook
+is opened); a write is at most ONE spreadsheets batchUpdate (new tabs, grid size,
+formatting) followed by ONE values batchUpdate with ``valueInputOption=RAW``, so user
+text is never evaluated as a formula. Every call has a timeout and goes through our
+bounded ``RetryPolicy``; ``MATSYNC_SHEETS_ENDPOINT`` points the calls at an emulator.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from datetime import date
+from decimal import Decimal
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import requests
+from gspread.http_client import HTTPClient
+
+from canonical.errors import ConfigError, SheetsApiError, WorkbookError
+from sheets_sync.config import DEFAULT_SHEETS_ENDPOINT, Settings
+from sheets_sync.workbook.base import (
+    Op,
+    Rows,
+    Style,
+    Value,
+    WriteBatch,
+    cell_text,
+    column_index,
+    plan_write,
+    tabs_to_read,
+)
+from sheets_sync.workbook.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds
+
+__all__ = ["SCOPES", "GoogleWorkbook", "SheetsHTTPClient", "a1_range", "column_letter"]
+
+SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+PROTECTED_NOTE = "matsync: written by the tool"
+DEFAULT_GRID = (1000, 26)
+log = logging.getLogger("matsync.sheets")
+
+
+def column_letter(number: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _quote_tab(tab: str) -> str:
+    return "'" + tab.replace("'", "''") + "'"
+
+
+def a1_range(tab: str, row: int, col: int, height: int, width: int) -> str:
+    end = f"{column_letter(col + width - 1)}{row + height - 1}"
+    return f"{_quote_tab(tab)}!{column_letter(col)}{row}:{end}"
+
+
+def _google_message(response: requests.Response) -> str:
+    try:
+        error = response.json()["error"]
+        return f"{error.get('status', response.status_code)}: {error.get('message', '')}"
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {response.status_code}"
+
+
+class SheetsHTTPClient(HTTPClient):
+    """gspread's HTTP client with our endpoint, timeouts and bounded retry."""
+
+    def __init__(
+        self,
+        auth: Any,
+        session: requests.Session | None = None,
+        *,
+        endpoint: str = DEFAULT_SHEETS_ENDPOINT,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(auth, session)
+        self.endpoint = endpoint.rstrip("/")
+        self.policy = policy or RetryPolicy()
+        self.timeout = self.policy.timeout
+        self._sleep = sleep
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        params: Any = None,
+        data: bytes | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Any = None,
+        headers: MutableMapping[str, str] | None = None,
+    ) -> requests.Response:
+        if endpoint.startswith(DEFAULT_SHEETS_ENDPOINT):
+            endpoint = self.endpoint + endpoint[len(DEFAULT_SHEETS_ENDPOINT) :]
+        last = ""
+        for attempt in range(self.policy.attempts):
+            wait: float | None
+            try:
+                response = self.session.request(
+                    method=method,
+                    url=endpoint,
+                    json=json,
+                    params=params,
+                    data=data,
+                    files=files,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last, wait = f"{type(exc).__name__}", None
+            else:
+                if response.ok:
+                    return response
+                last = _google_message(response)
+                if response.status_code not in RETRY_STATUSES:
+                    raise SheetsApiError(f"Google Sheets refused the request ({last})")
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+            if attempt + 1 < self.policy.attempts:
+                delay = self.policy.delay(attempt, wait)
+                log.debug("Sheets call failed (%s); retrying in %.2f s", last, delay)
+                self._sleep(delay)
+        raise SheetsApiError(
+            f"Google Sheets did not answer after {self.policy.attempts} attempts (last: {last}); "
+            "try again later"
+        )
+
+
+def _wire(value: Value) -> Any:
+    """A value as JSON for a RAW write."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise WorkbookError(f"{value!r} cannot be written to a sheet")
+        return value
+    if isinstance(value, Decimal):
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value.normalize() or value == 0 else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise WorkbookError(f"cannot write a {type(value).__name__} to a sheet")
+
+
+def _rgb(colour: str) -> dict[str, float]:
+    text = colour.lstrip("#")
+    return {k: int(text[i : i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+class GoogleWorkbook:
+    """One Google Sheet, its metadata read once when opened."""
+
+    def __init__(self, http: SheetsHTTPClient, key: str) -> None:
+        self.http = http
+        self.key = key
+        self._sheets: dict[str, dict[str, Any]] = {}
+        self._known: dict[str, Rows] = {}
+        meta = http.fetch_sheet_metadata(key)
+        for sheet in meta.get("sheets", []):
+            self._remember(sheet)
+
+    def _remember(self, sheet: Mapping[str, Any]) -> None:
+        props = sheet["properties"]
+        self._sheets[props["title"]] = {
+            "id": props["sheetId"],
+            "rows": props.get("gridProperties", {}).get("rowCount", DEFAULT_GRID[0]),
+            "cols": props.get("gridProperties", {}).get("columnCount", DEFAULT_GRID[1]),
+            "protected": [p.get("description") for p in sheet.get("protectedRanges", [])],
+        }
+
+    def tab_names(self) -> list[str]:
+        return list(self._sheets)
+
+    def read_tabs(self, names: Sequence[str]) -> dict[str, Rows]:
+        present = [name for name in dict.fromkeys(names) if name in self._sheets]
+        if not present:
+            return {}
+        answer = self.http.values_batch_get(
+            self.key,
+            [_quote_tab(name) for name in present],
+            params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"},
+        )
+        result: dict[str, Rows] = {}
+        for name, value_range in zip(present, answer.get("valueRanges", []), strict=True):
+            result[name] = [[cell_text(v) for v in row] for row in value_range.get("values", [])]
+        self._known.update({k: [list(r) for r in v] for k, v in result.items()})
+        return result
+
+    def write(self, ops: Sequence[Op]) -> None:
+        unknown = tabs_to_read(ops, self._known, self._sheets)
+        if unknown:
+            self.read_tabs(unknown)
+        batch = plan_write(ops, self._known)
+        structure = self._structure(batch)
+        if structure:
+            self.http.batch_update(self.key, {"requests": structure})
+        data = [
+            {
+                "range": a1_range(b.tab, b.row, b.col, len(b.values), len(b.values[0])),
+                "values": [[_wire(v) for v in row] for row in b.values],
+            }
+            for b in batch.blocks
+            if b.values and b.values[0]
+        ]
+        if data:
+            self.http.values_batch_update(self.key, {"valueInputOption": "RAW", "data": data})
+
+    def close(self) -> None:
+        self.http.session.close()
+
+    # -- the spreadsheets batchUpdate ------------------------------------------------------
+
+    def _structure(self, batch: WriteBatch) -> list[dict[str, Any]]:
+        needed: dict[str, tuple[int, int]] = {}
+        for b in batch.blocks:
+            rows, cols = needed.get(b.tab, (0, 0))
+            needed[b.tab] = (max(rows, b.row + len(b.values) - 1), max(cols, b.col + len(b.values[0]) - 1))
+        requests_: list[dict[str, Any]] = []
+        next_id = max((s["id"] for s in self._sheets.values()), default=0) + 1
+        for tab in batch.tabs:
+            rows, cols = needed.get(tab, (0, 0))
+            sheet = self._sheets.get(tab)
+            if sheet is None:
+                sheet = {
+                    "id": next_id,
+                    "rows": max(rows, DEFAULT_GRID[0]),
+                    "cols": max(cols, DEFAULT_GRID[1]),
+                }
+                sheet["protected"] = []
+                next_id += 1
+                self._sheets[tab] = sheet
+                props = {"sheetId": sheet["id"], "title": tab}
+                grid = {"rowCount": sheet["rows"], "columnCount": sheet["cols"]}
+                requests_.append({"addSheet": {"properties": {**props, "gridProperties": grid}}})
+            elif rows > sheet["rows"] or cols > sheet["cols"]:
+                sheet["rows"], sheet["cols"] = max(rows, sheet["rows"]), max(cols, sheet["cols"])
+                grid = {"rowCount": sheet["rows"], "columnCount": sheet["cols"]}
+                requests_.append(
+                    {
+                        "updateSheetProperties": {
+                            "properties": {"sheetId": sheet["id"], "gridProperties": grid},
+                            "fields": "gridProperties.rowCount,gridProperties.columnCount",
+                        }
+                    }
+                )
+        for tab, (rows, cols) in batch.clear_below.items():
+            requests_.extend(self._clear(tab, rows, cols))
+        for style in batch.styles:
+            requests_.extend(self._style(style, rewritten=style.tab in batch.clear_below))
+        return requests_
+
+    def _clear(self, tab: str, rows: int, cols: int) -> list[dict[str, Any]]:
+        """Values, formats and checkboxes outside a rewritten tab's new extent."""
+        sheet = self._sheets[tab]
+        fields = "userEnteredValue,userEnteredFormat,dataValidation"
+        ranges = []
+        if rows < sheet["rows"]:
+            ranges.append({"sheetId": sheet["id"], "startRowIndex": rows})
+        if cols < sheet["cols"] and rows:
+            ranges.append({"sheetId": sheet["id"], "endRowIndex": rows, "startColumnIndex": cols})
+        return [{"updateCells": {"range": r, "fields": fields}} for r in ranges]
+
+    def _style(self, style: Style, *, rewritten: bool) -> list[dict[str, Any]]:
+        sheet = self._sheets[style.tab]
+        sid, top = sheet["id"], style.header_row
+        rows = self._known.get(style.tab, [])
+        header = rows[top - 1] if len(rows) >= top else []
+
+        def col(title: str) -> int:
+            index = column_index(header, title)
+            if index is None:
+                raise WorkbookError(f"tab {style.tab} has no column {title!r} to format")
+            return index
+
+        def columns(index: int, start: int = top) -> dict[str, int]:
+            return {
+                "sheetId": sid,
+                "startRowIndex": start,
+                "startColumnIndex": index,
+                "endColumnIndex": index + 1,
+            }
+
+        frozen = top if style.frozen_rows is None else style.frozen_rows
+        out: list[dict[str, Any]] = [
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": sid, "gridProperties": {"frozenRowCount": frozen}},
+                    "fields": "gridProperties.frozenRowCount",
+                }
+            }
+        ]
+        if style.bold_header and header:
+            out.append(
+                {
+                    "repeatCell": {
+                        "range": {
+                            "sheetId": sid,
+                            "startRowIndex": top - 1,
+                            "endRowIndex": top,
+                            "startColumnIndex": 0,
+                            "endColumnIndex": len(header),
+                        },
+                        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                        "fields": "userEnteredFormat.textFormat.bold",
+                    }
+                }
+            )
+        for title in style.checkboxes:
+            rule = {"condition": {"type": "BOOLEAN"}}
+            out.append({"setDataValidation": {"range": columns(col(title)), "rule": rule}})
+        for title, dropdown in style.dropdowns.items():
+            if dropdown.source is not None:
+                source_tab, source_col = dropdown.source
+                letter = column_letter(
+                    (column_index(self._known.get(source_tab, [[]])[0], source_col) or 0) + 1
+                )
+                values = [{"userEnteredValue": f"={_quote_tab(source_tab)}!${letter}$2:${letter}"}]
+                condition = {"type": "ONE_OF_RANGE", "values": values}
+            elif dropdown.values:
+                condition = {
+                    "type": "ONE_OF_LIST",
+                    "values": [{"userEnteredValue": v} for v in dropdown.values],
+                }
+            else:
+                continue
+            rule = {"condition": condition, "showCustomUi": True, "strict": False}
+            out.append({"setDataValidation": {"range": columns(col(title)), "rule": rule}})
+        for title in style.protected:
+            note = f"{PROTECTED_NOTE} ({title})"
+            if note in sheet["protected"]:
+                continue
+            sheet["protected"].append(note)
+            protected = {"range": columns(col(title), 0), "description": note, "warningOnly": True}
+            out.append({"addProtectedRange": {"protectedRange": protected}})
+        if style.filter and header:
+            grid = {
+                "sheetId": sid,
+                "startRowIndex": top - 1,
+                "startColumnIndex": 0,
+                "endColumnIndex": len(header),
+            }
+            out.append({"setBasicFilter": {"filter": {"range": grid}}})
+        if rewritten and len(rows) > top:
+            out.append(
+                {
+                    "repeatCell": {
+                        "range": {"sheetId": sid, "startRowIndex": top, "endRowIndex": len(rows)},
+                        "cell": {"userEnteredFormat": {}},
+                        "fields": "userEnteredFormat.backgroundColor",
+                    }
+                }
+            )
+        ordered = sorted(style.row_colors.items())
+        runs = groupby(enumerate(ordered), key=lambda item: (item[1][0] - item[0], item[1][1]))
+        for (_, colour), group in runs:
+            members = [row for _, (row, _) in group]
+            out.append(
+                {
+                    "repeatCell": {
+                        "range": {
+                            "sheetId": sid,
+                            "startRowIndex": members[0] - 1,
+                            "endRowIndex": members[-1],
+                        },
+                        "cell": {"userEnteredFormat": {"backgroundColor": _rgb(colour)}},
+                        "fields": "userEnteredFormat.backgroundColor",
+                    }
+                }
+            )
+        return out
+
+
+def _credentials(settings: Settings) -> Any:
+    """Service account or authorized-user JSON; else gspread's OAuth user flow."""
+    path = settings.google_credentials_file()
+    if path is not None:
+        import json
+
+        kind = json.loads(Path(path).read_text(encoding="utf-8"))["type"]
+        if kind == "service_account":
+            from google.oauth2.service_account import Credentials as ServiceAccount
+
+            return ServiceAccount.from_service_account_file(str(path), scopes=SCOPES)
+        from google.oauth2.credentials import Credentials as UserCredentials
+
+        return UserCredentials.from_authorized_user_file(str(path), scopes=SCOPES)
+    import gspread
+
+    try:
+        return gspread.oauth(scopes=SCOPES).http_client.auth
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            "no Google credentials: set GOOGLE_SERVICE_ACCOUNT_FILE (or GOOGLE_APPLICATION_CREDENTIALS) "
+            "to a service-account JSON, or put an OAuth client in ~/.config/gspread/credentials.json "
+            f"for the user login ({type(exc).__name__})"
+        ) from exc
+
+
+def open_google(settings: Settings, key: str, *, policy: RetryPolicy | None = None) -> GoogleWorkbook:
+    """Open a Google Sheet by key; an emulator endpoint needs no credentials."""
+    if settings.uses_sheets_emulator:
+        http = SheetsHTTPClient(None, requests.Session(), endpoint=settings.sheets_endpoint, policy=policy)
+    else:
+        http = SheetsHTTPClient(_credentials(settings), endpoint=settings.sheets_endpoint, policy=policy)
+    return GoogleWorkbook(http, key)

@@ -1,0 +1,59 @@
+"""A bounded retry for Google Sheets calls: 429 and 5xx, honouring ``Retry-After``.
+
+gspread's own ``BackOffHTTPClient`` retries without bound; a nightly run must instead
+give up after a known number of attempts and a known time, and say so clearly.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "retry_after_seconds"]
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """``Retry-After`` as seconds (delta-seconds or an HTTP date), ``None`` when absent or bad."""
+    if not header:
+        return None
+    text = header.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times to try, and how long to wait in between (full jitter, capped)."""
+
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 32.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (0-based).
+
+        The server's ``Retry-After`` wins (with up to 10 % jitter so that parallel
+        clients do not return in step), capped at ``max_delay``.
+        """
+        if retry_after is not None:
+            return min(self.max_delay, retry_after * (1 + random.uniform(0, 0.1)))
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.connect_timeout, self.read_timeout)

@@ -1,0 +1,246 @@
+"""The local .xlsx backend, through openpyxl.
+
+Reads use openpyxl's read-only mode (streaming, cached formula values). A write loads
+the whole workbook, changes only the tabs the batch names, saves to a temporary file
+beside the original and renames it over the original, so other tabs and the user's
+formatting survive and a crash never leaves half a file. A workbook that is open in
+Excel or LibreOffice (their lock file is beside it) or that cannot be replaced raises
+``WorkbookLocked``; a value an .xlsx cannot hold raises ``UnstorableValue`` before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from copy import copy
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook as OpenpyxlWorkbook
+from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from canonical.errors import UnstorableValue, WorkbookError, WorkbookLocked
+from sheets_sync.workbook.base import (
+    Op,
+    Rows,
+    Style,
+    Value,
+    WriteBatch,
+    cell_text,
+    column_index,
+    plan_write,
+    tabs_to_read,
+)
+
+__all__ = ["EXCEL_CELL_LIMIT", "XlsxWorkbook", "unstorable"]
+
+EXCEL_CELL_LIMIT = 32_767
+MARKER = "matsync"
+"""Set as the error title of our data validations, so a repair replaces them."""
+
+
+def unstorable(value: object) -> str | None:
+    """Why an .xlsx cannot hold this value as written, or ``None`` when it can."""
+    if not isinstance(value, str):
+        return None
+    if match := ILLEGAL_CHARACTERS_RE.search(value):
+        return f"holds the control character U+{ord(match.group()[0]):04X}, which an .xlsx cannot store"
+    if len(value) > EXCEL_CELL_LIMIT:
+        return f"has {len(value)} characters; an .xlsx cell holds at most {EXCEL_CELL_LIMIT}"
+    return None
+
+
+def _lock_files(path: Path) -> list[Path]:
+    return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
+
+
+def _native(value: Value) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value) if Decimal(repr(float(value))) == value.normalize() or value == 0 else str(value)
+    return value
+
+
+class XlsxWorkbook:
+    """A workbook file; ``create`` makes it on the first write when it does not exist."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = path
+        if not path.is_file() and not create:
+            raise WorkbookError(f"workbook {str(path)!r} does not exist (run `matsync init-sheet`)")
+        self._known: dict[str, Rows] = {}
+
+    def _load(self, **options: Any) -> Any:
+        name = str(self.path)
+        try:
+            return load_workbook(self.path, **options)
+        except PermissionError as exc:
+            raise WorkbookLocked(f"workbook {name!r} is locked by another program: close it") from exc
+        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+            raise WorkbookError(f"workbook {name!r} cannot be read as .xlsx ({exc})") from exc
+
+    def _open_read(self) -> Any:
+        return self._load(read_only=True, data_only=True)
+
+    def tab_names(self) -> list[str]:
+        if not self.path.is_file():
+            return []
+        book = self._open_read()
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
+
+    def read_tabs(self, names: Sequence[str]) -> dict[str, Rows]:
+        if not self.path.is_file():
+            return {}
+        book = self._open_read()
+        result: dict[str, Rows] = {}
+        try:
+            for name in dict.fromkeys(names):
+                if name not in book.sheetnames:
+                    continue
+                rows: Rows = []
+                for raw in book[name].iter_rows(values_only=True):
+                    row = [cell_text(v) for v in raw]
+                    while row and row[-1] is None:
+                        row.pop()
+                    rows.append(row)
+                while rows and not rows[-1]:
+                    rows.pop()
+                result[name] = rows
+        finally:
+            book.close()
+        self._known.update({k: [list(r) for r in v] for k, v in result.items()})
+        return result
+
+    def write(self, ops: Sequence[Op]) -> None:
+        for lock in _lock_files(self.path):
+            if lock.exists():
+                raise WorkbookLocked(
+                    f"workbook {str(self.path)!r} is open in another program (lock file {lock.name}): "
+                    "close it and run again; nothing was written"
+                )
+        unknown = tabs_to_read(ops, self._known, self.tab_names())
+        if unknown:
+            self.read_tabs(unknown)
+        batch = plan_write(ops, self._known)
+        bad = [
+            f"{b.tab}!{get_column_letter(b.col + c)}{b.row + r}: {reason}"
+            for b in batch.blocks
+            for r, row in enumerate(b.values)
+            for c, value in enumerate(row)
+            if (reason := unstorable(value))
+        ]
+        if bad:
+            shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
+            raise UnstorableValue(f"nothing was written to {self.path.name}: {shown}")
+        book = self._load_for_write()
+        self._apply(book, batch)
+        self._save(book)
+
+    def close(self) -> None:
+        self._known.clear()
+
+    def _load_for_write(self) -> Any:
+        if not self.path.is_file():
+            return OpenpyxlWorkbook()
+        return self._load(keep_vba=self.path.suffix.lower() == ".xlsm")
+
+    def _apply(self, book: Any, batch: WriteBatch) -> None:
+        fresh = not self.path.is_file()
+        for tab in batch.tabs:
+            if tab not in book.sheetnames:
+                book.create_sheet(tab)
+        if fresh and "Sheet" in book.sheetnames and "Sheet" not in batch.tabs and len(book.sheetnames) > 1:
+            del book["Sheet"]
+        for tab in batch.clear_below:
+            sheet = book[tab]
+            if sheet.max_row:
+                sheet.delete_rows(1, sheet.max_row)
+        for block in batch.blocks:
+            sheet = book[block.tab]
+            for r, row in enumerate(block.values):
+                for c, value in enumerate(row):
+                    cell = sheet.cell(block.row + r, block.col + c)
+                    cell.value = _native(value)
+                    if isinstance(value, str):
+                        cell.data_type = "s"  # text stays text: "=1+1" and "#REF!" are not formulas
+        for style in batch.styles:
+            self._style(book[style.tab], style)
+
+    def _style(self, sheet: Worksheet, style: Style) -> None:
+        top = style.header_row
+        rows = self._known.get(style.tab, [])
+        header = rows[top - 1] if len(rows) >= top else []
+
+        def letter(title: str) -> str:
+            index = column_index(header, title)
+            if index is None:
+                raise WorkbookError(f"tab {style.tab} has no column {title!r} to format")
+            return get_column_letter(index + 1)
+
+        frozen = top if style.frozen_rows is None else style.frozen_rows
+        sheet.freeze_panes = f"A{frozen + 1}" if frozen else None
+        if style.bold_header:
+            for col in range(1, len(header) + 1):
+                cell = sheet.cell(top, col)
+                font = copy(cell.font)
+                font.bold = True
+                cell.font = font
+        wanted: list[tuple[str, str]] = [(letter(t), '"TRUE,FALSE"') for t in style.checkboxes]
+        for title, dropdown in style.dropdowns.items():
+            if dropdown.source is not None:
+                source_tab, source_col = dropdown.source
+                source_rows = self._known.get(source_tab) or [[]]
+                src = get_column_letter((column_index(source_rows[0], source_col) or 0) + 1)
+                quoted = "'" + source_tab.replace("'", "''") + "'"
+                wanted.append((letter(title), f"{quoted}!${src}$2:${src}$1048576"))
+            elif dropdown.values and len(",".join(dropdown.values)) < 250:
+                listed = ",".join(v.replace('"', "") for v in dropdown.values)
+                wanted.append((letter(title), f'"{listed}"'))
+        ranges = {f"{col}{top + 1}:{col}1048576": formula for col, formula in wanted}
+        keep = [
+            dv
+            for dv in sheet.data_validations.dataValidation
+            if not (dv.errorTitle == MARKER and str(dv.sqref) in ranges)
+        ]
+        sheet.data_validations.dataValidation = keep
+        for area, formula in ranges.items():
+            rule = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
+            rule.errorTitle = MARKER
+            rule.add(area)
+            sheet.add_data_validation(rule)
+        if style.filter and header:
+            sheet.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{max(len(rows), top)}"
+        width = max((len(r) for r in rows), default=0)
+        for row, colour in style.row_colors.items():
+            fill = PatternFill(fill_type="solid", start_color="FF" + colour.lstrip("#").upper())
+            for col in range(1, width + 1):
+                sheet.cell(row, col).fill = fill
+
+    def _save(self, book: Any) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            book.save(temp)
+            with open(temp, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+        except PermissionError as exc:
+            raise WorkbookLocked(
+                f"workbook {str(self.path)!r} cannot be replaced (open or locked by another program): "
+                "close it and run again; the original is unchanged"
+            ) from exc
+        finally:
+            temp.unlink(missing_ok=True)
