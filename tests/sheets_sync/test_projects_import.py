@@ -191,3 +191,14 @@ def test_cli_json_and_bad_line(tmp_path: Path, sandbox: Sandbox) -> None:
         ("projects.jsonl", 2)
     ]
     assert sandbox.api_key not in result.output
+
+
+def test_dry_run_without_a_key_validates_offline(tmp_path: Path, sandbox: Sandbox) -> None:
+    path = _write(tmp_path, [*PROJECTS, Project(ppak_id="23099", name=" ")])
+    before = path.read_bytes()
+
+    outcome = run_projects_import(_settings(tmp_path, sandbox, innergy_api_key=None), dry_run=True)
+
+    assert outcome.summary["would_create"] == 3
+    assert sandbox.requests == [] and path.read_bytes() == before
+    assert any("INNERGY_API_KEY" in p["message"] for p in outcome.summary["problems"])
