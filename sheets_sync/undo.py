@@ -350,11 +350,8 @@ def _revert_innergy(steps: Sequence[Step], client: Any, journal: Any, run_id: st
 
 def _intend(journal: Any, run_id: str, step: Step, payload: Mapping[str, Any]) -> str:
     fields = {"target": step.target, "op": step.op, "key": step.key, "before": step.current}
-    return str(
-        journal.intend(
-            run_id, **fields, payload=dict(payload), change_id=UNDO_PREFIX + step.reverts, plan_id=None
-        )
-    )
+    change_id = UNDO_PREFIX + step.reverts
+    return str(journal.intend(run_id, **fields, payload=dict(payload), change_id=change_id, plan_id=None))
 
 
 def _restore_cells(steps: Sequence[Step], workbook: Any, journal: Any, run_id: str, log_row: Any) -> int:
@@ -409,15 +406,13 @@ def _undo(
     workbook = open_workbook(settings)
     master = read_master_cells(workbook.read_tabs([MASTER]).get(MASTER) or [])
     with innergy_client(settings) as client:
-        records = {r.id: wire.json_body(r) | {"Id": r.id} for r in client.list_materials()}
-        earlier = [w for undo_run in _undo_runs(journal, run_id) for w in _run_writes(journal, undo_run)]
+        records = {r.id: wire.json_body(r) for r in client.list_materials()}
         done = Done()
         if command is not None:
-            done.pending_resolved = resolve_pending(journal, earlier, records, master)
-            earlier = [w for undo_run in _undo_runs(journal, run_id) for w in _run_writes(journal, undo_run)]
+            done.pending_resolved = resolve_pending(journal, _undo_writes(journal, run_id), records, master)
         undone = {
             str(w.change_id).removeprefix(UNDO_PREFIX)
-            for w in earlier
+            for w in _undo_writes(journal, run_id)
             if w.state == DONE and str(w.change_id or "").startswith(UNDO_PREFIX)
         }
         plan = plan_undo(writes, records.values(), master, undone)
@@ -503,12 +498,13 @@ def _outcome(plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, d
 
 def _run_writes(journal: Any, run_id: str) -> list[Any]:
     """A run's writes in the order they were made; an unknown run is a usage error."""
-    run = journal.run(run_id)
-    if run is None:
+    detail = journal.run(run_id)
+    if detail is None:
         raise UsageError(f"there is no run {run_id} in the journal (`matsync history` lists the runs)")
-    return list(run.writes)
+    return list(detail.writes)
 
 
-def _undo_runs(journal: Any, run_id: str) -> list[str]:
-    """The undo runs made of ``run_id`` so far."""
-    return [r.run_id for r in journal.runs() if getattr(r, "undo_of", None) == run_id]
+def _undo_writes(journal: Any, run_id: str) -> list[Any]:
+    """Every write of the undo runs made of ``run_id`` so far."""
+    runs = [r.run_id for r in journal.runs() if r.undo_of == run_id]
+    return [write for undo_run in runs for write in _run_writes(journal, undo_run)]

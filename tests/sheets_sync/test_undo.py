@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from sheets_sync.undo import material_state, plan_undo
+import pytest
+
+from canonical.errors import ExitCode, UsageError
+from canonical.models import InnergyMaterial, Library, Material, UomMapping
+from canonical.normalize import sku_key
+from canonical.plan import build_plan
+from innergy_client import InnergyClient, wire
+from innergy_client.mapping import edit_body, to_canonical, to_wire
+from innergy_client.sandbox import Sandbox, running_sandbox
+from sheets_sync.config import Settings
+from sheets_sync.journal import Journal
+from sheets_sync.push import MASTER, Innergy, Sheet, Ticked, decide, execute, write_back
+from sheets_sync.undo import material_state, plan_undo, undo
+from sheets_sync.workbook import open_workbook
+from tests.fakes.sheets_server import FakeSheets
 
 
 def record(rid: str, sku: str, cost: str = "10", status: str = "Active", **extra: Any) -> dict[str, Any]:
@@ -102,10 +120,10 @@ def test_pending_writes_count_as_landed_only_when_innergy_shows_them() -> None:
 def test_master_cells_are_restored_unless_changed_since() -> None:
     old = {"INNERGY ID": "", "Last Synced": ""}
     new = {"INNERGY ID": "2", "Last Synced": "2024-05-01T10:00:00Z"}
-    master = {"a": (7, {"INNERGY ID": "2", "Last Synced": "2024-05-01T10:00:00Z", "Name": "x"})}
+    master = {"a": (7, {"innergy id": "2", "last synced": "2024-05-01T10:00:00Z", "name": "x"})}
     (step,) = plan_undo([cells(1, "A", old, new, row=5)], [], master).steps
     assert (step.row, step.body, step.current) == (7, old, new)
-    moved = {"a": (7, {"INNERGY ID": "other", "Last Synced": "2024-05-01T10:00:00Z"})}
+    moved = {"a": (7, {"innergy id": "other", "last synced": "2024-05-01T10:00:00Z"})}
     (conflict,) = plan_undo([cells(1, "A", old, new)], [], moved).conflicts
     assert "INNERGY ID" in conflict.reason and "row 7" in conflict.reason
 
@@ -114,3 +132,188 @@ def test_what_the_api_cannot_revert_is_left_for_a_person() -> None:
     opportunity = Row("o1", "innergy.opportunity", "create", "P-1", None, {"Name": "x"}, {"Id": "o"})
     (conflict,) = plan_undo([opportunity], [], {}).conflicts
     assert "by hand" in conflict.reason
+
+
+# -- end to end: push functions + undo against the sandbox and the fake Sheets server ---------
+
+MASTER_HEADER = ["SKU", "Name", "Category", "UoM", "Cost", "Active", "INNERGY ID", "Last Synced"]
+SYNCED = "2024-01-02T03:04:05+00:00"
+BOOKKEEPING = ("ModifiedOn",)
+
+
+def _material(sku: str, cost: str, **values: Any) -> Material:
+    return Material(sku=sku, name=f"Part {sku}", category="Hardware", uom="EA", cost=Decimal(cost), **values)
+
+
+def _seed(sku: str, cost: str) -> wire.MaterialWrite:
+    canonical = InnergyMaterial(
+        external_id=sku, name=f"Part {sku}", category="Hardware", uom_group="EA", common_uom="EA",
+        cost=Decimal(cost),
+    )  # fmt: skip
+    return to_wire(canonical)
+
+
+def _library_now(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
+    return {r["Id"]: {k: v for k, v in r.items() if k not in BOOKKEEPING} for r in sandbox.materials}
+
+
+@dataclass
+class World:
+    settings: Settings
+    sandbox: Sandbox
+    fake: FakeSheets
+    key: str
+    client: InnergyClient
+    run_id: str
+    before_library: dict[str, dict[str, Any]]
+    before_master: list[list[Any]]
+    ids: dict[str, str]
+
+    def master(self) -> list[list[Any]]:
+        return self.fake.values(self.key, MASTER)
+
+    def posts(self) -> int:
+        return sum(1 for method, _ in self.sandbox.requests if method == "POST")
+
+
+@pytest.fixture
+def pushed(tmp_path: Path) -> Iterator[World]:
+    """A push with a create (A-1), an update (B-2) and a deactivation (Z-9), journalled."""
+    with running_sandbox() as sandbox, FakeSheets() as fake:
+        client = InnergyClient(sandbox.url, sandbox.api_key, backoff=0.01)
+        seeded = client.create_materials([_seed("B-2", "3"), _seed("Z-9", "4"), _seed("K-5", "5")])
+        ids = {r.external_id or "": r.id for r in seeded}
+        rows = [
+            MASTER_HEADER,
+            ["A-1", "Part A-1", "Hardware", "EA", "2.5", None, None, None],
+            ["B-2", "Part B-2", "Hardware", "EA", "3.75", None, ids["B-2"], SYNCED],
+            ["K-5", "Part K-5", "Hardware", "EA", "5", None, ids["K-5"], SYNCED],
+        ]
+        key = fake.create_spreadsheet({MASTER: rows})
+        settings = Settings(
+            workbook=key, sheets_endpoint=fake.url, output_dir=tmp_path, innergy_base_url=sandbox.url,
+            innergy_api_key=sandbox.api_key,
+        )  # fmt: skip
+        synced = datetime.fromisoformat(SYNCED)
+        library = Library(
+            materials=(
+                _material("A-1", "2.5"),
+                _material("B-2", "3.75", innergy_id=ids["B-2"], last_synced=synced),
+                _material("K-5", "5", innergy_id=ids["K-5"], last_synced=synced),
+            ),
+            uoms=(
+                UomMapping(
+                    source_uom="EA", canonical_uom="EA", innergy_uom_group="EA", innergy_common_uom="EA"
+                ),
+            ),
+        )
+        before_library, before_master = _library_now(sandbox), fake.values(key, MASTER)
+        innergy = Innergy(tuple(client.list_materials()))
+        plan = build_plan(library, [to_canonical(r) for r in innergy.records])
+        assert sorted(c.action for c in plan.changes) == ["create", "deactivate", "update"]
+        ticks = [Ticked("DIFF_INNERGY", 4 + n, c.change_id) for n, c in enumerate(plan.changes)]
+        sheet = Sheet(library, {sku_key(s): n for n, s in enumerate(("A-1", "B-2", "K-5"), start=2)}, {})
+        with Journal.open(tmp_path / "state.db") as journal:
+            run_id = journal.start_run("push", plan_id=plan.plan_id)
+            decisions = decide(ticks, plan, library, innergy, set())
+            report, back = execute(
+                sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
+            )
+            assert report.counts["applied"] == 3
+            write_back(open_workbook(settings), back, [])
+            journal.finish_run(run_id, report.outcome, report.counts)
+        assert _library_now(sandbox) != before_library and fake.values(key, MASTER) != before_master
+        yield World(settings, sandbox, fake, key, client, run_id, before_library, before_master, ids)
+        client.close()
+
+
+def test_undo_restores_innergy_field_for_field_and_the_master_cells(pushed: World) -> None:
+    outcome = undo(pushed.settings, pushed.run_id)
+    assert outcome.exit_code == ExitCode.OK, outcome.lines
+    assert outcome.summary["counts"] | {"unchanged": 0} == {
+        "updated": 1, "deactivated": 1, "reactivated": 1, "cells_restored": 2, "failed": 0,
+        "conflicts": 0, "unchanged": 0,
+    }  # fmt: skip
+    now = _library_now(pushed.sandbox)
+    created = [rid for rid in now if rid not in pushed.before_library]
+    assert len(created) == 1 and now[created[0]]["ExternalId"] == "A-1"
+    assert now[created[0]]["Status"] == "Inactive"
+    assert {rid: now[rid] for rid in pushed.before_library} == pushed.before_library
+    assert pushed.master() == pushed.before_master
+    log = pushed.fake.values(pushed.key, "SYNC_LOG")
+    assert log[-1][1:4] == ["undo", log[-1][2], outcome.summary["run_id"]]
+    with Journal.open(pushed.settings.output_dir / "state.db") as journal:
+        assert journal.runs()[0].undo_of == pushed.run_id
+
+
+def test_undo_twice_writes_nothing_the_second_time(pushed: World) -> None:
+    assert undo(pushed.settings, pushed.run_id).exit_code == ExitCode.OK
+    posts, sheet_writes = pushed.posts(), pushed.fake.counts["values.batchUpdate"]
+    again = undo(pushed.settings, pushed.run_id)
+    assert again.exit_code == ExitCode.OK
+    assert again.summary["counts"]["updated"] + again.summary["counts"]["deactivated"] == 0
+    assert pushed.posts() == posts
+    assert pushed.fake.counts["values.batchUpdate"] == sheet_writes + 1  # the SYNC_LOG row only
+    assert pushed.master() == pushed.before_master
+
+
+def test_a_record_edited_after_the_push_is_a_conflict_not_overwritten(pushed: World) -> None:
+    b2 = pushed.client.get_material(pushed.ids["B-2"])
+    edited = pushed.client.edit_material(b2.id, edit_body(b2, {"description": "typed in INNERGY"}))
+    outcome = undo(pushed.settings, pushed.run_id)
+    assert outcome.exit_code == ExitCode.NEEDS_PERSON
+    (conflict,) = outcome.summary["conflicts"]
+    assert conflict["innergy_id"] == b2.id and "Description" in conflict["reason"]
+    assert pushed.client.get_material(b2.id) == edited
+    now = _library_now(pushed.sandbox)
+    assert now[pushed.ids["Z-9"]] == pushed.before_library[pushed.ids["Z-9"]]
+
+
+def test_the_undo_of_an_undo_brings_the_push_back(pushed: World) -> None:
+    after_push = _library_now(pushed.sandbox)
+    master_after_push = pushed.master()
+    first = undo(pushed.settings, pushed.run_id)
+    second = undo(pushed.settings, first.summary["run_id"])
+    assert second.exit_code == ExitCode.OK, second.lines
+    assert _library_now(pushed.sandbox) == after_push
+    assert pushed.master() == master_after_push
+
+
+def test_an_undo_killed_midway_is_finished_without_writing_anything_twice(pushed: World) -> None:
+    """A crash after one revert landed and before the journal heard back, and one not sent."""
+    with Journal.open(pushed.settings.output_dir / "state.db") as journal:
+        run = journal.run(pushed.run_id)
+        assert run is not None
+        writes = [w for w in run.writes if w.target == "innergy.material"]
+        plan = plan_undo(writes, pushed.sandbox.materials, {})
+        crashed = journal.start_run("undo", undo_of=pushed.run_id)
+        landed, lost = plan.steps[:2]
+        for step in (landed, lost):
+            fields = {"target": step.target, "op": step.op, "key": step.key, "before": step.current}
+            journal.intend(crashed, **fields, payload=step.body, change_id="undo:" + step.reverts)
+    pushed.client.edit_material(str(landed.innergy_id), wire.MaterialWrite.model_validate(landed.body))
+    pushed.sandbox.requests.clear()
+    outcome = undo(pushed.settings, pushed.run_id)
+    assert outcome.exit_code == ExitCode.OK, outcome.lines
+    assert outcome.summary["pending_resolved"] == 2
+    edits = [path for method, path in pushed.sandbox.requests if method == "POST"]
+    assert f"/api/materials/{landed.innergy_id}/edit" not in edits
+    assert edits.count(f"/api/materials/{lost.innergy_id}/edit") == 1
+    now = _library_now(pushed.sandbox)
+    assert {rid: now[rid] for rid in pushed.before_library} == pushed.before_library
+    assert pushed.master() == pushed.before_master
+
+
+def test_dry_run_lists_the_reverts_and_writes_nothing(pushed: World) -> None:
+    posts, sheet_writes = pushed.posts(), pushed.fake.counts["values.batchUpdate"]
+    outcome = undo(pushed.settings, pushed.run_id, dry_run=True)
+    assert outcome.summary["run_id"] is None
+    assert sorted(w["op"] for w in outcome.summary["would_write"]) == [
+        "deactivate", "reactivate", "update", "write_back", "write_back",
+    ]  # fmt: skip
+    assert (pushed.posts(), pushed.fake.counts["values.batchUpdate"]) == (posts, sheet_writes)
+
+
+def test_an_unknown_run_is_a_usage_error(pushed: World) -> None:
+    with pytest.raises(UsageError, match="no run nope"):
+        undo(pushed.settings, "nope")
