@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from canonical.errors import ExitCode, UsageError
 from canonical.models import InnergyMaterial, Library, Material, UomMapping
@@ -18,6 +20,7 @@ from canonical.plan import build_plan
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import edit_body, to_canonical, to_wire
 from innergy_client.sandbox import Sandbox, running_sandbox
+from sheets_sync.cli import app
 from sheets_sync.config import Settings
 from sheets_sync.journal import Journal
 from sheets_sync.push import MASTER, Innergy, Sheet, Ticked, decide, execute, write_back
@@ -317,3 +320,21 @@ def test_dry_run_lists_the_reverts_and_writes_nothing(pushed: World) -> None:
 def test_an_unknown_run_is_a_usage_error(pushed: World) -> None:
     with pytest.raises(UsageError, match="no run nope"):
         undo(pushed.settings, "nope")
+
+
+def test_the_cli_prints_one_json_object_and_exits_3_on_conflicts(pushed: World) -> None:
+    b2 = pushed.client.get_material(pushed.ids["B-2"])
+    pushed.client.edit_material(b2.id, edit_body(b2, {"description": "typed in INNERGY"}))
+    env = {
+        "MATERIAL_LIBRARY_MASTER": pushed.key,
+        "MATSYNC_SHEETS_ENDPOINT": pushed.settings.sheets_endpoint,
+        "MIGRATION_OUTPUT_DIR": str(pushed.settings.output_dir),
+        "INNERGY_BASE_URL": pushed.settings.innergy_base_url,
+        "INNERGY_API_KEY": pushed.sandbox.api_key,
+    }
+    result = CliRunner().invoke(app, ["undo", "--run", pushed.run_id, "--json"], env=env)
+    assert result.exit_code == 3, result.output
+    summary = json.loads(result.stdout)
+    assert summary["undo_of"] == pushed.run_id and summary["run_id"]
+    assert summary["counts"]["conflicts"] == 1 and summary["conflicts"][0]["key"] == "B-2"
+    assert pushed.sandbox.api_key not in result.output
