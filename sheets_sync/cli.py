@@ -185,7 +185,9 @@ def plan(
 
     Exits 3 when changes await approval, 0 when there are none.
     """
-    _emit(ctx, _not_yet(6)(_settings(ctx), innergy_source))
+    from sheets_sync.plan import plan as run
+
+    _emit(ctx, run(_settings(ctx), innergy_source))
 
 
 @app.command()

@@ -1,0 +1,230 @@
+"""``matsync plan``: pull the sheet, read INNERGY, diff, write the diff tabs and the plan file.
+
+The order of the steps is the safety argument:
+
+1. ONE workbook read: master, mapping tabs, the current DIFF tabs (for the ticks) and
+   ISSUES (so that only this command's problems are replaced in it).
+2. INNERGY's library (the API through the client, or an exported file), PPak's
+   canonical library if ``ppak-import`` wrote one, the journal's sync baseline if a
+   journal exists (it is never created here).
+3. The plan (``canonical.build_plan``); ticks of the old DIFF tabs are kept on changes
+   whose id is the same, i.e. changes that are still identical.
+4. Files first (``plans/<id>.json`` before anything names the id), then ONE workbook
+   write: DIFF_INNERGY, DIFF_PPAK and ISSUES rewritten with their formatting.
+
+So the number of Sheets API calls does not depend on the number of rows.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from canonical.errors import ExitCode
+from canonical.models import InnergyMaterial, Material, Problem
+from canonical.plan import Plan, build_plan, ticked_change_ids
+from canonical.serialize import from_jsonl, to_jsonl
+from reports.plan import (
+    DIFF_INNERGY,
+    DIFF_PPAK,
+    HEADER_ROW,
+    diff_innergy_rows,
+    diff_ppak_rows,
+    plan_html,
+    plan_json,
+    plan_markdown,
+)
+from sheets_sync.config import Settings
+from sheets_sync.console import Outcome
+
+__all__ = [
+    "ACTION_COLORS",
+    "InnergyReader",
+    "PlanRun",
+    "api_reader",
+    "file_reader",
+    "plan",
+    "run_plan",
+]
+
+InnergyReader = Callable[[], tuple[Sequence[InnergyMaterial], Sequence[Problem]]]
+"""Reads INNERGY's material library: the records and the problems found reading them."""
+
+ACTION_COLORS: Mapping[str, str] = {
+    "create": "#E6F4EA",
+    "update": "#FEF7E0",
+    "deactivate": "#FCE8E6",
+    "reactivate": "#E8F0FE",
+    "conflict": "#F3E8FD",
+    "new": "#E6F4EA",
+    "differs": "#FEF7E0",
+}
+"""Row background per action (DIFF_INNERGY) and per kind (DIFF_PPAK); the HTML report's colours."""
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """What one plan did: the plan, the problems listed in ISSUES, ticks kept, files written."""
+
+    plan: Plan
+    problems: tuple[Problem, ...]
+    ticks_kept: int
+    files: Mapping[str, Path]
+
+    @property
+    def awaiting(self) -> int:
+        """Changes a person has to review."""
+        return len(self.plan.changes) + len(self.plan.ppak_changes)
+
+
+def api_reader(client: Any) -> InnergyReader:
+    """INNERGY's library through an ``InnergyClient`` (one paged listing)."""
+    from innergy_client import to_canonical
+
+    def read() -> tuple[list[InnergyMaterial], list[Problem]]:
+        return [to_canonical(record) for record in client.list_materials()], []
+
+    return read
+
+
+def file_reader(path: Path) -> InnergyReader:
+    """INNERGY's library from an exported .xlsx or .csv (``--innergy-source``)."""
+    from innergy_client import read_library_file
+
+    return lambda: read_library_file(path)
+
+
+def _write_text(path: Path, text: str) -> Path:
+    """Atomically (temp file, then rename): a crash never leaves half a plan behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_ppak(output_dir: Path) -> list[Material]:
+    """PPak's library as ``ppak-import`` left it (none when it has not run)."""
+    path = output_dir / "canonical" / "ppak_materials.jsonl"
+    return from_jsonl(path.read_text(encoding="utf-8"), Material) if path.is_file() else []
+
+
+def write_files(plan: Plan, materials: Sequence[Material], output_dir: Path) -> dict[str, Path]:
+    """The plan file, its three reports and the master as pulled."""
+    reports = output_dir / "reports"
+    return {
+        "plan": _write_text(output_dir / "plans" / f"{plan.plan_id}.json", plan.to_json()),
+        "report_md": _write_text(reports / f"plan_{plan.plan_id}.md", plan_markdown(plan)),
+        "report_html": _write_text(reports / f"plan_{plan.plan_id}.html", plan_html(plan)),
+        "report_json": _write_text(reports / f"plan_{plan.plan_id}.json", plan_json(plan)),
+        "materials": _write_text(output_dir / "canonical" / "materials.jsonl", to_jsonl(materials)),
+    }
+
+
+def _diff_tab(tab: str, rows: list[list[Any]], kinds: Sequence[str]) -> Any:
+    """A whole-tab rewrite with its look: checkbox column, colours by action, frozen header, filter."""
+    from sheets_sync.tabs import SPECS
+    from sheets_sync.workbook import Rewrite
+
+    colors = {HEADER_ROW + 1 + i: ACTION_COLORS[kind] for i, kind in enumerate(kinds)}
+    return Rewrite(tab, rows, SPECS[tab].style(row_colors=colors))
+
+
+def read_baseline(output_dir: Path) -> Mapping[str, InnergyMaterial]:
+    """INNERGY's records as of the last sync, by INNERGY id; empty when no journal exists yet."""
+    path = output_dir / "state.db"
+    if not path.is_file():
+        return {}
+    from sheets_sync.journal import Journal
+
+    journal = Journal.open(path)
+    try:
+        return journal.baseline()
+    finally:
+        journal.close()
+
+
+def run_plan(
+    workbook: Any, innergy: InnergyReader, output_dir: Path, *, now: datetime | None = None
+) -> PlanRun:
+    """The plan over an open workbook and an INNERGY reader: one read, files, one write."""
+    from sheets_sync.issues_tab import issues_rewrite
+    from sheets_sync.pull import LIBRARY_TABS, read_library
+    from sheets_sync.tabs import ISSUES
+
+    tabs = workbook.read_tabs([*LIBRARY_TABS, DIFF_INNERGY, DIFF_PPAK, ISSUES])
+    library, pulled, _rows = read_library(workbook, tabs)
+    records, read_problems = innergy()
+    built = build_plan(
+        library, records, ppak=read_ppak(output_dir), baseline=read_baseline(output_dir), now=now
+    )
+    ticked = ticked_change_ids(tabs.get(DIFF_INNERGY) or []) | ticked_change_ids(tabs.get(DIFF_PPAK) or [])
+    problems = (*pulled, *read_problems, *built.problems)
+    files = write_files(built, library.materials, output_dir)
+    ops = [
+        _diff_tab(DIFF_INNERGY, diff_innergy_rows(built, ticked), [c.action for c in built.changes]),
+        _diff_tab(DIFF_PPAK, diff_ppak_rows(built, ticked), [p.kind for p in built.ppak_changes]),
+    ]
+    issues = issues_rewrite(tabs.get(ISSUES), problems, {*LIBRARY_TABS, *(p.source for p in read_problems)})
+    workbook.write([*ops, issues] if issues is not None else ops)
+    kept = sum(c.change_id in ticked for c in (*built.changes, *built.ppak_changes))
+    return PlanRun(built, problems, kept, files)
+
+
+def summary(run: PlanRun) -> Outcome:
+    """The Outcome of a plan: exit 3 when changes await approval, 0 when there are none."""
+    built = run.plan
+    counts = built.counts()
+    exit_code = ExitCode.NEEDS_PERSON if run.awaiting else ExitCode.OK
+    result = {
+        "ok": True,
+        "command": "plan",
+        "plan_id": built.plan_id,
+        "counts": counts,
+        "changes": run.awaiting,
+        "unchanged": built.unchanged,
+        "unmanaged": len(built.unmanaged),
+        "ticks_kept": run.ticks_kept,
+        "awaiting_review": bool(run.awaiting),
+        "files": {name: str(path) for name, path in run.files.items()},
+        "problems": len(run.problems),
+        "problem_list": [p.model_dump(mode="json") for p in run.problems],
+    }
+    shown = ", ".join(f"{name} {n}" for name, n in counts.items() if n)
+    lines = [
+        f"plan {built.plan_id}: {shown or 'no changes'}; {built.unchanged} unchanged; "
+        f"{run.ticks_kept} approvals kept; {len(run.problems)} problems (see ISSUES)",
+        f"plan file: {run.files['plan']}",
+        f"report: {run.files['report_html']}",
+    ]
+    if run.awaiting:
+        lines.append("review DIFF_INNERGY / DIFF_PPAK, tick Approve, then run `matsync push`")
+    return Outcome(result, exit_code, lines)
+
+
+def plan(settings: Settings, innergy_source: Path | None = None) -> Outcome:
+    """``matsync plan``: INNERGY from the API (INNERGY_BASE_URL / INNERGY_API_KEY) or a file."""
+    settings.workbook_ref()
+    from sheets_sync.workbook import open_workbook
+
+    workbook = open_workbook(settings)
+    try:
+        if innergy_source is not None:
+            return summary(run_plan(workbook, file_reader(innergy_source), settings.output_dir))
+        from innergy_client import InnergyClient
+
+        key = settings.innergy_api_key.get_secret_value() if settings.innergy_api_key else ""
+        with InnergyClient(settings.innergy_base_url, key) as client:
+            return summary(run_plan(workbook, api_reader(client), settings.output_dir))
+    finally:
+        workbook.close()
