@@ -154,13 +154,17 @@ def init_sheet(ctx: typer.Context) -> None:
     Never deletes or reorders user data or user columns. An .xlsx path that does not
     exist yet is created.
     """
-    _emit(ctx, _not_yet(3)(_settings(ctx)))
+    from sheets_sync.init_sheet import init_sheet as run
+
+    _emit(ctx, run(_settings(ctx)))
 
 
 @app.command()
 def pull(ctx: typer.Context) -> None:
     """Read the master and mapping tabs, validate, write canonical files and ISSUES."""
-    _emit(ctx, _not_yet(3)(_settings(ctx)))
+    from sheets_sync.pull import pull as run
+
+    _emit(ctx, run(_settings(ctx)))
 
 
 @app.command("ppak-import")

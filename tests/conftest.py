@@ -28,3 +28,6 @@ def ppak_samples(shared_dir: Path) -> Path:
 def naughty_strings(shared_dir: Path) -> list[str]:
     """The Big List of Naughty Strings (third-party, MIT)."""
     return list(json.loads((shared_dir / "corpora" / "blns" / "blns.json").read_text(encoding="utf-8")))
+
+
+pytest_plugins = ["tests.fakes.sheets_fixtures"]

@@ -1,0 +1,380 @@
+"""``matsync pull``: the master and mapping tabs -> a validated canonical ``Library``.
+
+Every data row ends as a canonical object or as ``Problem``s naming tab, sheet row,
+column, value and reason. Rows with an error are left out, never guessed; a row kept
+with something to look at carries a warning. The master row number of every SKU is
+returned too (blocked rows included), so push writes back to the right row and plan
+can tell "left out for a problem" from "not in the master".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from canonical.errors import ExitCode
+from canonical.models import (
+    Library,
+    Material,
+    PhaseMapping,
+    Problem,
+    SkuMapping,
+    StatusMapping,
+    UomMapping,
+)
+from canonical.normalize import (
+    CLEAR,
+    BadValue,
+    clean_text,
+    is_blank,
+    parse_bool,
+    parse_decimal,
+    parse_money,
+    parse_percent,
+    sheet_error,
+    sku_key,
+    unit_key,
+)
+from canonical.serialize import to_jsonl
+from sheets_sync.config import Settings
+from sheets_sync.console import Outcome
+from sheets_sync.issues_tab import issues_rewrite
+from sheets_sync.tabs import (
+    ISSUES,
+    MAP_MATERIAL_SKU,
+    MAP_PHASE,
+    MAP_STATUS,
+    MAP_UOM,
+    MAPPING_TABS,
+    MASTER,
+    SPECS,
+    TabSpec,
+)
+from sheets_sync.workbook.base import Cell, Rows, Workbook, header_key, require_tabs
+
+__all__ = ["LIBRARY_TABS", "parse_library", "pull", "read_library"]
+
+LIBRARY_TABS = (MASTER, *MAPPING_TABS)
+Parser = Callable[[Any], Any]
+
+
+def _text(raw: Any) -> str | None:
+    return clean_text(raw)
+
+
+def _cost(raw: Any) -> Any:
+    money = parse_money(raw)
+    if money is not None and money.value < 0:
+        raise BadValue(f"cost {money.value} is negative")
+    return money
+
+
+def _positive(raw: Any) -> Any:
+    value = parse_decimal(raw, "base units per UoM")
+    if value is not None and value <= 0:
+        raise BadValue(f"base units per UoM must be above zero, not {value}")
+    return value
+
+
+def _timestamp(raw: Any) -> datetime | None:
+    text = clean_text(raw)
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadValue(f"{text!r} is not a date and time (YYYY-MM-DD HH:MM:SS)") from exc
+
+
+_DECIMAL_FIELDS = {"purchase_conversion", "thickness_in", "width_in", "length_in"}
+PARSERS: Mapping[str, Parser] = {
+    **{f: (lambda raw, f=f: parse_decimal(raw, f.replace("_", " "))) for f in _DECIMAL_FIELDS},
+    "cost": _cost,
+    "margin": parse_percent,
+    "waste": parse_percent,
+    "taxable": parse_bool,
+    "active": parse_bool,
+    "last_synced": _timestamp,
+    "base_units_per_uom": _positive,
+}
+"""Canonical field -> parser of its cell; every other field is text."""
+
+
+def _columns(spec: TabSpec, header: Sequence[Cell]) -> dict[str, int]:
+    """Contract header -> position in this tab (headers matched loosely; extras ignored)."""
+    wanted = {header_key(h): h for h in spec.fields}
+    found: dict[str, int] = {}
+    for index, title in enumerate(header):
+        name = wanted.get(header_key(title))
+        if name is not None and name not in found:
+            found[name] = index
+    return found
+
+
+class _Reader:
+    """Rows of one tab -> dicts of canonical field values, or problems."""
+
+    def __init__(self, spec: TabSpec, rows: Rows, problems: list[Problem]) -> None:
+        self.spec = spec
+        self.rows = rows
+        self.problems = problems
+        header = rows[spec.header_row - 1] if len(rows) >= spec.header_row else []
+        self.columns = _columns(spec, header)
+        self.missing = [h for h in spec.required if h not in self.columns]
+        for title in self.missing:
+            self.problem(
+                spec.header_row, title, None, f"the required column {title!r} is missing from the header"
+            )
+
+    def problem(
+        self, row: int, column: str | None, value: Any, message: str, severity: str = "error"
+    ) -> None:
+        shown = None if value is None else str(value)
+        self.problems.append(
+            Problem(
+                source=self.spec.name, row=row, column=column, value=shown, message=message, severity=severity
+            )
+        )
+
+    def records(self) -> list[tuple[int, dict[str, Any], list[str]]]:
+        """(sheet row, field values, cleared fields) of each readable row; problems noted."""
+        if self.missing:
+            return []
+        out = []
+        for number, raw in enumerate(self.rows[self.spec.header_row :], start=self.spec.header_row + 1):
+            cells = {h: raw[i] if i < len(raw) else None for h, i in self.columns.items()}
+            if all(is_blank(v) for v in cells.values()):
+                continue
+            values: dict[str, Any] = {}
+            cleared: list[str] = []
+            ok = True
+            for title, cell in cells.items():
+                field = self.spec.fields[title]
+                if isinstance(cell, str) and cell.strip() == CLEAR:
+                    if title in self.spec.required:
+                        self.problem(number, title, cell, f"{title} is required and cannot be cleared")
+                        ok = False
+                    else:
+                        cleared.append(field)
+                    continue
+                try:
+                    values[field] = PARSERS.get(field, _text)(cell)
+                except BadValue as exc:
+                    error = sheet_error(cell)
+                    message = f"the cell shows the sheet error {error}" if error else str(exc)
+                    self.problem(number, title, cell, message)
+                    ok = False
+                    continue
+                if values[field] is None and title in self.spec.required:
+                    self.problem(number, title, None, f"{title} is required")
+                    ok = False
+            if ok:
+                out.append((number, values, cleared))
+        return out
+
+
+def _build(reader: _Reader, number: int, model: type[BaseModel], values: dict[str, Any]) -> Any:
+    try:
+        return model(**{k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        reader.problem(number, None, None, f"the row cannot be read: {exc.errors()[0]['msg']}")
+        return None
+
+
+def _mappings(
+    reader: _Reader, model: type[BaseModel], key_field: str, target_field: str, key: Callable[[str], str]
+) -> list[Any]:
+    """Mapping rows; a key mapped to two different targets is an error on every such row."""
+    by_key: dict[str, list[tuple[int, Any]]] = {}
+    for number, values, _ in reader.records():
+        item = _build(reader, number, model, values)
+        if item is not None:
+            by_key.setdefault(key(getattr(item, key_field)), []).append((number, item))
+    kept = []
+    title = next(h for h, f in reader.spec.fields.items() if f == key_field)
+    for entries in by_key.values():
+        targets = {unit_key(str(getattr(item, target_field))) for _, item in entries}
+        first_number, first = entries[0]
+        if len(targets) > 1:
+            shown = " and ".join(sorted({str(getattr(i, target_field)) for _, i in entries}))
+            rows = ", ".join(str(n) for n, _ in entries)
+            for number, item in entries:
+                value = getattr(item, key_field)
+                reader.problem(
+                    number, title, value, f"{value!r} is mapped to {shown} (rows {rows}); keep one"
+                )
+            continue
+        for number, _ in entries[1:]:
+            reader.problem(
+                number,
+                title,
+                getattr(first, key_field),
+                f"repeats row {first_number}; this row is ignored",
+                "warning",
+            )
+        kept.append(first)
+    return kept
+
+
+def _materials(
+    reader: _Reader, uoms: Sequence[UomMapping], ppak: Mapping[str, tuple[str, ...]]
+) -> tuple[list[Material], dict[str, int]]:
+    units = {unit_key(u.source_uom) for u in uoms} | {unit_key(u.canonical_uom) for u in uoms}
+    rows: dict[str, int] = {}
+    seen: dict[str, list[tuple[int, dict[str, Any], list[str]]]] = {}
+    for number, values, cleared in reader.records():
+        key = sku_key(values["sku"])
+        rows.setdefault(key, number)
+        seen.setdefault(key, []).append((number, values, cleared))
+    for number, raw in enumerate(reader.rows[1:], start=2):
+        sku_at = reader.columns.get("SKU")
+        if sku_at is not None and sku_at < len(raw) and isinstance(raw[sku_at], str) and raw[sku_at].strip():
+            rows.setdefault(sku_key(raw[sku_at]), number)
+    materials = []
+    for entries in seen.values():
+        if len(entries) > 1:
+            numbers = ", ".join(str(n) for n, _, _ in entries)
+            for number, values, _ in entries:
+                reader.problem(
+                    number,
+                    "SKU",
+                    values["sku"],
+                    f"duplicate SKU (rows {numbers}, compared ignoring case and spaces); "
+                    "all are left out until one remains",
+                )
+            continue
+        number, values, cleared = entries[0]
+        if not _unit_ok(reader, number, values, units):
+            continue
+        money = values.pop("cost")
+        values["cost"] = money.value
+        if values.get("active") is None:
+            values["active"] = True
+        values["ppak_skus"] = ppak.get(sku_key(values["sku"]), ())
+        material = _build(reader, number, Material, {**values, "cleared": tuple(cleared) or None})
+        if material is not None:
+            materials.append(material)
+    return materials, rows
+
+
+def _unit_ok(reader: _Reader, number: int, values: Mapping[str, Any], units: set[str]) -> bool:
+    uom = values["uom"]
+    if unit_key(uom) not in units:
+        reader.problem(number, "UoM", uom, f"unit {uom!r} is not in MAP_UOM; add it there")
+        return False
+    per = values["cost"].per
+    if per is not None and unit_key(per) != unit_key(uom):
+        reader.problem(
+            number,
+            "Cost",
+            f"{values['cost'].value}/{per}",
+            f"the cost is per {per} but the row's UoM is {uom}",
+        )
+        return False
+    purchase = values.get("purchase_uom")
+    if purchase and unit_key(purchase) not in units:
+        reader.problem(number, "Purchase UoM", purchase, f"unit {purchase!r} is not in MAP_UOM", "warning")
+    return True
+
+
+def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dict[str, int]]:
+    """The master and mapping tabs as read -> (Library, problems, sku_key -> master row)."""
+    problems: list[Problem] = []
+
+    def reader(name: str) -> _Reader:
+        return _Reader(SPECS[name], tabs.get(name, []), problems)
+
+    uoms = _mappings(reader(MAP_UOM), UomMapping, "source_uom", "canonical_uom", unit_key)
+    statuses = _mappings(reader(MAP_STATUS), StatusMapping, "ppak_status", "canonical_status", unit_key)
+    phases = _mappings(reader(MAP_PHASE), PhaseMapping, "ppak_phase", "canonical_phase", unit_key)
+    skus = _mappings(reader(MAP_MATERIAL_SKU), SkuMapping, "ppak_sku", "canonical_sku", sku_key)
+    ppak: dict[str, tuple[str, ...]] = {}
+    for mapping in skus:
+        key = sku_key(mapping.canonical_sku)
+        ppak[key] = (*ppak.get(key, ()), mapping.ppak_sku)
+    materials, rows = _materials(reader(MASTER), uoms, ppak)
+    library = Library(
+        materials=tuple(materials),
+        statuses=tuple(statuses),
+        phases=tuple(phases),
+        skus=tuple(skus),
+        uoms=tuple(uoms),
+    )
+    return library, problems, rows
+
+
+def read_library(
+    workbook: Workbook, tabs: Mapping[str, Rows] | None = None
+) -> tuple[Library, list[Problem], dict[str, int]]:
+    """Read (or take already-read) master and mapping tabs; ``MissingTab`` names init-sheet.
+
+    Pass ``tabs`` when the caller read them in its own batch (one read for everything).
+    """
+    if tabs is None:
+        tabs = workbook.read_tabs(LIBRARY_TABS)
+    require_tabs(tabs, LIBRARY_TABS)
+    return parse_library(tabs)
+
+
+def _write_text(path: os.PathLike[str] | str, text: str) -> None:
+    from pathlib import Path
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, target)
+
+
+def pull(settings: Settings) -> Outcome:
+    """``matsync pull``: read, validate, write ``canonical/materials.jsonl`` and ISSUES."""
+    from sheets_sync.workbook import open_workbook
+
+    workbook = open_workbook(settings)
+    try:
+        tabs = workbook.read_tabs([*LIBRARY_TABS, ISSUES])
+        library, problems, rows = read_library(workbook, tabs)
+        path = settings.output_dir / "canonical" / "materials.jsonl"
+        _write_text(path, to_jsonl(library.materials))
+        op = issues_rewrite(tabs.get(ISSUES), problems, LIBRARY_TABS)
+        if op is not None:
+            workbook.write([op])
+    finally:
+        workbook.close()
+    errors = sum(p.severity == "error" for p in problems)
+    summary = {
+        "ok": True,
+        "command": "pull",
+        "materials": len(library.materials),
+        "master_rows": len(rows),
+        "mappings": {
+            "status": len(library.statuses),
+            "phase": len(library.phases),
+            "sku": len(library.skus),
+            "uom": len(library.uoms),
+        },
+        "problems": len(problems),
+        "errors": errors,
+        "warnings": len(problems) - errors,
+        "issues": [
+            {
+                "severity": p.severity,
+                "tab": p.source,
+                "row": p.row,
+                "column": p.column,
+                "value": p.value,
+                "message": p.message,
+            }
+            for p in problems
+        ],
+        "files": [str(path)],
+    }
+    lines = [
+        f"pulled {len(library.materials)} materials from {MASTER} -> {path}",
+        f"{len(problems)} problems ({errors} errors) listed in {ISSUES}" if problems else "no problems",
+    ]
+    return Outcome(summary, ExitCode.OK, lines)

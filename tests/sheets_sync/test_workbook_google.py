@@ -1,0 +1,138 @@
+"""The Google Sheets backend against the fake Sheets API, through unmodified gspread."""
+
+from __future__ import annotations
+
+import pytest
+
+from canonical.errors import MissingTab, SheetsApiError
+from sheets_sync.workbook import Append, CellUpdate, Rewrite, Style, open_workbook, require_tabs
+from sheets_sync.workbook.google import SheetsHTTPClient
+from sheets_sync.workbook.retry import RetryPolicy, retry_after_seconds
+from tests.fakes.sheets_server import Formula
+
+HOSTILE = [
+    "=1+1", "+SUM(A1)", "-2+3", "@cmd", "=HYPERLINK(\"http://x\")", "x" * 20_000, "🙂🪵 oak",
+    "\u202eRTL\u202c", "zero\u200bwidth", "NaN", "None", "TRUE", "false", "00123", "1e5", "'quoted",
+    "#REF!", " padded ", "line\nbreak",
+]  # fmt: skip
+
+
+def test_reads_many_tabs_in_one_batch_get_after_one_metadata_call(make_google_sheet):
+    sheet = make_google_sheet({"A": [["h1", "h2"], ["x", 1.5]], "B": [["only"]], "C": []})
+    workbook = open_workbook(sheet.settings)
+    read = workbook.read_tabs(["A", "B", "C", "MISSING"])
+    assert read == {"A": [["h1", "h2"], ["x", "1.5"]], "B": [["only"]], "C": []}
+    assert sheet.server.counts == {"get": 1, "values.batchGet": 1}
+    with pytest.raises(MissingTab, match="init-sheet"):
+        require_tabs(read, ["A", "MISSING"])
+
+
+def test_one_write_is_one_structure_call_and_one_raw_values_call(google_sheet):
+    workbook = open_workbook(google_sheet.settings)
+    workbook.write(
+        [
+            Rewrite("LOG", [["Approve", "Name"], [True, "=1+1"], [False, "b"]],
+                    Style("LOG", checkboxes=("Approve",), filter=True, row_colors={2: "#ff0000"})),
+            Append("LOG", [{"Name": "appended"}]),
+            CellUpdate("LOG", 3, "name", "edited"),
+        ]
+    )  # fmt: skip
+    assert google_sheet.server.counts == {"get": 1, "batchUpdate": 1, "values.batchUpdate": 1}
+    assert google_sheet.values("LOG") == [
+        ["Approve", "Name"],
+        [True, "=1+1"],
+        [False, "edited"],
+        [None, "appended"],
+    ]
+    tab = google_sheet.sheet("LOG")
+    assert tab.frozen_rows == 1
+    assert tab.validation_at(2, 1) == {"condition": {"type": "BOOLEAN"}}
+    assert tab.basic_filter is not None
+    assert open_workbook(google_sheet.settings).read_tabs(["LOG"])["LOG"][1] == [True, "=1+1"]
+
+
+def test_rewrite_clears_what_the_old_content_had_beyond_the_new(make_google_sheet):
+    sheet = make_google_sheet({"T": [["a", "b", "c"], ["1", "2", "3"], ["4", "5", "6"]]})
+    open_workbook(sheet.settings).write([Rewrite("T", [["x"]])])
+    assert sheet.values("T") == [["x"]]
+
+
+def test_user_entered_would_evaluate_what_raw_keeps_as_text(google_sheet):
+    """The fake stores by valueInputOption, so the RAW tests above can fail."""
+    data = [{"range": "Sheet1!A1:C1", "values": [["=1+1", "TRUE", "007"]]}]
+    path = f"/v4/spreadsheets/{google_sheet.key}/values:batchUpdate"
+    google_sheet.server.handle("POST", path, {}, {"valueInputOption": "USER_ENTERED", "data": data})
+    assert google_sheet.values("Sheet1") == [[Formula("=1+1"), True, 7]]
+
+
+def test_hostile_values_round_trip_as_literal_text(google_sheet):
+    workbook = open_workbook(google_sheet.settings)
+    workbook.write([Rewrite("T", [[v] for v in HOSTILE])])
+    read = open_workbook(google_sheet.settings).read_tabs(["T"])["T"]
+    assert [r[0] for r in read] == HOSTILE
+
+
+def test_naughty_strings_round_trip(google_sheet, naughty_strings):
+    values = [s for s in naughty_strings if s != ""]
+    open_workbook(google_sheet.settings).write([Rewrite("T", [["x", v] for v in values])])
+    read = open_workbook(google_sheet.settings).read_tabs(["T"])["T"]
+    assert [r[1] for r in read] == values
+
+
+def test_a_burst_of_429s_is_survived(make_google_sheet):
+    sheet = make_google_sheet({"A": [["x"]]})
+    workbook = open_workbook(sheet.settings)
+    sheet.server.inject(429, count=4)
+    assert workbook.read_tabs(["A"]) == {"A": [["x"]]}
+    assert sheet.server.counts["values.batchGet"] == 5
+
+
+def test_a_permanent_failure_ends_in_one_clear_error(make_google_sheet):
+    sheet = make_google_sheet({"A": [["x"]]})
+    workbook = open_workbook(sheet.settings, retry=RetryPolicy(attempts=3))
+    sheet.server.inject(503, count=None)
+    with pytest.raises(SheetsApiError, match=r"after 3 attempts.*UNAVAILABLE"):
+        workbook.read_tabs(["A"])
+    assert sheet.server.counts["values.batchGet"] == 3
+
+
+def test_a_refused_request_is_not_retried(google_sheet):
+    workbook = open_workbook(google_sheet.settings)
+    with pytest.raises(SheetsApiError, match=r"INVALID_ARGUMENT.*Unknown name"):
+        workbook.http.batch_update(google_sheet.key, {"requests": [{"makeCoffee": {}}]})  # type: ignore[attr-defined]
+    assert google_sheet.server.counts["batchUpdate"] == 1
+
+
+def test_retry_waits_what_retry_after_says(make_google_sheet):
+    sheet = make_google_sheet({"A": [["x"]]})
+    waits: list[float] = []
+    http = SheetsHTTPClient(
+        None, __import__("requests").Session(), endpoint=sheet.server.url, sleep=waits.append
+    )
+    sheet.server.inject(429, count=2, retry_after="3")
+    http.values_batch_get(sheet.key, ["A"])
+    assert len(waits) == 2 and all(3 <= w <= 3.3 for w in waits)
+
+
+def test_retry_after_forms():
+    assert retry_after_seconds("2.5") == 2.5
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_fake_enforces_grid_limits_and_range_fit(make_google_sheet):
+    sheet = make_google_sheet({"A": [["x"]]})
+    path = f"/v4/spreadsheets/{sheet.key}/values:batchUpdate"
+    beyond = {"valueInputOption": "RAW", "data": [{"range": "A!A1001:A1001", "values": [["x"]]}]}
+    status, body = sheet.server.handle("POST", path, {}, beyond)
+    assert status == 400 and "exceeds grid limits" in body["error"]["message"]
+    too_wide = {"valueInputOption": "RAW", "data": [{"range": "A!A1:A1", "values": [["x", "y"]]}]}
+    assert sheet.server.handle("POST", path, {}, too_wide)[0] == 400
+
+
+def test_writing_past_the_grid_grows_it_first(google_sheet):
+    workbook = open_workbook(google_sheet.settings)
+    workbook.write([Rewrite("BIG", [[str(i)] for i in range(1500)])])
+    assert google_sheet.sheet("BIG").row_count >= 1500
+    assert len(google_sheet.values("BIG")) == 1500
