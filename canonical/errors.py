@@ -20,6 +20,7 @@ The hierarchy, with the exit code each carries (see ``ExitCode``)::
     ├── PPakError (1)                   PPak exports could not be read at all
     ├── PlanError (1)                   no plan, or a plan file that does not fit the sheet
     ├── SpecError (1)                   an OpenAPI document that cannot be read
+    ├── JournalError (1)                the state journal is unusable, or refused a write
     └── LockHeld (4)                    another run holds the lock; nothing was done
 
 Messages never contain secrets: code that knows a secret redacts it before raising.
@@ -39,6 +40,7 @@ __all__ = [
     "InnergyNotFound",
     "InnergyUnavailable",
     "InnergyValidationError",
+    "JournalError",
     "LockHeld",
     "MatsyncError",
     "MissingTab",
@@ -136,6 +138,10 @@ class PlanError(MatsyncError):
 
 class SpecError(MatsyncError):
     pass
+
+
+class JournalError(MatsyncError):
+    """state.db cannot be opened or migrated, or a write was refused (a secret, a second apply)."""
 
 
 class LockHeld(MatsyncError):

@@ -1,18 +1,22 @@
-"""The state journal: every external write, recorded before it is sent and after it lands.
+"""The state journal: every external write, before and after it happens, in SQLite.
 
-One SQLite file (``MIGRATION_OUTPUT_DIR/state.db``, WAL mode) holds:
+Why it is shaped this way:
 
-- ``runs``: one row per journalled command run (push, nightly, projects-import, undo ...);
-- ``writes``: every write a run makes, with its before-image, the payload sent, INNERGY's
-  answer and a state that moves ``intended`` -> ``done`` | ``failed`` | ``unknown`` |
-  ``exported``. A write is committed as ``intended`` before it is sent, so a crash leaves
-  a trace the next run resolves (look the record up) instead of resending blindly;
-- ``id_map``: external id -> INNERGY id, per target;
-- ``sync_baseline``: INNERGY's records as they were after the last successful sync, which
-  the diff uses to tell an INNERGY edit from a master edit, and health uses for drift.
+- A write is recorded ``intended`` (with the record as it was just before, and exactly
+  what will be sent) and committed *before* it is sent; ``done`` / ``failed`` /
+  ``unknown`` after. A run that dies in between leaves the write open, and the next run
+  finds it in ``pending_writes()`` and settles it (by looking the record up) before
+  anything is resent. So a rerun or a crash never duplicates a write.
+- Every state change commits at once. WAL mode with ``synchronous=NORMAL`` makes a
+  commit cheap and survives the process being killed at any point (only a power loss
+  may drop the last commits, never corrupt the file); bulk calls share one transaction.
+- A change id applied in one run of a plan is refused by every later run of that plan
+  (``applied_changes``, keyed by plan and change id), whatever the caller checked.
+- Before-images, payloads and answers are kept as exact JSON (Decimal as text), so a run
+  can be audited (``history``) and reverted (``undo``). Secrets are refused, not stored.
 
-Every state change commits at once. No secret is ever stored: payloads are wire bodies,
-never headers.
+The schema is versioned with ``PRAGMA user_version``; ``MIGRATIONS[n]`` takes a file
+from version n to n + 1.
 """
 
 from __future__ import annotations
@@ -20,91 +24,168 @@ from __future__ import annotations
 import getpass
 import json
 import os
-import secrets
+import secrets as random_tokens
 import sqlite3
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
+from canonical.errors import JournalError
 from canonical.models import InnergyMaterial
 from canonical.serialize import canonical_json
 
-__all__ = ["ACTOR_VAR", "Journal", "Run", "Write", "new_run_id"]
+__all__ = [
+    "ACTOR_ENV",
+    "OPEN_STATES",
+    "SCHEMA_VERSION",
+    "Intent",
+    "Journal",
+    "Run",
+    "RunDetail",
+    "Write",
+    "default_actor",
+    "new_run_id",
+]
 
-ACTOR_VAR = "MATSYNC_ACTOR"
-"""Who runs matsync, as the journal records it (Otto sets ``otto``); default: the OS user."""
+ACTOR_ENV = "MATSYNC_ACTOR"
+"""Who a run is recorded as (``otto`` for the automation agent); else the OS user."""
+OPEN_STATES = ("intended", "sent", "unknown")
+"""Write states a later run must settle before it writes anything else."""
+SYNC_COMMANDS = ("push", "nightly")
+_SECRET_NAMES = frozenset({"api-key", "apikey", "api_key", "x-api-key", "authorization", "private_key"})
 
-OPEN_STATES = ("intended", "unknown")
-SCHEMA = """
-CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY,
-    command TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    plan_id TEXT,
-    undo_of TEXT,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    outcome TEXT,
-    counts TEXT
-);
-CREATE TABLE writes (
-    write_id INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL REFERENCES runs(run_id),
-    target TEXT NOT NULL,
-    op TEXT NOT NULL,
-    key TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'intended',
-    innergy_id TEXT,
-    change_id TEXT,
-    plan_id TEXT,
-    before TEXT,
-    payload TEXT,
-    answer TEXT,
-    error TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX writes_run ON writes(run_id, write_id);
-CREATE INDEX writes_state ON writes(state);
-CREATE INDEX writes_change ON writes(plan_id, change_id, state);
-CREATE TABLE id_map (
-    target TEXT NOT NULL,
-    external_id TEXT NOT NULL,
-    innergy_id TEXT NOT NULL,
-    PRIMARY KEY (target, external_id)
-);
-CREATE TABLE sync_baseline (
-    innergy_id TEXT PRIMARY KEY,
-    record TEXT NOT NULL,
-    synced_at TEXT NOT NULL
-);
-"""
-SCHEMA_VERSION = 1
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        run_id      TEXT PRIMARY KEY,
+        command     TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        plan_id     TEXT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        outcome     TEXT,
+        counts      TEXT,
+        undo_of     TEXT REFERENCES runs (run_id)
+    );
+    CREATE INDEX runs_by_start ON runs (started_at);
+    CREATE INDEX runs_by_undo_of ON runs (undo_of) WHERE undo_of IS NOT NULL;
+    CREATE TABLE writes (
+        write_id    INTEGER PRIMARY KEY,
+        run_id      TEXT NOT NULL REFERENCES runs (run_id),
+        seq         INTEGER NOT NULL,
+        target      TEXT NOT NULL,
+        op          TEXT NOT NULL,
+        key         TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN
+                        ('intended', 'sent', 'done', 'failed', 'unknown', 'exported')),
+        innergy_id  TEXT,
+        before      TEXT,
+        payload     TEXT,
+        answer      TEXT,
+        error       TEXT,
+        change_id   TEXT,
+        plan_id     TEXT,
+        reverts     INTEGER REFERENCES writes (write_id),
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        UNIQUE (run_id, seq)
+    );
+    CREATE INDEX writes_open ON writes (state) WHERE state IN ('intended', 'sent', 'unknown');
+    CREATE INDEX writes_by_reverts ON writes (reverts) WHERE reverts IS NOT NULL;
+    CREATE TABLE applied_changes (
+        plan_id    TEXT NOT NULL,
+        change_id  TEXT NOT NULL,
+        run_id     TEXT NOT NULL REFERENCES runs (run_id),
+        write_id   INTEGER NOT NULL REFERENCES writes (write_id),
+        applied_at TEXT NOT NULL,
+        PRIMARY KEY (plan_id, change_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE id_map (
+        target      TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        innergy_id  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (target, external_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_baseline (
+        innergy_id TEXT PRIMARY KEY,
+        record     TEXT NOT NULL,
+        synced_at  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+WriteId = str | int
+"""Write ids are handed out as text (``"17"``); the integer is accepted too."""
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """Short, sortable, unique: ``20261124T101500Z-ab12cd``."""
-    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{secrets.token_hex(3)}"
+    """Short, sortable by start time, unique: ``20261124T101500Z-ab12``."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{random_tokens.token_hex(2)}"
 
 
-def _dump(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+def default_actor(environ: Mapping[str, str] | None = None) -> str:
+    """``MATSYNC_ACTOR`` (Otto sets it), else the OS user."""
+    environ = os.environ if environ is None else environ
+    named = environ.get(ACTOR_ENV, "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return f"uid {os.getuid()}"
 
 
-def _load(text: str | None) -> Any:
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} cannot be journalled as JSON")
+
+
+def _dumps(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain)
+
+
+def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
 @dataclass(frozen=True)
+class Intent:
+    """One write about to be sent, for ``Journal.intend_many``."""
+
+    target: str
+    op: str
+    key: str
+    before: Any = None
+    payload: Any = None
+    change_id: str | None = None
+    plan_id: str | None = None
+    reverts: WriteId | None = None
+
+
+@dataclass(frozen=True)
 class Write:
-    """One journalled write, as undo and history read it."""
+    """One journalled external write, as ``history`` and ``undo`` read it."""
 
     write_id: str
     run_id: str
@@ -114,53 +195,90 @@ class Write:
     key: str
     state: str
     innergy_id: str | None
-    change_id: str | None
-    plan_id: str | None
     before: Any
     payload: Any
     answer: Any
     error: str | None
+    change_id: str | None
+    plan_id: str | None
+    reverts: str | None
     created_at: str
     updated_at: str
 
 
 @dataclass(frozen=True)
 class Run:
+    """One journalled run; ``counts`` as the command reported them."""
+
     run_id: str
     command: str
     actor: str
     plan_id: str | None
-    undo_of: str | None
     started_at: str
     finished_at: str | None
     outcome: str | None
-    counts: Mapping[str, int]
-    writes: tuple[Write, ...] = ()
+    counts: dict[str, Any]
+    undo_of: str | None
+
+
+@dataclass(frozen=True)
+class RunDetail:
+    run: Run
+    writes: tuple[Write, ...]
+
+
+_WRITE_COLUMNS = ", ".join(Write.__dataclass_fields__)
+_RUN_COLUMNS = ", ".join(Run.__dataclass_fields__)
+
+
+def _write(row: sqlite3.Row) -> Write:
+    values = dict(row)
+    for name in ("before", "payload", "answer"):
+        values[name] = _loads(values[name])
+    values["write_id"] = str(values["write_id"])
+    values["reverts"] = None if values["reverts"] is None else str(values["reverts"])
+    return Write(**values)
+
+
+def _run(row: sqlite3.Row) -> Run:
+    values = dict(row)
+    values["counts"] = _loads(values["counts"]) or {}
+    return Run(**values)
 
 
 class Journal:
-    """The journal of one output folder; open with ``Journal.open(path)``."""
+    """The journal in one SQLite file; one connection, safe to share between threads."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.db = connection
+    def __init__(self, connection: sqlite3.Connection, path: Path, secrets: Sequence[str] = ()) -> None:
+        self._db = connection
+        self.path = path
+        self._secrets = [s for s in secrets if s and len(s) >= 4]
+        self._lock = threading.RLock()
+
+    # -- opening -----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str) -> Journal:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        with db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                db.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
-        return cls(db)
+    def open(cls, path: Path | str, secrets: Sequence[str] | None = None) -> Journal:
+        """Open the journal at ``path``, creating or migrating it.
+
+        ``secrets`` are values that must never be stored (default: ``INNERGY_API_KEY``
+        from the environment); a write holding one is refused.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if secrets is None:
+            secrets = [os.environ.get("INNERGY_API_KEY", "")]
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        connection.row_factory = sqlite3.Row
+        try:
+            _prepare(connection, path)
+        except BaseException:
+            connection.close()
+            raise
+        return cls(connection, path, secrets)
 
     def close(self) -> None:
-        self.db.close()
+        self._db.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -168,58 +286,96 @@ class Journal:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    # -- runs -----------------------------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One immediate transaction: committed on success, rolled back on any error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
-    def start_run(self, command: str, plan_id: str | None = None, undo_of: str | None = None) -> str:
-        run_id = new_run_id()
-        actor = os.environ.get(ACTOR_VAR) or getpass.getuser()
-        self.db.execute(
-            "INSERT INTO runs (run_id, command, actor, plan_id, undo_of, started_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (run_id, command, actor, plan_id, undo_of, _now()),
-        )
-        return run_id
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # -- runs --------------------------------------------------------------------------
+
+    def start_run(
+        self,
+        command: str,
+        actor: str | None = None,
+        plan_id: str | None = None,
+        undo_of: str | None = None,
+    ) -> str:
+        """Record a run as started; its id is what every write of the run carries."""
+        for _ in range(20):
+            run_id = new_run_id()
+            try:
+                with self._tx() as db:
+                    db.execute(
+                        "INSERT INTO runs (run_id, command, actor, plan_id, started_at, undo_of)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (run_id, command, actor or default_actor(), plan_id, _now(), undo_of),
+                    )
+                return run_id
+            except sqlite3.IntegrityError as exc:
+                if undo_of is not None and not self._query("SELECT 1 FROM runs WHERE run_id = ?", (undo_of,)):
+                    raise JournalError(f"cannot undo run {undo_of}: the journal has no such run") from exc
+        raise JournalError("could not find a free run id")  # pragma: no cover - 20 collisions in a second
+
+    def finish_run(self, run_id: str, outcome: str, counts: Mapping[str, Any] | None = None) -> None:
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE runs SET finished_at = ?, outcome = ?, counts = ? WHERE run_id = ?",
+                (_now(), outcome, _dumps(dict(counts or {})), run_id),
+            )
+            if cursor.rowcount != 1:
+                raise JournalError(f"no run {run_id} in the journal {self.path}")
 
     def actor(self, run_id: str) -> str:
-        row = self.db.execute("SELECT actor FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        return str(row["actor"]) if row else ""
+        return self._one_run(run_id).actor
 
-    def finish_run(self, run_id: str, outcome: str, counts: Mapping[str, int] | None = None) -> None:
-        self.db.execute(
-            "UPDATE runs SET finished_at = ?, outcome = ?, counts = ? WHERE run_id = ?",
-            (_now(), outcome, _dump(dict(counts or {})), run_id),
+    def runs(self, limit: int | None = None) -> list[Run]:
+        """Runs, newest first."""
+        rows = self._query(
+            f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?",
+            (-1 if limit is None else limit,),
         )
+        return [_run(r) for r in rows]
 
-    def runs(self) -> list[Run]:
-        """Every run, newest first."""
-        rows = self.db.execute("SELECT * FROM runs ORDER BY started_at DESC, run_id DESC").fetchall()
-        return [self._run(row) for row in rows]
-
-    def run(self, run_id: str) -> Run | None:
-        """One run with its writes, in the order they were made."""
-        row = self.db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-        if row is None:
+    def run(self, run_id: str) -> RunDetail | None:
+        """One run with every write it made, in the order made (``None``: no such run)."""
+        rows = self._query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))
+        if not rows:
             return None
-        writes = self.db.execute("SELECT * FROM writes WHERE run_id = ? ORDER BY write_id", (run_id,))
-        return self._run(row, tuple(self._write(w) for w in writes))
+        return RunDetail(_run(rows[0]), tuple(self.writes(run_id)))
 
-    def last_success(self, commands: Iterable[str] = ("push", "nightly")) -> datetime | None:
-        """When the last material sync that applied without failure finished."""
-        names = tuple(commands)
-        marks = ",".join("?" * len(names))
-        row = self.db.execute(
+    def _one_run(self, run_id: str) -> Run:
+        rows = self._query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))
+        if not rows:
+            raise JournalError(f"no run {run_id} in the journal {self.path}")
+        return _run(rows[0])
+
+    def last_success(self, commands: Sequence[str] = SYNC_COMMANDS) -> datetime | None:
+        """When the newest sync run that did not fail finished."""
+        marks = ", ".join("?" for _ in commands)
+        rows = self._query(
             f"SELECT MAX(finished_at) FROM runs WHERE command IN ({marks})"
-            " AND outcome IN ('ok', 'applied', 'done')",
-            names,
-        ).fetchone()
-        return datetime.fromisoformat(row[0].replace("Z", "+00:00")) if row and row[0] else None
+            " AND finished_at IS NOT NULL AND outcome != 'failed'",
+            tuple(commands),
+        )
+        found = rows[0][0]
+        return None if found is None else datetime.fromisoformat(found)
 
-    # -- writes ---------------------------------------------------------------------------
+    # -- writes ------------------------------------------------------------------------
 
     def intend(
         self,
         run_id: str,
-        *,
         target: str,
         op: str,
         key: str,
@@ -227,131 +383,224 @@ class Journal:
         payload: Any = None,
         change_id: str | None = None,
         plan_id: str | None = None,
-        innergy_id: str | None = None,
+        reverts: WriteId | None = None,
     ) -> str:
-        """Record a write about to be sent; committed before the caller sends it."""
+        """Record a write about to be sent, committed before it is; its write id."""
+        return self.intend_many(
+            run_id, [Intent(target, op, key, before, payload, change_id, plan_id, reverts)]
+        )[0]
+
+    def intend_many(self, run_id: str, intents: Sequence[Intent]) -> list[str]:
+        """Record a batch of writes about to be sent, in one transaction; their ids in order."""
+        rows = [self._intent_row(i) for i in intents]
         now = _now()
-        cursor = self.db.execute(
-            "INSERT INTO writes (run_id, target, op, key, innergy_id, change_id, plan_id, before, payload,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                run_id,
-                target,
-                op,
-                key,
-                innergy_id,
-                change_id,
-                plan_id,
-                _dump(before),
-                _dump(payload),
-                now,
-                now,
-            ),
-        )
-        return str(cursor.lastrowid)
+        with self._tx() as db:
+            self._refuse_applied(db, run_id, intents)
+            (last,) = db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM writes WHERE run_id = ?", (run_id,)
+            ).fetchone()
+            (first_id,) = db.execute("SELECT COALESCE(MAX(write_id), 0) + 1 FROM writes").fetchone()
+            try:
+                db.executemany(
+                    "INSERT INTO writes (write_id, run_id, seq, target, op, key, state, before, payload,"
+                    " change_id, plan_id, reverts, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 'intended', ?, ?, ?, ?, ?, ?, ?)",
+                    [(first_id + n, run_id, last + 1 + n, *row, now, now) for n, row in enumerate(rows)],
+                )
+            except sqlite3.IntegrityError as exc:
+                raise JournalError(f"cannot journal writes for run {run_id}: {exc}") from exc
+        return [str(first_id + n) for n in range(len(rows))]
 
-    def _mark(self, write_id: str, state: str, **values: Any) -> None:
-        columns = ", ".join(f"{name} = ?" for name in values)
-        sets = f"state = ?, updated_at = ?{', ' if columns else ''}{columns}"
-        self.db.execute(
-            f"UPDATE writes SET {sets} WHERE write_id = ?",
-            (state, _now(), *values.values(), int(write_id)),
-        )
+    def _intent_row(self, intent: Intent) -> tuple[Any, ...]:
+        texts = [_dumps(intent.before), _dumps(intent.payload)]
+        for text in texts:
+            self._refuse_secrets(text, intent)
+        reverts = None if intent.reverts is None else int(intent.reverts)
+        return (intent.target, intent.op, intent.key, *texts, intent.change_id, intent.plan_id, reverts)
 
-    def mark_done(self, write_id: str, *, innergy_id: str | None, answer: Any = None) -> None:
-        if innergy_id is None:
-            self._mark(write_id, "done", answer=_dump(answer))
-        else:
-            self._mark(write_id, "done", innergy_id=innergy_id, answer=_dump(answer))
+    def _refuse_secrets(self, text: str | None, intent: Intent) -> None:
+        if text is None:
+            return
+        where = f"{intent.target} {intent.op} {intent.key}"
+        if any(secret in text for secret in self._secrets):
+            raise JournalError(f"refused to journal {where}: it holds a secret (the INNERGY key)")
+        named = _secret_names(json.loads(text))
+        if named:
+            raise JournalError(f"refused to journal {where}: it holds a credential field {sorted(named)}")
 
-    def mark_failed(self, write_id: str, error: str) -> None:
-        self._mark(write_id, "failed", error=error)
+    @staticmethod
+    def _refuse_applied(db: sqlite3.Connection, run_id: str, intents: Sequence[Intent]) -> None:
+        for intent in intents:
+            if intent.change_id is None or intent.plan_id is None:
+                continue
+            row = db.execute(
+                "SELECT run_id FROM applied_changes WHERE plan_id = ? AND change_id = ? AND run_id != ?",
+                (intent.plan_id, intent.change_id, run_id),
+            ).fetchone()
+            if row is not None:
+                raise JournalError(
+                    f"change {intent.change_id} of plan {intent.plan_id} was already applied by run "
+                    f"{row[0]}; it is never applied twice"
+                )
 
-    def mark_unknown(self, write_id: str, error: str) -> None:
-        """Sent, but whether it landed is not known (a timeout, a 503): resolved next run."""
-        self._mark(write_id, "unknown", error=error)
+    def mark_sent(self, write_id: WriteId) -> None:
+        self._settle([(int(write_id), "sent", None, None, None)], from_states=("intended",))
 
-    def mark_exported(self, write_id: str, answer: Any = None) -> None:
-        """Written to INNERGY's import file, not applied: never counts as applied."""
-        self._mark(write_id, "exported", answer=_dump(answer))
+    def mark_done(self, write_id: WriteId, innergy_id: str | None = None, answer: Any = None) -> None:
+        """The write landed; ``answer`` is the record as the other side now holds it."""
+        self.mark_done_many([(write_id, innergy_id, answer)])
+
+    def mark_done_many(self, done: Iterable[tuple[WriteId, str | None, Any]]) -> None:
+        """Several writes landed, in one transaction (a batch create's answer)."""
+        self._settle([(int(w), "done", i, _dumps(a), None) for w, i, a in done])
+
+    def mark_failed(self, write_id: WriteId, error: str) -> None:
+        self._settle([(int(write_id), "failed", None, None, error)])
+
+    def mark_unknown(self, write_id: WriteId, error: str) -> None:
+        """Sent, but whether it landed is not known (a timeout): the next run looks it up."""
+        self._settle([(int(write_id), "unknown", None, None, error)])
+
+    def mark_exported(self, write_id: WriteId, answer: Any = None) -> None:
+        """Written to INNERGY's import file, not applied (``export-import-file``)."""
+        self._settle([(int(write_id), "exported", None, _dumps(answer), None)])
+
+    def _settle(
+        self,
+        changes: Sequence[tuple[int, str, str | None, str | None, str | None]],
+        from_states: Sequence[str] = OPEN_STATES,
+    ) -> None:
+        if not changes:
+            return
+        now = _now()
+        allowed = ", ".join(f"'{s}'" for s in from_states)
+        with self._tx() as db:
+            for write_id, state, innergy_id, answer, error in changes:
+                cursor = db.execute(
+                    "UPDATE writes SET state = ?, innergy_id = COALESCE(?, innergy_id),"
+                    " answer = COALESCE(?, answer), error = ?, updated_at = ?"
+                    f" WHERE write_id = ? AND state IN ({allowed})",
+                    (state, innergy_id, answer, error, now, write_id),
+                )
+                if cursor.rowcount != 1:
+                    raise JournalError(self._not_open(db, write_id, state))
+            if changes[0][1] == "done":
+                db.executemany(
+                    "INSERT OR IGNORE INTO applied_changes (plan_id, change_id, run_id, write_id, applied_at)"
+                    " SELECT plan_id, change_id, run_id, write_id, ? FROM writes"
+                    " WHERE write_id = ? AND change_id IS NOT NULL AND plan_id IS NOT NULL",
+                    [(now, c[0]) for c in changes],
+                )
+
+    @staticmethod
+    def _not_open(db: sqlite3.Connection, write_id: int, state: str) -> str:
+        row = db.execute("SELECT state FROM writes WHERE write_id = ?", (write_id,)).fetchone()
+        if row is None:
+            return f"no write {write_id} in the journal"
+        return f"write {write_id} is already {row[0]}; it cannot become {state}"
 
     def pending_writes(self) -> list[Write]:
-        """Writes a crashed or interrupted run left open, oldest first."""
-        marks = ",".join("?" * len(OPEN_STATES))
-        rows = self.db.execute(
-            f"SELECT * FROM writes WHERE state IN ({marks}) ORDER BY write_id", OPEN_STATES
+        """Writes a run left intended, sent or unknown (a crash, a lost answer), oldest first."""
+        marks = ", ".join(f"'{s}'" for s in OPEN_STATES)
+        rows = self._query(f"SELECT {_WRITE_COLUMNS} FROM writes WHERE state IN ({marks}) ORDER BY write_id")
+        return [_write(r) for r in rows]
+
+    def writes(self, run_id: str, newest_first: bool = False) -> list[Write]:
+        """A run's writes in the order made (``newest_first`` for undo's walk)."""
+        order = "DESC" if newest_first else "ASC"
+        rows = self._query(
+            f"SELECT {_WRITE_COLUMNS} FROM writes WHERE run_id = ? ORDER BY seq {order}", (run_id,)
         )
-        return [self._write(row) for row in rows]
+        return [_write(r) for r in rows]
+
+    def undone_write_ids(self, run_id: str) -> set[str]:
+        """Writes of ``run_id`` that a done write of an undo of it already reverted."""
+        rows = self._query(
+            "SELECT u.reverts FROM writes AS u JOIN runs AS r ON r.run_id = u.run_id"
+            " WHERE r.undo_of = ? AND u.state = 'done' AND u.reverts IS NOT NULL",
+            (run_id,),
+        )
+        return {str(r[0]) for r in rows}
 
     def applied_change_ids(self, plan_id: str) -> set[str]:
-        rows = self.db.execute(
-            "SELECT DISTINCT change_id FROM writes"
-            " WHERE plan_id = ? AND state = 'done' AND change_id IS NOT NULL",
-            (plan_id,),
-        )
-        return {row[0] for row in rows}
+        """Change ids of ``plan_id`` already applied by some run (never to be applied again)."""
+        rows = self._query("SELECT change_id FROM applied_changes WHERE plan_id = ?", (plan_id,))
+        return {r[0] for r in rows}
 
     # -- id map and sync baseline --------------------------------------------------------
 
     def set_ids(self, target: str, ids: Mapping[str, str]) -> None:
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany(
-                "INSERT OR REPLACE INTO id_map (target, external_id, innergy_id) VALUES (?, ?, ?)",
-                [(target, external, innergy) for external, innergy in ids.items()],
+        """Remember external id -> INNERGY id for ``target`` (one transaction)."""
+        now = _now()
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO id_map (target, external_id, innergy_id, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (target, external_id) DO UPDATE SET"
+                " innergy_id = excluded.innergy_id, updated_at = excluded.updated_at",
+                [(target, external, innergy, now) for external, innergy in ids.items()],
             )
 
     def ids(self, target: str) -> dict[str, str]:
-        rows = self.db.execute("SELECT external_id, innergy_id FROM id_map WHERE target = ?", (target,))
-        return {row[0]: row[1] for row in rows}
+        rows = self._query("SELECT external_id, innergy_id FROM id_map WHERE target = ?", (target,))
+        return {r[0]: r[1] for r in rows}
+
+    def innergy_id(self, target: str, external_id: str) -> str | None:
+        rows = self._query(
+            "SELECT innergy_id FROM id_map WHERE target = ? AND external_id = ?", (target, external_id)
+        )
+        return rows[0][0] if rows else None
 
     def set_baseline(self, records: Mapping[str, InnergyMaterial]) -> None:
+        """INNERGY's records as of this successful sync, by INNERGY id (one transaction)."""
         now = _now()
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany(
-                "INSERT OR REPLACE INTO sync_baseline (innergy_id, record, synced_at) VALUES (?, ?, ?)",
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO sync_baseline (innergy_id, record, synced_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (innergy_id) DO UPDATE SET"
+                " record = excluded.record, synced_at = excluded.synced_at",
                 [(innergy_id, canonical_json(record), now) for innergy_id, record in records.items()],
             )
 
     def baseline(self) -> dict[str, InnergyMaterial]:
-        rows = self.db.execute("SELECT innergy_id, record FROM sync_baseline")
-        return {row[0]: InnergyMaterial.model_validate_json(row[1]) for row in rows}
+        """The sync baseline the diff compares INNERGY against to spot edits made there."""
+        rows = self._query("SELECT innergy_id, record FROM sync_baseline")
+        return {r[0]: InnergyMaterial.model_validate_json(r[1]) for r in rows}
 
-    # -- rows -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _write(row: sqlite3.Row) -> Write:
-        return Write(
-            write_id=str(row["write_id"]),
-            run_id=row["run_id"],
-            seq=int(row["write_id"]),
-            target=row["target"],
-            op=row["op"],
-            key=row["key"],
-            state=row["state"],
-            innergy_id=row["innergy_id"],
-            change_id=row["change_id"],
-            plan_id=row["plan_id"],
-            before=_load(row["before"]),
-            payload=_load(row["payload"]),
-            answer=_load(row["answer"]),
-            error=row["error"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
+def _secret_names(value: Any) -> set[str]:
+    """Credential-looking field names anywhere in a JSON value."""
+    if isinstance(value, dict):
+        found = {k for k in value if isinstance(k, str) and k.lower() in _SECRET_NAMES}
+        for item in value.values():
+            found |= _secret_names(item)
+        return found
+    if isinstance(value, list):
+        return set().union(*(_secret_names(v) for v in value)) if value else set()
+    return set()
 
-    @staticmethod
-    def _run(row: sqlite3.Row, writes: tuple[Write, ...] = ()) -> Run:
-        return Run(
-            run_id=row["run_id"],
-            command=row["command"],
-            actor=row["actor"],
-            plan_id=row["plan_id"],
-            undo_of=row["undo_of"],
-            started_at=row["started_at"],
-            finished_at=row["finished_at"],
-            outcome=row["outcome"],
-            counts=_load(row["counts"]) or {},
-            writes=writes,
-        )
+
+def _prepare(connection: sqlite3.Connection, path: Path) -> None:
+    """WAL, foreign keys, and the schema brought up to ``SCHEMA_VERSION``."""
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+    except sqlite3.DatabaseError as exc:
+        raise JournalError(f"{path} is not a matsync journal (SQLite says: {exc})") from exc
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"{path} was written by a newer matsync (journal schema {version}; "
+                f"this one knows up to {SCHEMA_VERSION})"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number].split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")

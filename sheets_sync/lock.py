@@ -1,0 +1,92 @@
+"""The run lock: one ``push`` / ``nightly`` at a time per MIGRATION_OUTPUT_DIR.
+
+An OS file lock (``flock``) on ``MIGRATION_OUTPUT_DIR/matsync.lock``: the kernel drops it
+when the holder's process ends, however it ends (SIGKILL included), so a crash never
+leaves a stale lock behind. The holder writes its pid, command and start time into the
+file so that a run that gives up can say who it waited for. The file itself is never
+deleted (deleting a lock file races with a process that has just opened it).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from canonical.errors import LockHeld
+
+__all__ = ["LOCK_FILE", "holder", "run_lock"]
+
+LOCK_FILE = "matsync.lock"
+_POLL_SECONDS = 0.05
+
+
+def holder(path: Path) -> dict[str, Any] | None:
+    """What the lock file says about its holder (``None``: nobody wrote there yet)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _describe(found: dict[str, Any] | None) -> str:
+    if not found:
+        return "a run that is just starting"
+    where = f" on {found['host']}" if found.get("host") else ""
+    pid, started = found.get("pid", "?"), found.get("started_at", "?")
+    return f"{found.get('command', '?')} (pid {pid}{where}, started {started})"
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def run_lock(output_dir: Path, command: str, timeout: float = 0.0) -> Iterator[dict[str, Any]]:
+    """Hold the run lock for the block; wait at most ``timeout`` seconds, then ``LockHeld``.
+
+    Yields what it wrote into the lock file (pid, command, start time).
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = output_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                raise LockHeld(
+                    f"another matsync run holds the lock {path}: {_describe(holder(path))}; "
+                    f"waited {timeout:g} s. Nothing was done; run again when it has finished."
+                )
+            time.sleep(_POLL_SECONDS)
+        mine = {
+            "pid": os.getpid(),
+            "command": command,
+            "host": socket.gethostname(),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(mine).encode(), 0)
+        try:
+            yield mine
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
