@@ -20,13 +20,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from canonical.errors import ConfigError
+from canonical.errors import ConfigError, InnergyError
 from canonical.models import Problem, Project, ProjectLine
 from canonical.serialize import to_jsonl
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import bom_import, opportunity_body
 from sheets_sync.config import ENV_VARS, Settings
 from sheets_sync.console import Outcome
+from sheets_sync.journal import Journal
 
 __all__ = [
     "ImportResult",
@@ -41,6 +42,9 @@ __all__ = [
 log = logging.getLogger("matsync.projects")
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_BOM_USER = "matsync@localhost"
+OPPORTUNITY_TARGET = "innergy.opportunity"
+BOM_TARGET = "innergy.bom"
+PROJECT_TARGET = "innergy.project"
 
 
 def read_jsonl(path: Path, model: type[M]) -> tuple[list[M], list[Problem]]:
@@ -192,11 +196,15 @@ def import_projects(
     *,
     dry_run: bool = False,
     user_email: str = DEFAULT_BOM_USER,
+    journal: Journal | None = None,
+    run_id: str = "",
 ) -> ImportResult:
     """Create the missing opportunities, send BOM lines of converted projects; idempotent.
 
     ``client`` may be ``None`` for a dry run without a key: the projects are validated
     and every valid one counts as to be created (INNERGY was not asked what exists).
+    With a ``journal``, writes a crashed run left open are settled from INNERGY's
+    records first, and every write is journalled intended before it is sent.
     """
     result = ImportResult()
     valid: list[Project] = []
@@ -227,8 +235,10 @@ def import_projects(
     result.created = [p.external_id for p in missing]
     if dry_run:
         return result
+    if journal is not None:
+        _settle_pending(journal, opportunities, converted)
     bodies = [opportunity_body(p, facility_id, bid_type_id) for p in missing]
-    for made in client.create_opportunities(bodies):
+    for made in _journalled(journal, run_id, OPPORTUNITY_TARGET, bodies, client.create_opportunities):
         if made.external_id:
             opportunities[made.external_id] = made
     by_project: dict[str, list[ProjectLine]] = {}
@@ -242,11 +252,70 @@ def import_projects(
             result.ids[key] = converted[key].id
             result.converted.append(key)
             if by_project.get(key):
-                client.import_bom(bom_import(converted[key].id, user_email, by_project[key]))
+                body = bom_import(converted[key].id, user_email, by_project[key])
+                _journalled(journal, run_id, BOM_TARGET, [body], lambda b: [client.import_bom(b[0])])
                 result.bom_lines += len(by_project[key])
         elif key in opportunities:
             result.ids[key] = opportunities[key].id
     return result
+
+
+W = TypeVar("W", bound=BaseModel)
+A = TypeVar("A", bound=BaseModel)
+
+
+def _key(body: BaseModel) -> str:
+    return str(getattr(body, "external_id", None) or getattr(body, "project_identifier", ""))
+
+
+def _journalled(journal: Journal | None, run_id: str, target: str, bodies: list[W], send: Any) -> list[A]:
+    """``send(bodies)`` with the writes journalled intended before and done / unknown after."""
+    if not bodies:
+        return []
+    if journal is None:
+        return list(send(bodies))
+    write_ids = [
+        journal.intend(run_id, target=target, op="create", key=_key(b), payload=wire.json_body(b))
+        for b in bodies
+    ]
+    try:
+        answers: list[A] = list(send(bodies))
+    except InnergyError as exc:
+        for write_id in write_ids:  # a lost answer is looked up by the next run, never resent blindly
+            journal.mark_unknown(write_id, str(exc))
+        raise
+    for write_id, answer in zip(write_ids, answers, strict=True):
+        journal.mark_done(
+            write_id,
+            innergy_id=getattr(answer, "id", None),
+            answer=answer.model_dump(mode="json", by_alias=True),
+        )
+    return answers
+
+
+def _settle_pending(
+    journal: Journal, opportunities: dict[str, wire.Opportunity], converted: dict[str, wire.Project]
+) -> None:
+    """Open opportunity writes of a crashed run: done when INNERGY has the record, else failed."""
+    for write in journal.pending_writes():
+        if write.target != OPPORTUNITY_TARGET:
+            continue
+        found = opportunities.get(write.key) or converted.get(write.key)
+        if found is None:
+            journal.mark_failed(write.write_id, "not found in INNERGY after an interrupted run")
+        else:
+            journal.mark_done(
+                write.write_id, innergy_id=found.id, answer=found.model_dump(mode="json", by_alias=True)
+            )
+
+
+def _counts(result: ImportResult, created: str = "created") -> dict[str, int]:
+    return {
+        created: len(result.created),
+        "existing": len(result.existing),
+        "converted": len(result.converted),
+        "bom_lines": result.bom_lines,
+    }
 
 
 def run_projects_import(
@@ -273,9 +342,21 @@ def run_projects_import(
             facility_id, bid_type_id = required_ids(
                 settings, () if settings.innergy_facility_id else client.list_opportunities()
             )
-            result = import_projects(
-                projects, lines, client, facility_id, bid_type_id, dry_run=dry_run, user_email=user_email
-            )
+            if dry_run:
+                result = import_projects(projects, lines, client, facility_id, bid_type_id, dry_run=True)
+            else:
+                with Journal.open(settings.output_dir / "state.db") as journal:
+                    run_id = journal.start_run("projects-import")
+                    try:
+                        result = import_projects(
+                            projects, lines, client, facility_id, bid_type_id,
+                            user_email=user_email, journal=journal, run_id=run_id,
+                        )  # fmt: skip
+                    except BaseException:
+                        journal.finish_run(run_id, "failed")
+                        raise
+                    journal.set_ids(PROJECT_TARGET, result.ids)
+                    journal.finish_run(run_id, "ok", _counts(result))
     result.problems[:0] = problems + line_problems
     if not dry_run:
         updated = [
@@ -285,11 +366,9 @@ def run_projects_import(
     summary: dict[str, Any] = {
         "command": "projects-import",
         "dry_run": dry_run,
+        "run_id": None if dry_run else run_id,
         "projects": len(projects),
-        "would_create" if dry_run else "created": len(result.created),
-        "existing": len(result.existing),
-        "converted": len(result.converted),
-        "bom_lines": result.bom_lines,
+        **_counts(result, "would_create" if dry_run else "created"),
         "problems": [p.model_dump(mode="json") for p in result.problems],
     }
     verb = "would create" if dry_run else "created"

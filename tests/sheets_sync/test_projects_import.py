@@ -202,3 +202,45 @@ def test_dry_run_without_a_key_validates_offline(tmp_path: Path, sandbox: Sandbo
     assert outcome.summary["would_create"] == 3
     assert sandbox.requests == [] and path.read_bytes() == before
     assert any("INNERGY_API_KEY" in p["message"] for p in outcome.summary["problems"])
+
+
+def test_writes_and_ids_are_journalled(tmp_path: Path, sandbox: Sandbox) -> None:
+    from sheets_sync.journal import Journal
+
+    _write(tmp_path, PROJECTS)
+
+    outcome = run_projects_import(_settings(tmp_path, sandbox))
+
+    with Journal.open(tmp_path / "state.db") as journal:
+        run = journal.run(outcome.summary["run_id"])
+        ids = journal.ids("innergy.project")
+        finished = {r.run_id: r.outcome for r in journal.runs()}
+    assert run is not None and finished[outcome.summary["run_id"]] == "ok"
+    assert sorted((w.key, w.state) for w in run.writes) == [
+        ("23014", "done"),
+        ("23014-CO#1", "done"),
+        ("23030", "done"),
+    ]
+    assert ids == {o["ExternalId"]: o["Id"] for o in _opportunities(sandbox)}
+
+
+def test_a_crashed_runs_open_write_is_settled_not_resent(tmp_path: Path, sandbox: Sandbox) -> None:
+    from sheets_sync.journal import Journal
+
+    _write(tmp_path, PROJECTS[:1])
+    with Journal.open(tmp_path / "state.db") as journal:  # the crashed run: intended, sent, then died
+        crashed = journal.start_run("projects-import")
+        write_id = journal.intend(crashed, target="innergy.opportunity", op="create", key="23014")
+    landed = httpx.post(
+        sandbox.url + "/api/opportunities/create",
+        headers={"Api-Key": sandbox.api_key},
+        json=[{"Name": "St. Luke's", "FacilityId": FACILITY, "BidTypeId": BID_TYPE, "ExternalId": "23014"}],
+    ).json()[0]
+
+    outcome = run_projects_import(_settings(tmp_path, sandbox))
+
+    assert outcome.summary["created"] == 0 and len(_opportunities(sandbox)) == 1
+    with Journal.open(tmp_path / "state.db") as journal:
+        settled = next(w for w in journal.run(crashed).writes if w.write_id == write_id)
+        assert journal.pending_writes() == []
+    assert (settled.state, settled.innergy_id) == ("done", landed["Id"])
