@@ -422,7 +422,7 @@ def _undo(
         try:
             innergy_steps = [s for s in plan.steps if s.target == INNERGY_MATERIAL]
             _revert_innergy(innergy_steps, client, journal, undo_run, done)
-            cell_steps = [s for s in plan.steps if s.target != INNERGY_MATERIAL]
+            cell_steps = _cells_to_restore(plan.steps, done)
 
             def log_row() -> dict[str, Any]:
                 return _sync_log_row(journal.actor(undo_run), undo_run, plan, done)
@@ -434,6 +434,22 @@ def _undo(
     outcome = _outcome(plan, done, undo_run, run_id, dry_run=False)
     journal.finish_run(undo_run, outcome=outcome.summary["outcome"], counts=done.counts)
     return outcome
+
+
+def _cells_to_restore(steps: Sequence[Step], done: Done) -> list[Step]:
+    """Master reverts, except a row whose INNERGY revert failed (its INNERGY ID must stay)."""
+    failed = {sku_key(f["key"]) for f in done.failures}
+    kept = []
+    for step in steps:
+        if step.target == INNERGY_MATERIAL:
+            continue
+        if sku_key(step.key) in failed:
+            reason = "master cells left as they are: the INNERGY revert of this SKU failed"
+            done.failures.append({"write_id": step.reverts, "key": step.key, "reason": reason})
+            done.counts["failed"] += 1
+        else:
+            kept.append(step)
+    return kept
 
 
 def _exit_code(plan: UndoPlan, done: Done) -> ExitCode:
