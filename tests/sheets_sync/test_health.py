@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,9 @@ from innergy_client import InnergyClient, edit_body, to_canonical, to_wire
 from innergy_client.sandbox import Sandbox, running_sandbox
 from reports.health import DEFAULT_THRESHOLDS, parse_thresholds
 from sheets_sync.config import Settings
-from sheets_sync.health import check_health, diff_row_states, open_issues
+from sheets_sync.health import check_health, diff_row_states, journal_baseline, open_issues, workbook_tabs
+from sheets_sync.journal import Journal
+from sheets_sync.workbook import Rewrite, open_workbook
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 DIFF = [
@@ -40,10 +42,9 @@ class Migration:
     """A migration on disk and in the sandbox, with a sync baseline taken at 'sync' time."""
 
     def __init__(self, out: Path, sandbox: Sandbox) -> None:
-        self.out, self.sandbox = out, sandbox
+        self.out, self.sandbox, self.xlsx = out, sandbox, out / "master.xlsx"
         self.client = InnergyClient(sandbox.url, sandbox.api_key, retries=0)
-        self.baseline: dict[str, InnergyMaterial] = {}
-        self.tabs: dict[str, list[list[Any]]] = {"DIFF_INNERGY": DIFF, "DIFF_PPAK": [], "ISSUES": ISSUES}
+        self.write_tabs(DIFF_INNERGY=DIFF, ISSUES=ISSUES)
         (out / "canonical").mkdir(parents=True)
 
     def sync(self, materials: list[Material]) -> list[Material]:
@@ -51,7 +52,10 @@ class Migration:
         made = self.client.create_materials(
             [to_wire(InnergyMaterial(name=m.name, external_id=m.sku, cost=m.cost)) for m in materials]
         )
-        self.baseline = {r.id: to_canonical(r) for r in made}
+        with Journal.open(self.out / "state.db") as journal:  # what a successful push leaves
+            run_id = journal.start_run("push")
+            journal.set_baseline({r.id: to_canonical(r) for r in made})
+            journal.finish_run(run_id, "ok")
         synced = [m.model_copy(update={"innergy_id": r.id}) for m, r in zip(materials, made, strict=True)]
         self.write("materials.jsonl", synced)
         return synced
@@ -60,18 +64,20 @@ class Migration:
         (self.out / "canonical" / name).write_text(to_jsonl(records), encoding="utf-8")
 
     def settings(self, **overrides: Any) -> Settings:
-        values = {"output_dir": self.out, "innergy_base_url": self.sandbox.url}
+        values = {"output_dir": self.out, "innergy_base_url": self.sandbox.url, "workbook": str(self.xlsx)}
         values["innergy_api_key"] = self.sandbox.api_key
         return Settings(**{**values, **overrides})
 
-    def journal(self, _: Settings) -> tuple[Mapping[str, InnergyMaterial], datetime | None]:
-        return self.baseline, NOW - timedelta(hours=3)
-
-    def read_tabs(self, _: Settings, names: Sequence[str]) -> Mapping[str, list[list[Any]]]:
-        return {n: self.tabs[n] for n in names if n in self.tabs}
+    def write_tabs(self, **tabs: list[list[Any]]) -> None:
+        """The tool-written tabs, in a real .xlsx workbook."""
+        workbook = open_workbook(self.settings(), create=True)
+        workbook.write([Rewrite(name, rows) for name, rows in tabs.items()])
 
     def health(self, **overrides: Any):
-        return check_health(self.settings(**overrides), DEFAULT_THRESHOLDS, self.journal, self.read_tabs, NOW)
+        now = datetime.now(UTC)
+        return check_health(
+            self.settings(**overrides), DEFAULT_THRESHOLDS, journal_baseline, workbook_tabs, now
+        )
 
 
 MATERIALS = [
@@ -126,16 +132,15 @@ def test_unmanaged_and_diff_states_are_counted(tmp_path: Path, sandbox: Sandbox)
     migration = Migration(tmp_path, sandbox)
     migration.sync(MATERIALS)
     migration.client.create_materials([to_wire(InnergyMaterial(name="Hand-entered glue"))])
-    migration.tabs["DIFF_INNERGY"] = [
-        *DIFF,
-        [None, "c2", "create", "B-1", "Birch", "", None],
-        [True, "c3", "update", "B-2", "Ash", "", "stale: master row changed"],
-        [True, "c4", "update", "B-3", "Elm", "", "failed: 400"],
-    ]
-    migration.tabs["ISSUES"] = [
-        *ISSUES,
-        ["error", "MATERIAL_LIBRARY_MASTER", "7", "Cost", "abc", "not money"],
-    ]
+    migration.write_tabs(
+        DIFF_INNERGY=[
+            *DIFF,
+            [None, "c2", "create", "B-1", "Birch", "", None],
+            [True, "c3", "update", "B-2", "Ash", "", "stale: master row changed"],
+            [True, "c4", "update", "B-3", "Elm", "", "failed: 400"],
+        ],
+        ISSUES=[*ISSUES, ["error", "MATERIAL_LIBRARY_MASTER", "7", "Cost", "abc", "not money"]],
+    )
 
     outcome = migration.health()
 
@@ -151,9 +156,9 @@ def test_unmanaged_and_diff_states_are_counted(tmp_path: Path, sandbox: Sandbox)
     relaxed = check_health(
         migration.settings(),
         parse_thresholds(["diff_rows_stale=1", "diff_rows_failed=none"]),
-        migration.journal,
-        migration.read_tabs,
-        NOW,
+        journal_baseline,
+        workbook_tabs,
+        datetime.now(UTC),
     )
     assert relaxed.exit_code == ExitCode.OK
 
