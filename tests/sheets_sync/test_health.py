@@ -214,3 +214,14 @@ def test_cli_prints_figures_and_rejects_unknown_threshold(tmp_path: Path) -> Non
     summary = json.loads(result.stdout)
     assert summary["healthy"] is True and Path(summary["paths"]["html"]).is_file()
     assert bad.exit_code == 2
+
+
+def test_unmapped_values_from_the_etl_report_win_per_kind() -> None:
+    from sheets_sync.health import unmapped_counts
+
+    report = {"unmapped": {"units": [{"value": "ROLL", "count": 3, "examples": ["line 4"]}]}}
+    projects = [Project(ppak_id="1", name="A", ppak_status="On Hold"), Project(ppak_id="2", name="B")]
+
+    found = unmapped_counts(projects, [], report)
+
+    assert found["units"] == [("ROLL", 3)] and found["statuses"] == [("On Hold", 1)]

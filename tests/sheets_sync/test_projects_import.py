@@ -244,3 +244,28 @@ def test_a_crashed_runs_open_write_is_settled_not_resent(tmp_path: Path, sandbox
         settled = next(w for w in journal.run(crashed).writes if w.write_id == write_id)
         assert journal.pending_writes() == []
     assert (settled.state, settled.innergy_id) == ("done", landed["Id"])
+
+
+def test_sample_exports_through_the_etl_import_once(
+    tmp_path: Path, sandbox: Sandbox, ppak_samples: Path
+) -> None:
+    from canonical.models import Library, PhaseMapping, StatusMapping
+
+    etl = pytest.importorskip("ppak_import.etl", reason="the PPak ETL (issue 5) has not landed")
+
+    library = Library(
+        statuses=(
+            StatusMapping(ppak_status="In Progress", canonical_status="active", innergy_status="Active"),
+        ),
+        phases=(PhaseMapping(ppak_phase="Fabrication", canonical_phase="fab", innergy_workflow_step="Shop"),),
+    )
+    etl.write_outputs(etl.run_etl(ppak_samples, library), tmp_path)
+    settings = _settings(tmp_path, sandbox)
+
+    first = run_projects_import(settings)
+    second = run_projects_import(settings)
+
+    made = [o["ExternalId"] for o in _opportunities(sandbox)]
+    assert first.summary["created"] == len(made) > 0 and second.summary["created"] == 0
+    assert len(set(made)) == len(made)
+    assert second.summary["existing"] == len(made)
