@@ -32,7 +32,7 @@ def _categories(master: Rows | None) -> tuple[str, ...]:
     values = {
         str(r[at]).strip() for r in master[1:] if len(r) > at and isinstance(r[at], str) and r[at].strip()
     }
-    return tuple(sorted(values, key=str.casefold))[:CATEGORY_LIMIT]
+    return tuple(sorted(values, key=lambda v: (v.casefold(), v)))[:CATEGORY_LIMIT]
 
 
 def _header_ops(spec: TabSpec, rows: Rows | None) -> tuple[list[Op], list[str]]:

@@ -12,6 +12,7 @@ anything is written.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from copy import copy
 from datetime import date
@@ -44,6 +45,8 @@ from sheets_sync.workbook.base import (
 __all__ = ["EXCEL_CELL_LIMIT", "XlsxWorkbook", "unstorable"]
 
 EXCEL_CELL_LIMIT = 32_767
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 forbids that openpyxl lets through (it would write a broken file)."""
 MARKER = "matsync"
 """Set as the error title of our data validations, so a repair replaces them."""
 
@@ -52,7 +55,7 @@ def unstorable(value: object) -> str | None:
     """Why an .xlsx cannot hold this value as written, or ``None`` when it can."""
     if not isinstance(value, str):
         return None
-    if match := ILLEGAL_CHARACTERS_RE.search(value):
+    if match := ILLEGAL_CHARACTERS_RE.search(value) or _NOT_XML.search(value):
         return f"holds the control character U+{ord(match.group()[0]):04X}, which an .xlsx cannot store"
     if len(value) > EXCEL_CELL_LIMIT:
         return f"has {len(value)} characters; an .xlsx cell holds at most {EXCEL_CELL_LIMIT}"
