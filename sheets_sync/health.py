@@ -171,7 +171,7 @@ def _canonical_checks(out: Path, limits: Mapping[str, int | None]) -> list[Check
     checks: list[Check] = []
     kinds = ("statuses", "phases", "skus", "units")
     if projects_path.is_file():
-        projects, _ = read_jsonl(projects_path, Project)
+        projects = read_jsonl(projects_path, Project)[0]
         lines = read_jsonl(lines_path, ProjectLine)[0] if lines_path.is_file() else []
         checks.append(_check("projects_without_innergy_id", limits, projects_without_id(projects)))
         unmapped = unmapped_counts(projects, lines, _read_json(out / "reports" / "etl_report.json"))

@@ -47,15 +47,21 @@ BOM_TARGET = "innergy.bom"
 PROJECT_TARGET = "innergy.project"
 
 
-def read_jsonl(path: Path, model: type[M]) -> tuple[list[M], list[Problem]]:
-    """Records of a canonical JSON Lines file; a bad line is a Problem, never a crash."""
+def read_jsonl(path: Path, model: type[M]) -> tuple[list[M], list[Problem], list[int]]:
+    """Records of a canonical JSON Lines file, and the line each came from.
+
+    A bad line is a Problem, never a crash; the line numbers let later problems name
+    the line a person sees in the file.
+    """
     records: list[M] = []
+    numbers: list[int] = []
     problems: list[Problem] = []
     for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not text.strip():
             continue
         try:
             records.append(model.model_validate_json(text))
+            numbers.append(number)
         except ValidationError as exc:
             first = exc.errors()[0]
             problems.append(
@@ -67,7 +73,7 @@ def read_jsonl(path: Path, model: type[M]) -> tuple[list[M], list[Problem]]:
                     message=f"not a valid {model.__name__}: {first['msg']}",
                 )
             )
-    return records, problems
+    return records, problems, numbers
 
 
 def write_jsonl_atomic(path: Path, records: Iterable[BaseModel]) -> None:
@@ -198,6 +204,7 @@ def import_projects(
     user_email: str = DEFAULT_BOM_USER,
     journal: Journal | None = None,
     run_id: str = "",
+    rows: Sequence[int] | None = None,
 ) -> ImportResult:
     """Create the missing opportunities, send BOM lines of converted projects; idempotent.
 
@@ -209,7 +216,7 @@ def import_projects(
     result = ImportResult()
     valid: list[Project] = []
     seen: set[str] = set()
-    for row, project in enumerate(projects, start=1):
+    for row, project in zip(rows or range(1, len(projects) + 1), projects, strict=True):
         problems = opportunity_problems(project, facility_id, bid_type_id, row=row)
         if project.external_id in seen:
             problems.append(
@@ -326,13 +333,13 @@ def run_projects_import(
     projects_path = canonical / "projects.jsonl"
     if not projects_path.is_file():
         raise ConfigError(f"no canonical projects at {projects_path}: run `matsync ppak-import` first")
-    projects, problems = read_jsonl(projects_path, Project)
+    projects, problems, rows = read_jsonl(projects_path, Project)
     lines_path = canonical / "project_lines.jsonl"
-    lines, line_problems = read_jsonl(lines_path, ProjectLine) if lines_path.is_file() else ([], [])
+    lines, line_problems, _ = read_jsonl(lines_path, ProjectLine) if lines_path.is_file() else ([], [], [])
     key = settings.innergy_api_key.get_secret_value() if settings.innergy_api_key else ""
     if dry_run and not key:
         facility_id, bid_type_id = required_ids(settings)
-        result = import_projects(projects, lines, None, facility_id, bid_type_id, dry_run=True)
+        result = import_projects(projects, lines, None, facility_id, bid_type_id, dry_run=True, rows=rows)
         result.problems.append(
             Problem(source="INNERGY", message="INNERGY_API_KEY is not set: projects validated, INNERGY "
                     "not asked which exist already", severity="warning")
@@ -343,14 +350,16 @@ def run_projects_import(
                 settings, () if settings.innergy_facility_id else client.list_opportunities()
             )
             if dry_run:
-                result = import_projects(projects, lines, client, facility_id, bid_type_id, dry_run=True)
+                result = import_projects(
+                    projects, lines, client, facility_id, bid_type_id, dry_run=True, rows=rows
+                )
             else:
                 with Journal.open(settings.output_dir / "state.db") as journal:
                     run_id = journal.start_run("projects-import")
                     try:
                         result = import_projects(
                             projects, lines, client, facility_id, bid_type_id,
-                            user_email=user_email, journal=journal, run_id=run_id,
+                            user_email=user_email, journal=journal, run_id=run_id, rows=rows,
                         )  # fmt: skip
                     except BaseException:
                         journal.finish_run(run_id, "failed")

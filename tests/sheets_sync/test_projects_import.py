@@ -174,7 +174,8 @@ def test_cli_json_and_bad_line(tmp_path: Path, sandbox: Sandbox) -> None:
     from sheets_sync.cli import app
 
     path = _write(tmp_path, PROJECTS[:1])
-    path.write_text(path.read_text("utf-8") + '{"ppak_id": 5}\n', encoding="utf-8")
+    nameless = Project(ppak_id="23099", name=" ").model_dump_json()
+    path.write_text(path.read_text("utf-8") + '{"ppak_id": 5}\n' + nameless + "\n", encoding="utf-8")
     env = {
         "MIGRATION_OUTPUT_DIR": str(tmp_path),
         "INNERGY_BASE_URL": sandbox.url,
@@ -187,8 +188,9 @@ def test_cli_json_and_bad_line(tmp_path: Path, sandbox: Sandbox) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["created"] == 1
-    assert [(p["source"], p["row"]) for p in summary["problems"] if p["source"] == "projects.jsonl"] == [
-        ("projects.jsonl", 2)
+    assert [(p["row"], p["column"]) for p in summary["problems"] if p["source"] == "projects.jsonl"] == [
+        (2, "ppak_id"),
+        (3, "Name"),
     ]
     assert sandbox.api_key not in result.output
 
