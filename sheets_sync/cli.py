@@ -326,7 +326,9 @@ def demo(
 @app.command()
 def skills(ctx: typer.Context) -> None:
     """Print the Otto skill manifest: names, commands, inputs, outputs, exit codes."""
-    _emit(ctx, _not_yet(7)(_settings(ctx)))
+    from sheets_sync.skills import skills as manifest
+
+    _emit(ctx, manifest())
 
 
 @app.command()
@@ -335,7 +337,9 @@ def history(
     run: Annotated[str | None, typer.Option(help="Show one run's changes, before and after.")] = None,
 ) -> None:
     """The journal's runs, newest first; or one run in detail."""
-    _emit(ctx, _not_yet(10)(_settings(ctx), run))
+    from sheets_sync.history import history as show
+
+    _emit(ctx, show(_settings(ctx), run))
 
 
 @app.command()

@@ -331,7 +331,7 @@ class Journal:
         with self._tx() as db:
             cursor = db.execute(
                 "UPDATE runs SET finished_at = ?, outcome = ?, counts = ? WHERE run_id = ?",
-                (_now(), outcome, _dumps(dict(counts or {})), run_id),
+                (_now(), outcome, json.dumps(dict(counts or {}), default=_plain), run_id),  # report order
             )
             if cursor.rowcount != 1:
                 raise JournalError(f"no run {run_id} in the journal {self.path}")
