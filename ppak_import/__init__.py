@@ -1,3 +1,22 @@
 """PPak export readers (CSV in the encodings Excel writes, the .xlsx report) -> canonical."""
 
-__all__: list[str] = []
+from ppak_import.csv_table import Parsed, decode, parse_csv
+from ppak_import.etl import OUTPUTS, EtlResult, read_export, run_etl, write_outputs
+from ppak_import.jsonl import frame_to_jsonl
+from ppak_import.table import Table, find_table
+from ppak_import.xlsx_report import read_library_report
+
+__all__ = [
+    "OUTPUTS",
+    "EtlResult",
+    "Parsed",
+    "Table",
+    "decode",
+    "find_table",
+    "frame_to_jsonl",
+    "parse_csv",
+    "read_export",
+    "read_library_report",
+    "run_etl",
+    "write_outputs",
+]

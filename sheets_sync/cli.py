@@ -175,7 +175,9 @@ def ppak_import(
     ] = None,
 ) -> None:
     """PPak exports to canonical files, through the mapping tabs (skill run_ppak_export_etl)."""
-    _emit(ctx, _not_yet(5)(_settings(ctx, ppak_export_dir=export_dir)))
+    from sheets_sync.etl import ppak_import as run
+
+    _emit(ctx, run(_settings(ctx, ppak_export_dir=export_dir)))
 
 
 @app.command()

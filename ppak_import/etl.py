@@ -1,0 +1,225 @@
+"""A folder of PPak exports -> canonical materials, projects and lines, with full accounting.
+
+Every file is recognised by its header row (CSV in any encoding Excel writes, or the
+"Material Library Export" .xlsx report); every row below a header is converted, reported
+(left out, with a Problem per reason) or skipped (blank line, total row, repeated
+header, category row), and the summary proves it per file: ``read = converted +
+reported + skipped``. Duplicates (keys equal after trimming and case-folding, within a
+file or across files) keep the first row and report the later one, naming both.
+Nothing here reads the clock, so the same input gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from canonical.errors import PPakError
+from canonical.models import Library, Problem
+from ppak_import.csv_table import parse_csv
+from ppak_import.jsonl import frame_to_jsonl
+from ppak_import.table import Table, find_table
+from ppak_import.transform import Converted, Unmapped, convert_lines, convert_materials, convert_projects
+from ppak_import.xlsx_report import read_library_report
+
+__all__ = ["OUTPUTS", "EtlResult", "read_export", "run_etl", "write_outputs"]
+
+OUTPUTS = {
+    "materials": "canonical/ppak_materials.jsonl",
+    "projects": "canonical/projects.jsonl",
+    "lines": "canonical/project_lines.jsonl",
+}
+SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
+UNMAPPED_KINDS = ("statuses", "phases", "skus", "units")
+
+
+@dataclass
+class EtlResult:
+    """The canonical records (JSON-mode, column-wise), the problems and the accounting."""
+
+    records: dict[str, pd.DataFrame]
+    problems: list[Problem]
+    files: list[dict[str, Any]]
+    unmapped: dict[str, Unmapped] = field(default_factory=dict)
+
+    @property
+    def readable(self) -> bool:
+        return any(f["kind"] for f in self.files)
+
+    def summary(self) -> dict[str, Any]:
+        """Everything the ETL report shows, as plain JSON-able data."""
+        errors = sum(p.severity == "error" for p in self.problems)
+        return {
+            "counts": {
+                "files": len(self.files),
+                "files_read": sum(bool(f["kind"]) for f in self.files),
+                "materials": len(self.records["materials"]),
+                "projects": len(self.records["projects"]),
+                "project_lines": len(self.records["lines"]),
+                "problems": len(self.problems),
+                "errors": errors,
+                "warnings": len(self.problems) - errors,
+            },
+            "files": self.files,
+            "unmapped": {k: self.unmapped.get(k, Unmapped()).as_list() for k in UNMAPPED_KINDS},
+            "problems": [p.model_dump(mode="json") for p in self.problems],
+        }
+
+
+def read_export(path: Path) -> tuple[Table | None, dict[str, Any]]:
+    """One file as a table, and its entry for the report (why not, when it is not one)."""
+    entry: dict[str, Any] = {"file": path.name, "kind": None, "encoding": None}
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, entry | {"note": f"cannot be read: {exc.strerror}"}
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        table = read_library_report(data, path.name)
+        note = "not a Material Library Export report (no 'Code / Description' header row)"
+    else:
+        try:
+            parsed = parse_csv(data)
+        except csv.Error as exc:
+            return None, entry | {"note": f"cannot be parsed as CSV: {exc}"}
+        entry["encoding"] = parsed.encoding
+        table = find_table(parsed.records, parsed.widths, path.name, parsed.encoding)
+        note = "no header row of a known PPak export in its first lines"
+        if table is not None and parsed.replaced_bytes:
+            warning = Problem(
+                source=path.name,
+                message=f"{parsed.replaced_bytes} bytes are not valid {parsed.encoding} and were "
+                "replaced by U+FFFD; check the values that show it",
+                severity="warning",
+            )
+            table = _with_problem(table, warning)
+    if table is None:
+        return None, entry | {"note": note}
+    return table, entry | {"kind": table.schema.kind, "header_row": table.header_row}
+
+
+def _with_problem(table: Table, problem: Problem) -> Table:
+    from dataclasses import replace
+
+    return replace(table, problems=(*table.problems, problem))
+
+
+def _dedupe(kind: str, parts: list[Converted]) -> tuple[pd.DataFrame, list[Problem], Counter[str]]:
+    """Concatenate one kind's records; a later row whose key repeats an earlier is left out."""
+    if not parts:
+        return pd.DataFrame(), [], Counter()
+    frame = pd.concat([p.records for p in parts], ignore_index=True)
+    sources = np.concatenate([np.full(len(p.records), p.source, dtype=object) for p in parts])
+    rows = np.concatenate([p.records.index.to_numpy() for p in parts])
+    keys = pd.Series(np.concatenate([p.keys for p in parts]), dtype=object)
+    later = (keys.duplicated(keep="first") & keys.ne("")).to_numpy()
+    problems: list[Problem] = []
+    left_out: Counter[str] = Counter()
+    if later.any():
+        first = {k: i for i, k in reversed(list(enumerate(keys)))}
+        label = "project and change order" if kind == "projects" else "key"
+        for i in np.flatnonzero(later):
+            j = first[keys[i]]
+            where = f"{sources[j]} row {rows[j]}"
+            problems.append(
+                Problem(
+                    source=str(sources[i]),
+                    row=int(rows[i]),
+                    value=keys[i].replace("\x1f", " / "),
+                    message=f"duplicate {label} of {where} (equal after trimming and case-folding); "
+                    "left out, the first row is kept",
+                )
+            )
+            problems.append(
+                Problem(
+                    source=str(sources[j]),
+                    row=int(rows[j]),
+                    value=keys[j].replace("\x1f", " / "),
+                    message=f"kept; {sources[i]} row {rows[i]} repeats this {label} and was left out",
+                    severity="warning",
+                )
+            )
+            left_out[str(sources[i])] += 1
+    kept = frame[~later].reset_index(drop=True)
+    kept.attrs["sources"] = sources[~later]
+    return kept, problems, left_out
+
+
+def _order(path: Path) -> tuple[bool, str]:
+    return path.suffix.lower() not in (".csv", ".txt"), path.name
+
+
+def run_etl(export_dir: Path, library: Library) -> EtlResult:
+    """Read every PPak export in ``export_dir`` and convert it through ``library``."""
+    if not export_dir.is_dir():
+        raise PPakError(f"the PPak export folder {str(export_dir)!r} does not exist")
+    paths = sorted((p for p in export_dir.iterdir() if p.suffix.lower() in SUFFIXES), key=_order)
+    tables: list[Table] = []
+    entries: dict[str, dict[str, Any]] = {}
+    for path in paths:
+        table, entry = read_export(path)
+        entries[path.name] = entry
+        if table is not None:
+            tables.append(table)
+    converted: dict[str, list[Converted]] = {"materials": [], "projects": [], "lines": []}
+    for table in tables:
+        if table.schema.kind == "materials":
+            converted["materials"].append(convert_materials(table, library))
+        elif table.schema.kind == "projects":
+            converted["projects"].append(convert_projects(table, library))
+    records: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = [p for t in tables for p in t.problems]
+    left_out: Counter[str] = Counter({t.source: t.reported for t in tables})
+    for kind in ("materials", "projects", "lines"):
+        if kind == "lines":
+            items = records["materials"]
+            parts = [convert_lines(t, library, items) for t in tables if t.schema.kind == "lines"]
+        else:
+            parts = converted[kind]
+        for part in parts:
+            problems.extend(part.problems)
+            left_out[part.source] += part.reported
+        records[kind], duplicates, dropped = _dedupe(kind, parts)
+        problems.extend(duplicates)
+        left_out.update(dropped)
+    unmapped: dict[str, Unmapped] = {}
+    for part in (p for parts in converted.values() for p in parts):
+        _merge_unmapped(unmapped, part.unmapped)
+    for part in parts:  # the lines, converted last
+        _merge_unmapped(unmapped, part.unmapped)
+    kept = Counter(s for frame in records.values() for s in frame.attrs.get("sources", ()))
+    for table in tables:
+        entries[table.source] |= {
+            "rows_read": table.read,
+            "converted": kept[table.source],
+            "reported": left_out[table.source],
+            "skipped": dict(sorted(table.skipped.items())),
+            "extra_columns": list(table.extra_columns),
+        }
+    problems.sort(key=lambda p: (p.source, p.row or 0, p.severity != "error", p.column or "", p.message))
+    return EtlResult(records, problems, list(entries.values()), unmapped)
+
+
+def _merge_unmapped(into: dict[str, Unmapped], found: dict[str, Unmapped]) -> None:
+    for kind, tally in found.items():
+        target = into.setdefault(kind, Unmapped())
+        for value, count in tally.counts.items():
+            target.add(value, count, tally.examples[value])
+
+
+def write_outputs(result: EtlResult, output_dir: Path) -> dict[str, Path]:
+    """The three canonical JSON Lines files under ``output_dir``; their paths by kind."""
+    written: dict[str, Path] = {}
+    for kind, relative in OUTPUTS.items():
+        path = output_dir / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame = result.records[kind].copy()
+        frame.attrs = {}
+        path.write_text(frame_to_jsonl(frame), encoding="utf-8", newline="\n")
+        written[kind] = path
+    return written

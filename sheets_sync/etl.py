@@ -1,0 +1,85 @@
+"""``matsync ppak-import``: mapping tabs from the workbook, the PPak ETL, files, ISSUES.
+
+Without a configured workbook the ETL still runs, with an empty library (every status,
+phase, SKU and non-synonym unit is then reported unmapped) and no ISSUES write; the JSON
+says so (``workbook: null``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from canonical.errors import ConfigError, ExitCode
+from canonical.models import Library, Problem
+from ppak_import import OUTPUTS, run_etl, write_outputs
+from reports.etl import etl_json, etl_markdown
+from sheets_sync.config import Settings
+from sheets_sync.console import Outcome
+
+__all__ = ["ppak_import"]
+
+log = logging.getLogger("matsync")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(temp, path)
+
+
+def ppak_import(settings: Settings) -> Outcome:
+    """Run the ETL on ``PPAK_EXPORT_DIR``; exit 1 when no file could be read."""
+    if settings.ppak_export_dir is None:
+        raise ConfigError("no PPak export folder: set PPAK_EXPORT_DIR or pass --export-dir")
+    workbook = None
+    library, library_problems = Library(), list[Problem]()
+    if settings.workbook:
+        from sheets_sync.pull import read_library
+        from sheets_sync.workbook import open_workbook
+
+        workbook = open_workbook(settings)
+        library, library_problems, _ = read_library(workbook)
+    log.info("reading PPak exports in %s", settings.ppak_export_dir)
+    result = run_etl(settings.ppak_export_dir, library)
+    summary = result.summary()
+    out = settings.output_dir
+    written = {kind: str(path) for kind, path in write_outputs(result, out).items()}
+    _write(out / "reports" / "etl_report.md", etl_markdown(summary))
+    _write(out / "reports" / "etl_report.json", etl_json(summary))
+    if workbook is not None:
+        from sheets_sync.issues_tab import replace_issues
+
+        sources = [f["file"] for f in result.files]
+        replace_issues(workbook, result.problems, sources)
+    counts = summary["counts"]
+    body = {
+        "ok": result.readable,
+        "workbook": settings.workbook and "configured",
+        "export_dir": str(settings.ppak_export_dir),
+        **counts,
+        "library_problems": len(library_problems),
+        "files": [
+            {k: f.get(k) for k in ("file", "kind", "encoding", "rows_read", "converted", "reported")}
+            for f in result.files
+        ],
+        "unmapped": {k: len(v) for k, v in summary["unmapped"].items()},
+        "written": {
+            **written,
+            "report_md": str(out / "reports" / "etl_report.md"),
+            "report_json": str(out / "reports" / "etl_report.json"),
+        },
+    }
+    lines = [
+        f"{counts['files_read']}/{counts['files']} files read; {counts['materials']} materials, "
+        f"{counts['projects']} projects, {counts['project_lines']} lines; "
+        f"{counts['errors']} errors, {counts['warnings']} warnings",
+        f"canonical files in {out / 'canonical'} ({', '.join(OUTPUTS)})",
+        f"report {out / 'reports' / 'etl_report.md'}",
+    ]
+    code = ExitCode.OK if result.readable else ExitCode.FAILED
+    if not result.readable:
+        lines.insert(0, "no PPak export could be read")
+    return Outcome(body, code, lines)
