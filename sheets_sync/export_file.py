@@ -24,11 +24,11 @@ from sheets_sync.push import (
     decide,
     load_plan,
     open_journal,
-    open_workbook,
     read_sheet,
     results_cells,
     write_back,
 )
+from sheets_sync.workbook import open_workbook
 
 __all__ = ["EXPORTED", "export_import_file"]
 
@@ -76,7 +76,7 @@ def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
         report.problems.extend(problems)
         back = WriteBack()
         results_cells(report, sheet, back)
-        write_back(workbook, back, report.problems)
+        write_back(workbook, back, report.problems, sheet.issues)
     except BaseException:
         journal.finish_run(run_id, outcome="failed", counts=report.counts)
         raise

@@ -12,7 +12,8 @@ from __future__ import annotations
 from canonical.errors import ExitCode
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
-from sheets_sync.push import run_lock, run_push
+from sheets_sync.lock import run_lock
+from sheets_sync.push import run_push
 
 __all__ = ["nightly"]
 

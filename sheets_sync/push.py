@@ -33,8 +33,15 @@ from canonical.plan import MaterialChange, Plan, PPakChange, is_tick
 from canonical.serialize import fingerprint
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import edit_body, to_canonical, to_wire
+from reports.plan import HEADER_ROW
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
+from sheets_sync.issues_tab import issues_rewrite
+from sheets_sync.journal import Journal
+from sheets_sync.lock import run_lock
+from sheets_sync.pull import LIBRARY_TABS, read_library
+from sheets_sync.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, SYNC_LOG, SYNC_LOG_HEADER
+from sheets_sync.workbook import Append, CellUpdate, Op, Rewrite, Rows, Workbook, open_workbook
 
 __all__ = ["Decision", "DiffTab", "Ticked", "decide", "read_diff_tab"]
 
@@ -42,8 +49,6 @@ APPLIED = "applied"
 ALREADY = "skipped: already applied"
 WOULD_APPLY = "would apply"
 INNERGY_TARGET = "innergy.material"
-HEADER_ROW = 3
-"""DIFF tabs: row 1 holds ``Plan ID`` and the id, row 3 the table header."""
 
 
 # -- reading the diff tabs ------------------------------------------------------------------
@@ -361,15 +366,9 @@ def resolve_pending(journal: Any, innergy: Innergy) -> int:
 
 # -- the sheet side ----------------------------------------------------------------------------
 
-MASTER = "MATERIAL_LIBRARY_MASTER"
-DIFF_INNERGY = "DIFF_INNERGY"
-DIFF_PPAK = "DIFF_PPAK"
-SYNC_LOG = "SYNC_LOG"
 DIFF_TABS = (DIFF_INNERGY, DIFF_PPAK)
-SYNC_LOG_COLUMNS = (
-    "Time", "Command", "Actor", "Run ID", "Plan ID", "Created", "Updated", "Deactivated",
-    "Reactivated", "Stale", "Failed", "Outcome",
-)  # fmt: skip
+SYNC_LOG_COLUMNS = SYNC_LOG_HEADER
+"""SYNC_LOG's header (undo writes its rows with it)."""
 COUNTED = {"create": "created", "update": "updated", "deactivate": "deactivated", "reactivate": "reactivated"}
 
 
@@ -401,6 +400,8 @@ class Sheet:
     """sku_key -> master sheet row (as a person sees it)."""
     tabs: Mapping[str, DiffTab]
     has_sync_log: bool = True
+    issues: Rows | None = None
+    """ISSUES as read (``None`` when the tab is missing)."""
 
     @property
     def plan_id(self) -> str | None:
@@ -542,7 +543,7 @@ class Report:
             self.counts["deactivated"], self.counts["reactivated"], self.counts["stale"],
             self.counts["failed"], self.outcome,
         )  # fmt: skip
-        return dict(zip(SYNC_LOG_COLUMNS, values, strict=True))
+        return dict(zip(SYNC_LOG_HEADER, values, strict=True))
 
 
 def innergy_client(settings: Settings) -> InnergyClient:
@@ -653,12 +654,12 @@ def _repair_id_cell(
         _master_cells(back, sheet, change.sku, record, synced)
 
 
-def read_sheet(workbook: Any) -> Sheet:
+def read_sheet(workbook: Workbook) -> Sheet:
     """The master (as the Library, with its row numbers) and the two diff tabs."""
-    library, _problems, rows = read_library(workbook)
-    values = workbook.read_tabs([*DIFF_TABS, SYNC_LOG])
+    values = workbook.read_tabs([*LIBRARY_TABS, *DIFF_TABS, SYNC_LOG, ISSUES])
+    library, _problems, rows = read_library(workbook, values)
     tabs = {name: read_diff_tab(name, values.get(name) or []) for name in DIFF_TABS}
-    return Sheet(library, rows, tabs, has_sync_log=bool(values.get(SYNC_LOG)))
+    return Sheet(library, rows, tabs, has_sync_log=bool(values.get(SYNC_LOG)), issues=values.get(ISSUES))
 
 
 def results_cells(report: Report, sheet: Sheet, back: WriteBack) -> None:
@@ -715,29 +716,37 @@ def push(settings: Settings, dry_run: bool = False) -> Outcome:
 def run_push(settings: Settings, *, dry_run: bool = False, command: str = "push") -> Outcome:
     """The push itself, for a caller that holds the run lock (``push``, ``nightly``)."""
     workbook = open_workbook(settings)
-    sheet = read_sheet(workbook)
-    ticked = sheet.ticked
-    plan = load_plan(settings.output_dir, sheet.plan_id) if ticked else None
-    if dry_run:
-        return _dry_run(settings, sheet, plan)
-    journal = open_journal(settings.output_dir)
+    try:
+        sheet = read_sheet(workbook)
+        plan = load_plan(settings.output_dir, sheet.plan_id) if sheet.ticked else None
+        if dry_run:
+            return _dry_run(settings, sheet, plan)
+        with open_journal(settings.output_dir) as journal:
+            return _journalled(settings, workbook, sheet, plan, journal, command)
+    finally:
+        workbook.close()
+
+
+def _journalled(
+    settings: Settings, workbook: Workbook, sheet: Sheet, plan: Plan | None, journal: Journal, command: str
+) -> Outcome:
     run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
     report, back = Report(), WriteBack()
     try:
         if plan is not None:
             with innergy_client(settings) as client:
                 innergy = Innergy(tuple(client.list_materials()))
-                report.pending_resolved = resolve_pending(journal, innergy)
-                decisions = decide(
-                    ticked, plan, sheet.library, innergy, journal.applied_change_ids(plan.plan_id)
-                )
+                pending = resolve_pending(journal, innergy)
+                applied = journal.applied_change_ids(plan.plan_id)
+                decisions = decide(sheet.ticked, plan, sheet.library, innergy, applied)
                 report, back = execute(
                     sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
                 )
+                report.pending_resolved = pending
         results_cells(report, sheet, back)
         back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
-        write_back(workbook, back, report.problems)
+        write_back(workbook, back, report.problems, sheet.issues)
     except BaseException:
         journal.finish_run(run_id, outcome="failed", counts=report.counts)
         raise
@@ -761,12 +770,10 @@ def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None) -> Outcome:
     return _outcome(report, None, sheet.plan_id, True, back)
 
 
-# -- the journal, the lock and the workbook (owned by their modules) ------------------------
+# -- the journal and the workbook ------------------------------------------------------------
 
 
-def open_journal(output_dir: Path) -> Any:
-    from sheets_sync.journal import Journal
-
+def open_journal(output_dir: Path) -> Journal:
     return Journal.open(output_dir / "state.db")
 
 
@@ -775,63 +782,27 @@ def read_applied_change_ids(output_dir: Path, plan_id: str) -> set[str]:
     path = output_dir / "state.db"
     if not path.is_file():
         return set()
-    journal = open_journal(output_dir)
-    try:
-        return set(journal.applied_change_ids(plan_id))
-    finally:
-        journal.close()
+    with open_journal(output_dir) as journal:
+        return journal.applied_change_ids(plan_id)
 
 
-def run_lock(output_dir: Path, command: str, timeout: float = 0.0) -> Any:
-    from sheets_sync.lock import run_lock as lock
+def write_back(
+    workbook: Workbook, back: WriteBack, problems: Sequence[Problem], issues: Rows | None = None
+) -> None:
+    """Everything push writes to the workbook, as one workbook write (constant Sheets calls).
 
-    return lock(output_dir, command=command, timeout=timeout)
-
-
-def open_workbook(settings: Settings) -> Any:
-    from sheets_sync.workbook import open_workbook as open_
-
-    return open_(settings)
-
-
-def read_library(workbook: Any) -> Any:
-    from sheets_sync.pull import read_library as read
-
-    return read(workbook)
-
-
-def write_back(workbook: Any, back: WriteBack, problems: Sequence[Problem]) -> None:
-    """Everything push writes to the workbook, as one workbook write (constant Sheets calls)."""
-    from sheets_sync.workbook import Append, CellUpdate, Rewrite
-
-    ops: list[Any] = [
+    Problems replace the ISSUES rows of their own sources only (what other commands
+    reported stays; ``issues`` is the tab as read); with no problems ISSUES is left alone.
+    """
+    ops: list[Op] = [
         CellUpdate(tab, row, column, value, header_row=HEADER_ROW if tab in DIFF_TABS else 1)
         for tab, row, column, value in back.cells
     ]
     for tab, rows in back.appends.items():
         if tab == SYNC_LOG and not back.sync_log_exists:
-            ops.append(
-                Rewrite(
-                    SYNC_LOG, [list(SYNC_LOG_COLUMNS), *([r.get(c) for c in SYNC_LOG_COLUMNS] for r in rows)]
-                )
-            )
+            table = [[r.get(c) for c in SYNC_LOG_HEADER] for r in rows]
+            ops.append(Rewrite(SYNC_LOG, [list(SYNC_LOG_HEADER), *table]))
         else:
             ops.append(Append(tab, rows))
-    if problems:
-        ops.append(Append(ISSUES, [_issue_row(p) for p in problems]))
-    workbook.write(ops)
-
-
-ISSUES = "ISSUES"
-
-
-def _issue_row(problem: Problem) -> dict[str, Any]:
-    """A push problem as an ISSUES row (added below the rows other commands wrote)."""
-    return {
-        "Severity": problem.severity,
-        "Tab or File": problem.source,
-        "Row": problem.row,
-        "Column": problem.column,
-        "Value": problem.value,
-        "Message": problem.message,
-    }
+    rewrite = issues_rewrite(issues, problems, {p.source for p in problems}) if problems else None
+    workbook.write([*ops, rewrite] if rewrite is not None else ops)

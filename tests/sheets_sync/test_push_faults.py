@@ -7,8 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from canonical.models import Library, Material, UomMapping
 from canonical.plan import build_plan
 from innergy_client import InnergyClient, to_canonical
@@ -24,8 +22,6 @@ from sheets_sync.push import (
     read_diff_tab,
     resolve_pending,
 )
-
-pytest.importorskip("sheets_sync.journal", reason="the journal (sheets_sync/journal.py) has not landed")
 
 UOM = UomMapping(source_uom="EA", canonical_uom="EA", innergy_uom_group="EA", innergy_common_uom="EA")
 
