@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from canonical.errors import ExitCode, MatsyncError, NotImplementedYet
+from canonical.errors import ExitCode, MatsyncError
 from sheets_sync.config import Settings, load_settings
 from sheets_sync.console import Outcome, configure_logging, redact
 
@@ -135,13 +134,6 @@ def _emit(ctx: typer.Context, outcome: Outcome) -> None:
     typer.echo(redact(outcome.render(state.json), state.secrets()))
     if outcome.exit_code:
         raise typer.Exit(int(outcome.exit_code))
-
-
-def _not_yet(issue: int) -> Callable[..., Outcome]:
-    def stub(*_: Any, **__: Any) -> Outcome:
-        raise NotImplementedYet(f"this command is not built yet (issue {issue})")
-
-    return stub
 
 
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Report what would be written; write nothing.")]
@@ -322,7 +314,9 @@ def demo(
     ),
 ) -> None:
     """The whole cycle on embedded defaults: local workbook, sandbox, sample PPak exports."""
-    _emit(ctx, _not_yet(9)(_settings(ctx), directory))
+    from sheets_sync.demo import run_demo
+
+    _emit(ctx, run_demo(_settings(ctx), directory))
 
 
 @app.command()
