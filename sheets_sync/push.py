@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -705,44 +706,57 @@ def _outcome(
     return Outcome(summary, report.exit_code, lines)
 
 
-def push(settings: Settings, dry_run: bool = False) -> Outcome:
-    """``matsync push``: hold the run lock, apply the approved rows, write the results back."""
+def push(settings: Settings, dry_run: bool = False, *, client: InnergyClient | None = None) -> Outcome:
+    """``matsync push``: hold the run lock, apply the approved rows, write the results back.
+
+    ``client`` replaces the one made from the settings (tests and benchmarks tune its
+    retries and batch size); it is left open.
+    """
     if dry_run:
-        return run_push(settings, dry_run=True)
+        return run_push(settings, dry_run=True, client=client)
     with run_lock(settings.output_dir, "push"):
-        return run_push(settings)
+        return run_push(settings, client=client)
 
 
-def run_push(settings: Settings, *, dry_run: bool = False, command: str = "push") -> Outcome:
+def run_push(
+    settings: Settings, *, dry_run: bool = False, command: str = "push", client: InnergyClient | None = None
+) -> Outcome:
     """The push itself, for a caller that holds the run lock (``push``, ``nightly``)."""
     workbook = open_workbook(settings)
     try:
         sheet = read_sheet(workbook)
         plan = load_plan(settings.output_dir, sheet.plan_id) if sheet.ticked else None
-        if dry_run:
-            return _dry_run(settings, sheet, plan)
-        with open_journal(settings.output_dir) as journal:
-            return _journalled(settings, workbook, sheet, plan, journal, command)
+        with ExitStack() as stack:
+            if plan is not None and client is None:
+                client = stack.enter_context(innergy_client(settings))
+            if dry_run:
+                return _dry_run(settings, sheet, plan, client)
+            journal = stack.enter_context(open_journal(settings.output_dir))
+            return _journalled(workbook, sheet, plan, journal, command, client)
     finally:
         workbook.close()
 
 
 def _journalled(
-    settings: Settings, workbook: Workbook, sheet: Sheet, plan: Plan | None, journal: Journal, command: str
+    workbook: Workbook,
+    sheet: Sheet,
+    plan: Plan | None,
+    journal: Journal,
+    command: str,
+    client: InnergyClient | None,
 ) -> Outcome:
     run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
     report, back = Report(), WriteBack()
     try:
-        if plan is not None:
-            with innergy_client(settings) as client:
-                innergy = Innergy(tuple(client.list_materials()))
-                pending = resolve_pending(journal, innergy)
-                applied = journal.applied_change_ids(plan.plan_id)
-                decisions = decide(sheet.ticked, plan, sheet.library, innergy, applied)
-                report, back = execute(
-                    sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
-                )
-                report.pending_resolved = pending
+        if plan is not None and client is not None:
+            innergy = Innergy(tuple(client.list_materials()))
+            pending = resolve_pending(journal, innergy)
+            applied = journal.applied_change_ids(plan.plan_id)
+            decisions = decide(sheet.ticked, plan, sheet.library, innergy, applied)
+            report, back = execute(
+                sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
+            )
+            report.pending_resolved = pending
         results_cells(report, sheet, back)
         back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
@@ -754,12 +768,11 @@ def _journalled(
     return _outcome(report, run_id, sheet.plan_id, False, back)
 
 
-def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None) -> Outcome:
+def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: InnergyClient | None) -> Outcome:
     """What push would write, computed from the same reads; nothing is written anywhere."""
     report, back = Report(), WriteBack()
-    if plan is not None:
-        with innergy_client(settings) as client:
-            innergy = Innergy(tuple(client.list_materials()))
+    if plan is not None and client is not None:
+        innergy = Innergy(tuple(client.list_materials()))
         applied = read_applied_change_ids(settings.output_dir, plan.plan_id)
         for decision in decide(sheet.ticked, plan, sheet.library, innergy, applied):
             change = decision.change

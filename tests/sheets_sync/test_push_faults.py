@@ -1,84 +1,64 @@
-"""Push under INNERGY's faults: lost answers, 429/500 storms, a crash between writes."""
+"""Push under INNERGY's faults, end to end: lost answers and 429/500 storms.
+
+The workbook is on the fake Sheets API, INNERGY is the sandbox, the plan is made by the
+real ``plan``; only the INNERGY client is tuned (retries, backoff, batch size) so the
+storms finish fast.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
-from canonical.models import Library, Material, UomMapping
-from canonical.plan import build_plan
-from innergy_client import InnergyClient, to_canonical
-from innergy_client.sandbox import running_sandbox
-from reports.plan import diff_innergy_rows
-from sheets_sync.push import (
-    DIFF_INNERGY,
-    Innergy,
-    Sheet,
-    decide,
-    execute,
-    open_journal,
-    read_diff_tab,
-    resolve_pending,
-)
+from canonical.errors import ExitCode
+from innergy_client import InnergyClient
+from sheets_sync.push import push
+from tests.fakes import push_world
+from tests.fakes.push_world import World, part
 
-UOM = UomMapping(source_uom="EA", canonical_uom="EA", innergy_uom_group="EA", innergy_common_uom="EA")
+fake, sandbox, make_world = push_world.fake, push_world.sandbox, push_world.make_world
 
 
-def library(count: int) -> Library:
-    materials = tuple(
-        Material(sku=f"F-{i:04}", name=f"Fault part {i}", category="Hardware", uom="EA", cost=Decimal("1.25"))
-        for i in range(count)
-    )
-    return Library(materials=materials, uoms=(UOM,))
+def test_a_503_after_a_committed_create_then_push_again_gives_exactly_one_record(
+    make_world: Callable[..., World],
+) -> None:
+    world = make_world([part(n) for n in range(3)])
+    world.plan()
+    world.tick(["P-0000", "P-0001", "P-0002"])
+    world.sandbox.faults.commit_then_503_next = 1
+    with InnergyClient(world.sandbox.url, world.sandbox.api_key, retries=0, backoff=0.0) as client:
+        first = push(world.settings, client=client)
+        writes = world.innergy_writes()
+        second = push(world.settings, client=client)
+    assert first.exit_code == ExitCode.OK, first.lines
+    assert first.summary["created"] == 3 and first.summary["failed"] == 0
+    assert world.records() == {"P-0000": 1, "P-0001": 1, "P-0002": 1}
+    assert second.summary["skipped"] == 3 and world.innergy_writes() == writes
+    ids = {r["ExternalId"]: r["Id"] for r in world.sandbox.materials}
+    assert {sku: row["INNERGY ID"] for sku, row in world.master().items()} == ids
 
 
-def push_once(lib: Library, client: InnergyClient, output: Path, plan: Any) -> dict[str, int]:
-    """One push of every change of ``plan`` (all ticked), journalled in ``output``."""
-    sheet = Sheet(lib, {m.key: i + 2 for i, m in enumerate(lib.materials)}, {})
-    ticks = read_diff_tab(DIFF_INNERGY, diff_innergy_rows(plan, [c.change_id for c in plan.changes])).ticked
-    journal = open_journal(output)
-    run_id = journal.start_run("push", plan_id=plan.plan_id)
-    innergy = Innergy(tuple(client.list_materials()))
-    resolve_pending(journal, innergy)
-    decisions = decide(ticks, plan, lib, innergy, set(journal.applied_change_ids(plan.plan_id)))
-    report, _ = execute(sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id)
-    journal.finish_run(run_id, outcome=report.outcome, counts=report.counts)
-    return report.counts
-
-
-def test_a_503_after_a_committed_create_then_push_again_gives_exactly_one_record(tmp_path: Path) -> None:
-    lib = library(3)
-    with running_sandbox(commit_then_503_next=1) as sandbox:
-        client = InnergyClient(sandbox.url, sandbox.api_key, backoff=0.01, retries=2)
-        plan = build_plan(lib, [])
-        first = push_once(lib, client, tmp_path, plan)
-        second = push_once(lib, client, tmp_path, plan)
-        skus = Counter(r["ExternalId"] for r in sandbox.materials)
-    assert first["created"] == 3 and first["failed"] == 0
-    assert second["skipped"] == 3 and second["created"] == 0
-    assert skus == Counter({"F-0000": 1, "F-0001": 1, "F-0002": 1})
-
-
-def test_thirty_percent_429_and_500_every_ticked_row_applied_exactly_once(tmp_path: Path) -> None:
-    lib = library(60)
-    with running_sandbox() as sandbox:
-        setup = InnergyClient(sandbox.url, sandbox.api_key)
-        setup.create_materials([])
-        half = build_plan(Library(materials=lib.materials[:30], uoms=lib.uoms), [])
-        push_once(Library(materials=lib.materials[:30], uoms=lib.uoms), setup, tmp_path / "setup", half)
-        edited = Library(
-            materials=tuple(m.model_copy(update={"cost": Decimal("2")}) for m in lib.materials), uoms=lib.uoms
-        )
-        plan = build_plan(edited, [to_canonical(r) for r in setup.list_materials()])
-        sandbox.faults.update({"failure_rate": 0.15, "rate_limit_rate": 0.15, "retry_after": 0.0})
-        client = InnergyClient(sandbox.url, sandbox.api_key, backoff=0.0, retries=12, batch_size=10)
-        counts = push_once(edited, client, tmp_path, plan)
-        again = push_once(edited, client, tmp_path, plan)
-        sandbox.faults.update({"failure_rate": 0.0, "rate_limit_rate": 0.0})
-        records = sandbox.materials
-    assert counts["created"] == 30 and counts["updated"] == 30 and counts["failed"] == 0
-    assert again["skipped"] == 60
-    assert Counter(r["ExternalId"] for r in records) == Counter({m.sku: 1 for m in lib.materials})
-    assert {Decimal(str(r["Cost"]["Value"])) for r in records} == {Decimal("2")}
+def test_thirty_percent_429_and_500_every_ticked_row_applied_exactly_once(
+    make_world: Callable[..., World],
+) -> None:
+    existing = [part(n) for n in range(20)]
+    master = [part(n, "6.75") for n in range(20)] + [part(n) for n in range(20, 40)]
+    world = make_world(master, existing)
+    world.plan()
+    world.tick([m.sku for m in master])
+    world.sandbox.faults.update({"failure_rate": 0.15, "rate_limit_rate": 0.15, "retry_after": 0.0})
+    with InnergyClient(
+        world.sandbox.url, world.sandbox.api_key, backoff=0.0, retries=12, batch_size=5
+    ) as client:
+        outcome = push(world.settings, client=client)
+        again = push(world.settings, client=client)
+    world.sandbox.faults.update({"failure_rate": 0.0, "rate_limit_rate": 0.0})
+    # without faults: a listing and 4 create batches and 20 edits, then a listing again
+    assert client.calls > 1 + 4 + 20 + 1, "the storm did not happen"
+    assert outcome.exit_code == ExitCode.OK, outcome.lines
+    assert (outcome.summary["created"], outcome.summary["updated"]) == (20, 20)
+    assert again.summary["skipped"] == 40 and again.summary["applied"] == 0
+    assert world.records() == {m.sku: 1 for m in master}
+    costs = {r["ExternalId"]: Decimal(str(r["Cost"]["Value"])) for r in world.sandbox.materials}
+    assert costs == {m.sku: m.cost for m in master}
+    assert set(world.results().values()) == {"skipped: already applied"}
