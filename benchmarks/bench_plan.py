@@ -1,0 +1,124 @@
+"""``matsync plan`` end to end at 50,000 master rows, against the fakes.
+
+The master (3 % of rows with a changed cost, 1 % new, INNERGY holding 1 % more that the
+master dropped) is planned twice, each run in a fresh child process so that its peak
+memory (max RSS) is its own; the fake Sheets server and the INNERGY sandbox run in this
+process and count requests:
+
+- Google Sheets through unmodified gspread against the fake Sheets API, INNERGY through
+  the httpx client against the sandbox (the product path);
+- baseline, same run, same data: the same plan through the local .xlsx backend
+  (openpyxl), INNERGY still through the sandbox.
+
+Prints one table: case | rows | wall s | Sheets requests | INNERGY requests | peak MB |
+changes, and the ratio of the two wall times.
+
+    python benchmarks/bench_plan.py [--rows 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import openpyxl  # noqa: E402
+
+from innergy_client.sandbox import Sandbox, running_sandbox  # noqa: E402
+from sheets_sync.config import Settings  # noqa: E402
+from tests.fakes.sheets_server import FakeSheets  # noqa: E402
+from tests.sheets_sync.test_plan import bulk_innergy, bulk_master  # noqa: E402
+
+
+def run_case(settings: dict[str, Any], queue: Any) -> None:
+    """In the child: one ``plan``, timed; its own peak memory."""
+    from sheets_sync.plan import plan
+
+    start = time.perf_counter()
+    outcome = plan(Settings(**settings))
+    wall = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put({"wall": wall, "peak_mb": peak_mb, "changes": outcome.summary["changes"]})
+
+
+def measure(settings: dict[str, Any]) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=run_case, args=(settings, queue))
+    child.start()
+    result = queue.get(timeout=600)
+    child.join()
+    return result
+
+
+def drift(sandbox: Sandbox, rows: int) -> None:
+    """INNERGY: 1 % of the master missing (creates), 1 % extra (deactivations), 3 % other costs."""
+    bulk_innergy(sandbox, rows + rows // 100, skip=rows // 100)
+    with sandbox.store.lock:
+        for i, record in enumerate(sandbox.store.data["materials"].values()):
+            if i % 33 == 0:
+                record["Cost"] = {**record["Cost"], "Value": record["Cost"]["Value"] + 1}
+
+
+def write_xlsx(tabs: dict[str, list[list[Any]]], path: Path) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    for name, rows in tabs.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    rows = parser.parse_args().rows
+    tabs = bulk_master(rows)
+    table = [("case", "rows", "wall s", "Sheets requests", "INNERGY requests", "peak MB", "changes")]
+    walls = {}
+    with FakeSheets() as fake, running_sandbox() as sandbox, tempfile.TemporaryDirectory() as tmp:
+        drift(sandbox, rows)
+        common = {"innergy_base_url": sandbox.url, "innergy_api_key": sandbox.api_key}
+        xlsx = Path(tmp) / "master.xlsx"
+        write_xlsx(tabs, xlsx)
+        cases = {
+            "Google Sheets (gspread, fake API)": {
+                "workbook": fake.create_spreadsheet(tabs),
+                "sheets_endpoint": fake.url,
+                "output_dir": str(Path(tmp) / "sheets"),
+            },
+            "baseline: .xlsx (openpyxl)": {"workbook": str(xlsx), "output_dir": str(Path(tmp) / "xlsx")},
+        }
+        for name, settings in cases.items():
+            fake.reset_counts()
+            before = len(sandbox.requests)
+            result = measure({**common, **settings})
+            walls[name] = result["wall"]
+            table.append(
+                (
+                    name,
+                    str(rows),
+                    f"{result['wall']:.2f}",
+                    str(fake.requests),
+                    str(len(sandbox.requests) - before),
+                    f"{result['peak_mb']:.0f}",
+                    str(result["changes"]),
+                )
+            )
+    width = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, width, strict=True)))
+    sheets, xlsx_wall = walls.values()
+    print(f"ratio (.xlsx wall / Google Sheets wall): {xlsx_wall / sheets:.2f}")
+
+
+if __name__ == "__main__":
+    main()
