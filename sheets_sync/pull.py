@@ -30,7 +30,6 @@ from canonical.normalize import (
     CLEAR,
     BadValue,
     clean_text,
-    is_blank,
     parse_bool,
     parse_decimal,
     parse_money,
@@ -60,10 +59,6 @@ __all__ = ["LIBRARY_TABS", "parse_library", "pull", "read_library"]
 
 LIBRARY_TABS = (MASTER, *MAPPING_TABS)
 Parser = Callable[[Any], Any]
-
-
-def _text(raw: Any) -> str | None:
-    return clean_text(raw)
 
 
 def _cost(raw: Any) -> Any:
@@ -144,37 +139,59 @@ class _Reader:
         """(sheet row, field values, cleared fields) of each readable row; problems noted."""
         if self.missing:
             return []
+        spec = self.spec
+        plan = [
+            (title, at, spec.fields[title], PARSERS.get(spec.fields[title]), title in spec.required)
+            for title, at in self.columns.items()
+        ]
         out = []
-        for number, raw in enumerate(self.rows[self.spec.header_row :], start=self.spec.header_row + 1):
-            cells = {h: raw[i] if i < len(raw) else None for h, i in self.columns.items()}
-            if all(is_blank(v) for v in cells.values()):
-                continue
+        for number, raw in enumerate(self.rows[spec.header_row :], start=spec.header_row + 1):
+            width = len(raw)
             values: dict[str, Any] = {}
             cleared: list[str] = []
-            ok = True
-            for title, cell in cells.items():
-                field = self.spec.fields[title]
-                if isinstance(cell, str) and cell.strip() == CLEAR:
-                    if title in self.spec.required:
-                        self.problem(number, title, cell, f"{title} is required and cannot be cleared")
-                        ok = False
+            blocked: list[tuple[str | None, Any, str]] = []
+            blank = True
+            for title, at, field, parser, required in plan:
+                cell = raw[at] if at < width else None
+                if cell is None or (isinstance(cell, str) and not cell.strip()):
+                    if required:
+                        blocked.append((title, None, f"{title} is required"))
+                    continue
+                blank = False
+                try:
+                    value = _cell_value(cell, parser)
+                except BadValue as exc:
+                    blocked.append((title, cell, str(exc)))
+                    continue
+                if value is _CLEARED:
+                    if required:
+                        blocked.append((title, cell, f"{title} is required and cannot be cleared"))
                     else:
                         cleared.append(field)
                     continue
-                try:
-                    values[field] = PARSERS.get(field, _text)(cell)
-                except BadValue as exc:
-                    error = sheet_error(cell)
-                    message = f"the cell shows the sheet error {error}" if error else str(exc)
-                    self.problem(number, title, cell, message)
-                    ok = False
-                    continue
-                if values[field] is None and title in self.spec.required:
-                    self.problem(number, title, None, f"{title} is required")
-                    ok = False
-            if ok:
+                values[field] = value
+            if blank:
+                continue
+            for title, cell, message in blocked:
+                self.problem(number, title, cell, message)
+            if not blocked:
                 out.append((number, values, cleared))
         return out
+
+
+_CLEARED = object()
+
+
+def _cell_value(cell: Any, parser: Parser | None) -> Any:
+    """One non-blank cell through its column's parser (text when none)."""
+    if isinstance(cell, str):
+        text = cell.strip()
+        if text == CLEAR:
+            return _CLEARED
+        if text[0] == "#" and (error := sheet_error(text)):
+            raise BadValue(f"the cell shows the sheet error {error}")
+        return text if parser is None else parser(text)
+    return clean_text(cell) if parser is None else parser(cell)
 
 
 def _build(reader: _Reader, number: int, model: type[BaseModel], values: dict[str, Any]) -> Any:

