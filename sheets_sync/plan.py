@@ -177,7 +177,8 @@ def run_plan(
     ]
     issues = issues_rewrite(tabs.get(ISSUES), problems, {*LIBRARY_TABS, *(p.source for p in read_problems)})
     workbook.write([*ops, issues] if issues is not None else ops)
-    kept = sum(c.change_id in ticked for c in (*built.changes, *built.ppak_changes))
+    ids = [c.change_id for c in built.changes] + [p.change_id for p in built.ppak_changes]
+    kept = len(ticked.intersection(ids))
     return PlanRun(built, problems, kept, files)
 
 
