@@ -183,7 +183,14 @@ def _canonical_checks(out: Path, limits: Mapping[str, int | None]) -> list[Check
     return checks
 
 
-def _master(out: Path) -> list[Material] | None:
+def _master(out: Path, read: Mapping[str, Sequence[Sequence[Any]]] | None) -> list[Material] | None:
+    """The master as the workbook holds it now (push writes INNERGY IDs there); without a
+    readable workbook, as the last pull or plan saved it."""
+    from sheets_sync.pull import parse_library
+    from sheets_sync.tabs import MASTER
+
+    if read is not None and MASTER in read:
+        return list(parse_library(read)[0].materials)  # type: ignore[arg-type]
     path = out / "canonical" / "materials.jsonl"
     return read_jsonl(path, Material)[0] if path.is_file() else None
 
@@ -225,7 +232,16 @@ def gather(
     """Every check, each from its own source; a source that fails marks only its checks."""
     out, limits = settings.output_dir, thresholds
     checks = _canonical_checks(out, limits)
-    master = _master(out)
+    from sheets_sync.tabs import MAPPING_TABS, MASTER
+
+    try:
+        read: Mapping[str, Sequence[Sequence[Any]]] | None = tabs(
+            settings, ("DIFF_INNERGY", "DIFF_PPAK", "ISSUES", MASTER, *MAPPING_TABS)
+        )
+        unreadable = None
+    except (MatsyncError, OSError) as exc:
+        read, unreadable = None, f"workbook not readable: {exc}"
+    master = _master(out, read)
     if master is None:
         checks.append(
             _missing("materials_without_innergy_id", limits, "no canonical master: run `matsync pull`")
@@ -252,13 +268,12 @@ def gather(
         else:
             checks.append(_check("unmanaged_innergy_materials", limits, unmanaged(current, master)))
     checks.append(age)
-    try:
-        read = tabs(settings, ("DIFF_INNERGY", "DIFF_PPAK", "ISSUES"))
+    if read is not None:
         states = diff_row_states([read.get("DIFF_INNERGY", []), read.get("DIFF_PPAK", [])])
         checks += [_check(f"diff_rows_{s}", limits, states[s]) for s in ("pending", "stale", "failed")]
         checks.append(_check("open_issues", limits, open_issues(read.get("ISSUES", [])), chart=True))
-    except (MatsyncError, OSError) as exc:
-        why = f"workbook not readable: {exc}"
+    else:
+        why = unreadable or "workbook not readable"
         checks += [
             _missing(n, limits, why) for n in ("diff_rows_pending", "diff_rows_stale", "diff_rows_failed")
         ]
