@@ -50,6 +50,7 @@ __all__ = [
     "file_reader",
     "plan",
     "run_plan",
+    "summary",
 ]
 
 InnergyReader = Callable[[], tuple[Sequence[InnergyMaterial], Sequence[Problem]]]
