@@ -12,7 +12,10 @@ Nothing here reads the clock, so the same input gives byte-identical output.
 from __future__ import annotations
 
 import csv
+import gc
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,10 +112,15 @@ def _with_problem(table: Table, problem: Problem) -> Table:
     return replace(table, problems=(*table.problems, problem))
 
 
-def _dedupe(kind: str, parts: list[Converted]) -> tuple[pd.DataFrame, list[Problem], Counter[str]]:
-    """Concatenate one kind's records; a later row whose key repeats an earlier is left out."""
+def _dedupe(
+    kind: str, parts: list[Converted]
+) -> tuple[pd.DataFrame, list[Problem], Counter[str], Counter[str]]:
+    """Concatenate one kind's records; a later row whose key repeats an earlier is left out.
+
+    Also returns, per file, the rows left out here and the rows kept.
+    """
     if not parts:
-        return pd.DataFrame(), [], Counter()
+        return pd.DataFrame(), [], Counter(), Counter()
     frame = pd.concat([p.records for p in parts], ignore_index=True)
     sources = np.concatenate([np.full(len(p.records), p.source, dtype=object) for p in parts])
     rows = np.concatenate([p.records.index.to_numpy() for p in parts])
@@ -145,17 +153,33 @@ def _dedupe(kind: str, parts: list[Converted]) -> tuple[pd.DataFrame, list[Probl
                 )
             )
             left_out[str(sources[i])] += 1
-    kept = frame[~later].reset_index(drop=True)
-    kept.attrs["sources"] = sources[~later]
-    return kept, problems, left_out
+    kept = Counter(str(s) for s in sources[~later])
+    return frame[~later].reset_index(drop=True), problems, left_out, kept
 
 
 def _order(path: Path) -> tuple[bool, str]:
     return path.suffix.lower() not in (".csv", ".txt"), path.name
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Millions of cell strings make each cyclic-GC pass longer; they hold no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_etl(export_dir: Path, library: Library) -> EtlResult:
     """Read every PPak export in ``export_dir`` and convert it through ``library``."""
+    with _no_cyclic_gc():
+        return _run_etl(export_dir, library)
+
+
+def _run_etl(export_dir: Path, library: Library) -> EtlResult:
     if not export_dir.is_dir():
         raise PPakError(f"the PPak export folder {str(export_dir)!r} does not exist")
     paths = sorted((p for p in export_dir.iterdir() if p.suffix.lower() in SUFFIXES), key=_order)
@@ -175,6 +199,7 @@ def run_etl(export_dir: Path, library: Library) -> EtlResult:
     records: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = [p for t in tables for p in t.problems]
     left_out: Counter[str] = Counter({t.source: t.reported for t in tables})
+    kept: Counter[str] = Counter()
     for kind in ("materials", "projects", "lines"):
         if kind == "lines":
             items = records["materials"]
@@ -184,7 +209,8 @@ def run_etl(export_dir: Path, library: Library) -> EtlResult:
         for part in parts:
             problems.extend(part.problems)
             left_out[part.source] += part.reported
-        records[kind], duplicates, dropped = _dedupe(kind, parts)
+        records[kind], duplicates, dropped, converted_rows = _dedupe(kind, parts)
+        kept.update(converted_rows)
         problems.extend(duplicates)
         left_out.update(dropped)
     unmapped: dict[str, Unmapped] = {}
@@ -192,7 +218,6 @@ def run_etl(export_dir: Path, library: Library) -> EtlResult:
         _merge_unmapped(unmapped, part.unmapped)
     for part in parts:  # the lines, converted last
         _merge_unmapped(unmapped, part.unmapped)
-    kept = Counter(s for frame in records.values() for s in frame.attrs.get("sources", ()))
     for table in tables:
         entries[table.source] |= {
             "rows_read": table.read,
@@ -214,12 +239,15 @@ def _merge_unmapped(into: dict[str, Unmapped], found: dict[str, Unmapped]) -> No
 
 def write_outputs(result: EtlResult, output_dir: Path) -> dict[str, Path]:
     """The three canonical JSON Lines files under ``output_dir``; their paths by kind."""
+    with _no_cyclic_gc():
+        return _write_outputs(result, output_dir)
+
+
+def _write_outputs(result: EtlResult, output_dir: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for kind, relative in OUTPUTS.items():
         path = output_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame = result.records[kind].copy()
-        frame.attrs = {}
-        path.write_text(frame_to_jsonl(frame), encoding="utf-8", newline="\n")
+        path.write_text(frame_to_jsonl(result.records[kind]), encoding="utf-8", newline="\n")
         written[kind] = path
     return written

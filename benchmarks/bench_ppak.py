@@ -1,0 +1,198 @@
+"""PPak ETL speed: a generated 1,000,000-row project-lines export, converted and written.
+
+The budget: under 20 s and under 2 GB peak memory on a 2-core machine. The run is done
+in a child process so that its peak RSS is its own. The baseline is a plain row-by-row
+``csv.DictReader`` implementation of the same rules (same parsers, same mappings, same
+JSON), measured in the same run on a slice (it is far slower), against the ETL on the
+same slice: the printed ratio compares like with like.
+
+    python benchmarks/bench_ppak.py [--rows 1000000] [--baseline-rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from canonical.models import Library, SkuMapping, StatusMapping
+from canonical.normalize import (
+    BadValue,
+    canonical_unit,
+    clean_text,
+    parse_date,
+    parse_decimal,
+    parse_money,
+    parse_percent,
+    sku_key,
+)
+from ppak_import import run_etl, write_outputs
+from ppak_import.columns import jsonable
+
+HEADER = (
+    "Project ID,Est Rev,Line,Line Type,Area,Item Code,Description,Qty,UOM,Unit Cost,Ext Cost,"
+    "Waste %,Markup %,Sell,Vendor,WO #,Need By"
+)
+CODES = [f"PLYWO34-VC-{i}X8" for i in range(400)] + ["EB-WO-15/16", "HW-BLUM-71B3550", "LAB-CNC", ""]
+DESCRIPTIONS = [
+    '"3/4"" WO PS A-1 VC 4x8"',
+    '21" Full Ext Slide – ½ × 100#',
+    '"Solid surface – Corian®\r\nGlacier"',
+    "Blum 110° hinge",
+]
+MONEY = ["$142.85", '"$1,999.90"', "64210.5", "4.12", '"$2,969.85 "'] * 40 + ["$9.75/BF", '"$1,39.50"']
+PERCENT = ["35%", "0.35", "35", "10", "", "15%"]
+DATES = ["04/17/2023", "4/17/23", "2023-05-01", ""] * 50 + ["13/45/2023"]
+QUANTITIES = ["14", "3.5", "1", "6.5"] * 50 + ["two"]
+UNITS = ["SHT", "sht", "Sheet", "Bd Ft", "EA", "ROLL", "LS", "HR", "Bucket"]
+LIBRARY = Library(
+    skus=tuple(SkuMapping(ppak_sku=c, canonical_sku=f"C-{c}") for c in CODES[:200] if c),
+    statuses=(StatusMapping(ppak_status="In Progress", canonical_status="active"),),
+)
+
+
+def generate(rows: int, seed: int = 7) -> bytes:
+    rnd = random.Random(seed)
+    pick = rnd.choice
+    out = [HEADER]
+    for i in range(rows):
+        project = f"{23000 + i // 500}{pick(['', ' '])}"
+        out.append(
+            f"{project},{pick('123')},{i % 500 * 10 + 10},Material,Nurse Stn {i % 7},{pick(CODES)},"
+            f"{pick(DESCRIPTIONS)},{pick(QUANTITIES)},{pick(UNITS)},{pick(MONEY)},"
+            f"{pick(MONEY)},{pick(PERCENT)},{pick(PERCENT)},{pick(MONEY)},Columbia Forest,"
+            f"{project.strip()}-01,{pick(DATES)}"
+        )
+        if i % 100_000 == 99_999:
+            out.append("")
+    out.append('Total,,,,,,,,,,"$1,234,567.00"')
+    return ("\r\n".join(out) + "\r\n").encode("cp1252")
+
+
+def fast(folder: Path) -> dict[str, int]:
+    result = run_etl(folder, LIBRARY)
+    write_outputs(result, folder / "out")
+    entry = result.files[0]
+    return {"converted": entry["converted"], "reported": entry["reported"]}
+
+
+def _unit(raw: str, units: dict[str, str]) -> str | None:
+    text = clean_text(raw)
+    return None if text is None else (canonical_unit(text, units) or text)
+
+
+def _amount(raw: str) -> object:
+    money = parse_money(raw)
+    if money is not None and money.per:
+        raise BadValue("an amount cannot be per a unit")
+    return money.value if money else None
+
+
+def baseline(path: Path, out: Path) -> dict[str, int]:
+    """The same rules, one row at a time with csv.DictReader."""
+    units = LIBRARY.unit_table()
+    seen: set[tuple[str, ...]] = set()
+    converted = reported = 0
+    lines = []
+    with path.open(encoding="cp1252", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if not any((v or "").strip() for v in row.values()) or row["Project ID"].startswith("Total"):
+                continue
+            try:
+                uom = _unit(row["UOM"], units)
+                cost = parse_money(row["Unit Cost"])
+                if cost and cost.per and (canonical_unit(cost.per, units) or cost.per.upper()) != uom:
+                    raise BadValue("unit trap")
+                code = clean_text(row["Item Code"])
+                record = {
+                    "project_id": clean_text(row["Project ID"]),
+                    "estimate_rev": clean_text(row["Est Rev"]),
+                    "line": clean_text(row["Line"]),
+                    "line_type": clean_text(row["Line Type"]),
+                    "area": clean_text(row["Area"]),
+                    "ppak_sku": code,
+                    "sku": LIBRARY.canonical_sku(code) if code else None,
+                    "description": clean_text(row["Description"]),
+                    "quantity": parse_decimal(row["Qty"]),
+                    "uom": uom,
+                    "unit_cost": cost.value if cost else None,
+                    "extended_cost": _amount(row["Ext Cost"]),
+                    "waste": parse_percent(row["Waste %"]),
+                    "markup": parse_percent(row["Markup %"]),
+                    "sell": _amount(row["Sell"]),
+                    "vendor": clean_text(row["Vendor"]),
+                    "work_order": clean_text(row["WO #"]),
+                    "need_by": parse_date(row["Need By"]),
+                }
+            except BadValue:
+                reported += 1
+                continue
+            key = tuple(sku_key(record[k] or "") for k in ("project_id", "estimate_rev", "line"))
+            if key in seen:
+                reported += 1
+                continue
+            seen.add(key)
+            converted += 1
+            lines.append(json.dumps({k: jsonable(v) for k, v in record.items()}, sort_keys=True))
+    out.write_text("\n".join(lines), encoding="utf-8")
+    return {"converted": converted, "reported": reported}
+
+
+def _child(folder: str) -> None:
+    start = time.perf_counter()
+    counts = fast(Path(folder))
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, **counts}))
+
+
+def _timed_child(folder: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder)], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--baseline-rows", type=int, default=100_000)
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        big, small = Path(tmp, "big"), Path(tmp, "small")
+        big.mkdir(), small.mkdir()
+        (big / "lines.csv").write_bytes(generate(args.rows))
+        (small / "lines.csv").write_bytes(generate(args.baseline_rows))
+        full = _timed_child(big)
+        slice_fast = _timed_child(small)
+        start = time.perf_counter()
+        slow = baseline(small / "lines.csv", small / "baseline.jsonl")
+        slow_seconds = time.perf_counter() - start
+    print(
+        f"ETL, {args.rows:,} rows: {full['seconds']:.1f} s, peak {full['peak_mb']:.0f} MB "
+        f"(budget 20 s, 2048 MB); converted {full['converted']:,}, reported {full['reported']:,}"
+    )
+    print(
+        f"ETL, {args.baseline_rows:,} rows: {slice_fast['seconds']:.2f} s; converted "
+        f"{slice_fast['converted']:,}, reported {slice_fast['reported']:,}"
+    )
+    print(
+        f"baseline csv.DictReader row by row, {args.baseline_rows:,} rows: {slow_seconds:.2f} s; "
+        f"converted {slow['converted']:,}, reported {slow['reported']:,}"
+    )
+    print(f"ratio baseline / ETL on the same rows: {slow_seconds / slice_fast['seconds']:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
