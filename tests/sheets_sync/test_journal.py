@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +27,7 @@ def db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def journal(db: Path) -> Journal:
+def journal(db: Path) -> Iterator[Journal]:
     opened = Journal.open(db, secrets=[])
     yield opened
     opened.close()
