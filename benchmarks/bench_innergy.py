@@ -5,7 +5,7 @@ keep-alive), one material per create call, one call at a time. Ours: pooled keep
 connections, batched creates, up to ``--concurrency`` batches in flight; the one-by-one
 GETs are sequential on both sides, so that figure isolates connection reuse. The sandbox adds
 ``--latency`` seconds to every call, standing in for the trip to INNERGY.
-Prints one table: figure | value | baseline | ratio.
+Prints one table: figure | value | baseline | ratio (``run(quick)`` gives its rows).
 
     python benchmarks/bench_innergy.py [--materials N] [--latency S] [--concurrency C]
 """
@@ -18,10 +18,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import httpx
+from _table import Row, compare, print_table
 
 from innergy_client import InnergyClient
 from innergy_client.sandbox import running_sandbox
 from innergy_client.wire import MaterialWrite, Money, json_body
+
+MATERIALS, QUICK_MATERIALS = 400, 100
 
 
 def bodies(n: int, prefix: str) -> list[MaterialWrite]:
@@ -40,17 +43,15 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--materials", type=int, default=400)
-    parser.add_argument("--latency", type=float, default=0.002)
-    parser.add_argument("--concurrency", type=int, default=4)
-    args = parser.parse_args()
-    n = args.materials
-    with running_sandbox(latency=args.latency) as sandbox:
+def run(
+    quick: bool = False, *, materials: int | None = None, latency: float = 0.002, concurrency: int = 4
+) -> list[Row]:
+    """Create N, then get N one by one, with our client and the naive one, same sandbox."""
+    n = materials or (QUICK_MATERIALS if quick else MATERIALS)
+    with running_sandbox(latency=latency) as sandbox:
         headers = {"Api-Key": sandbox.api_key, "Accept": "application/json"}
         naive = httpx.Client(headers=headers, limits=httpx.Limits(max_keepalive_connections=0))
-        client = InnergyClient(sandbox.url, sandbox.api_key, concurrency=args.concurrency)
+        client = InnergyClient(sandbox.url, sandbox.api_key, concurrency=concurrency)
         ids: list[str] = []
 
         def naive_create() -> None:
@@ -71,16 +72,22 @@ def main() -> None:
             get_ours = timed(ours_get)
             base_get = timed(naive_get)
         listed = len(sandbox.materials)
-    print(f"INNERGY client vs naive, {n} materials, sandbox latency {args.latency * 1000:.0f} ms per call")
-    print(f"{'figure':<34} | {'value':>9} | {'baseline':>9} | ratio")
-    rows = [
-        ("create N materials (s)", ours_create, base_create),
-        ("get N one by one, keep-alive (s)", get_ours, base_get),
-    ]
-    for name, ours, base in rows:
-        print(f"{name:<34} | {ours:>9.3f} | {base:>9.3f} | {base / ours:5.1f}x")
-    print(f"{'HTTP calls by our client':<34} | {client.calls:>9} | {2 * n:>9} | {2 * n / client.calls:5.1f}x")
     assert listed == 2 * n, "every material was created exactly once"
+    size = f"{n:,} materials, sandbox latency {latency * 1000:.0f} ms/call"
+    return [
+        compare("create N materials (s) vs naive one per call", ours_create, base_create, size),
+        compare("get N one by one, keep-alive (s) vs new connection each", get_ours, base_get, size),
+        compare("HTTP calls by our client vs naive", client.calls, 2 * n, size),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--materials", type=int, default=MATERIALS)
+    parser.add_argument("--latency", type=float, default=0.002)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    print_table(run(materials=args.materials, latency=args.latency, concurrency=args.concurrency))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ The naive baseline is what keeps a first script from creating twice: for each pr
 list the opportunities, look for its external id, create it alone. Ours lists once,
 matches by external id in memory and creates the missing ones in batches. The sandbox
 adds ``--latency`` seconds to every call. A second (no-op) run of ours is timed too.
-Prints one table: figure | value | baseline | ratio.
+Prints one table: figure | value | baseline | ratio (``run(quick)`` gives its rows).
 
     python benchmarks/bench_projects.py [--projects N] [--latency S]
 """
@@ -15,11 +15,15 @@ import argparse
 import time
 from decimal import Decimal
 
+from _table import Row, compare, print_table
+
 from canonical.models import Project
 from innergy_client import InnergyClient
 from innergy_client.mapping import opportunity_body
 from innergy_client.sandbox import running_sandbox
 from sheets_sync.projects_import import import_projects
+
+PROJECTS, QUICK_PROJECTS = 300, 60
 
 FACILITY, BID_TYPE = "facility-guid", "bid-type-guid"
 
@@ -31,14 +35,11 @@ def projects(n: int, prefix: str) -> list[Project]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--projects", type=int, default=300)
-    parser.add_argument("--latency", type=float, default=0.002)
-    args = parser.parse_args()
-    n = args.projects
+def run(quick: bool = False, *, projects_n: int | None = None, latency: float = 0.002) -> list[Row]:
+    """Ours twice (import, then the no-op re-run) and the naive loop, same sandbox."""
+    n = projects_n or (QUICK_PROJECTS if quick else PROJECTS)
     with (
-        running_sandbox(latency=args.latency) as sandbox,
+        running_sandbox(latency=latency) as sandbox,
         InnergyClient(sandbox.url, sandbox.api_key) as ours,
     ):
         start = time.perf_counter()
@@ -55,15 +56,24 @@ def main() -> None:
                 if project.external_id not in known:
                     naive.create_opportunities([opportunity_body(project, FACILITY, BID_TYPE)])
             naive_s, naive_calls = time.perf_counter() - start, naive.calls
-    print(f"projects-import vs naive lookup+create, {n} projects, latency {args.latency * 1000:.0f} ms/call")
-    print(f"{'figure':<28} | {'value':>9} | {'baseline':>9} | ratio")
-    for name, value, base in (
-        ("import N projects (s)", ours_s, naive_s),
-        ("import N projects (calls)", ours_calls, naive_calls),
-        ("re-run, nothing new (s)", rerun_s, naive_s),
-        ("re-run, nothing new (calls)", rerun_calls, naive_calls),
-    ):
-        print(f"{name:<28} | {value:>9.3f} | {base:>9.3f} | {base / value:,.1f}x")
+    size = f"{n:,} projects, sandbox latency {latency * 1000:.0f} ms/call"
+    return [
+        compare(f"{name} vs naive lookup+create", value, base, size)
+        for name, value, base in (
+            ("import N projects (s)", ours_s, naive_s),
+            ("import N projects (calls)", ours_calls, naive_calls),
+            ("re-run, nothing new (s)", rerun_s, naive_s),
+            ("re-run, nothing new (calls)", rerun_calls, naive_calls),
+        )
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--projects", type=int, default=PROJECTS)
+    parser.add_argument("--latency", type=float, default=0.002)
+    args = parser.parse_args()
+    print_table(run(projects_n=args.projects, latency=args.latency))
 
 
 if __name__ == "__main__":
