@@ -22,9 +22,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _table import Row, compare, print_table
+
 from sheets_sync.journal import Intent, Journal
 
 BATCH = 100
+WRITES, BASELINE_WRITES = 10_000, 1_000
+QUICK_WRITES, QUICK_BASELINE_WRITES = 1_000, 100
 BEFORE = {"Id": "m-0", "Name": "Birch ply 3/4", "Cost": {"Value": "41.5000"}, "Status": "Active"}
 
 
@@ -89,56 +93,56 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--writes", type=int, default=10_000)
-    parser.add_argument("--baseline-writes", type=int, default=1_000)
-    parser.add_argument(
-        "--dir", type=Path, default=None, help="Where the databases go (default: a temp dir)."
-    )
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(dir=args.dir) as folder:
-        base = Path(folder)
-        baseline_n = min(args.baseline_writes, args.writes)
+def run(
+    quick: bool = False,
+    *,
+    writes: int | None = None,
+    baseline_writes: int | None = None,
+    folder: Path | None = None,
+) -> list[Row]:
+    """The journal one by one and in batches, the naive journal on ``baseline_writes``, then queries."""
+    n = writes or (QUICK_WRITES if quick else WRITES)
+    baseline_n = min(baseline_writes or (QUICK_BASELINE_WRITES if quick else BASELINE_WRITES), n)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        base = Path(tmp)
         baseline, _ = timed(lambda: naive(base / "naive.db", baseline_n))
-        one, journal = timed(lambda: journal_one_by_one(base / "one.db", args.writes))
-        batched, batch_journal = timed(lambda: journal_batched(base / "batched.db", args.writes))
+        one, journal = timed(lambda: journal_one_by_one(base / "one.db", n))
+        batched, batch_journal = timed(lambda: journal_batched(base / "batched.db", n))
         assert isinstance(journal, Journal) and isinstance(batch_journal, Journal)
         run_id = journal.runs()[0].run_id
         pending, _ = timed(journal.pending_writes)
         applied, found = timed(lambda: journal.applied_change_ids("plan-1"))
         detail, _ = timed(lambda: journal.run(run_id))
-        assert found == {f"c{n}" for n in range(args.writes)}
-        assert len(batch_journal.applied_change_ids("plan-1")) == args.writes
+        assert found == {f"c{i}" for i in range(n)}
+        assert len(batch_journal.applied_change_ids("plan-1")) == n
         journal.close()
         batch_journal.close()
-        size = (base / "one.db").stat().st_size / 1e6
-    n = args.writes
+        size_mb = (base / "one.db").stat().st_size / 1e6
     naive_rate = baseline_n / baseline
-    rows = [
-        ("writes per run (intended + done)", f"{n:,}", f"{baseline_n:,}", ""),
-        ("wall time (s)", f"{one:.2f} one by one, {batched:.2f} in batches", f"{baseline:.2f}", ""),
-        (
-            "writes/s, one commit per state change",
-            f"{n / one:,.0f}",
-            f"{naive_rate:,.0f}",
-            f"{n / one / naive_rate:.1f}x",
+    size = f"{n:,} writes (intended + done); baseline {baseline_n:,}"
+    vs = "vs naive (commit per statement, no WAL)"
+    return [
+        Row("wall time (s), one by one / in batches", f"{one:.2f} / {batched:.2f}", baseline, size=size),
+        compare(
+            f"writes/s, one commit per state change {vs}", n / one, naive_rate, size, higher_is_better=True
         ),
-        (
-            "writes/s, batches of 100",
-            f"{n / batched:,.0f}",
-            f"{naive_rate:,.0f}",
-            f"{n / batched / naive_rate:.1f}x",
-        ),
-        ("pending_writes() over the run (ms)", f"{pending * 1000:.1f}", "", ""),
-        ("applied_change_ids() over the run (ms)", f"{applied * 1000:.1f}", "", ""),
-        ("run() with every write, for history/undo (ms)", f"{detail * 1000:.0f}", "", ""),
-        ("state.db size (MB)", f"{size:.1f}", "", ""),
+        compare(f"writes/s, batches of {BATCH} {vs}", n / batched, naive_rate, size, higher_is_better=True),
+        Row("pending_writes() over the run (ms)", pending * 1000, size=size),
+        Row("applied_change_ids() over the run (ms)", applied * 1000, size=size),
+        Row("run() with every write, for history/undo (ms)", detail * 1000, size=size),
+        Row("state.db size (MB)", size_mb, size=size),
     ]
-    header = ("figure", "journal", "baseline (naive: commit per statement, no WAL)", "ratio")
-    width = [max(len(str(r[i])) for r in (header, *rows)) for i in range(4)]
-    for row in (header, *rows):
-        print(" | ".join(str(cell).ljust(w) for cell, w in zip(row, width, strict=True)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--writes", type=int, default=WRITES)
+    parser.add_argument("--baseline-writes", type=int, default=BASELINE_WRITES)
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="Where the databases go (default: a temp dir)."
+    )
+    args = parser.parse_args()
+    print_table(run(writes=args.writes, baseline_writes=args.baseline_writes, folder=args.dir))
 
 
 if __name__ == "__main__":
