@@ -9,8 +9,8 @@ the same run on the same data:
 - .xlsx, naive: ``openpyxl.load_workbook`` in normal (not read-only) mode, then the same
   parse.
 
-Prints one table: case | rows | wall s | Sheets requests | peak MB | baseline wall s |
-baseline requests | baseline MB | ratio (baseline wall / wall). Goal at 100k: < 10 s, < 1 GB.
+Prints one table (``run(quick)`` gives its rows): per backend and size, wall s, Sheets
+requests and peak MB against the naive baseline, with the ratio. Goal at 100k: < 10 s, < 1 GB.
 
     python benchmarks/bench_pull.py [--rows 20000 100000]
 """
@@ -30,7 +30,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _table import Row, compare, print_table  # noqa: E402
+
 from sheets_sync.tabs import MASTER, MASTER_FIELDS  # noqa: E402
+
+SIZES, QUICK_SIZES, GOAL_ROWS = [20_000, 100_000], [500, 2_000], 100_000
 
 UOM = [
     ["Source UoM", "Canonical UoM", "INNERGY UoM Group", "INNERGY Common UoM", "Base Units per UoM"],
@@ -135,21 +139,32 @@ def run_child(case: str, workbook: str, endpoint: str, out: Path) -> dict[str, A
 # -- the parent ------------------------------------------------------------------------------
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, nargs="+", default=[20_000, 100_000])
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
-    options = parser.parse_args()
-    if options.child:
-        child(*options.child)
-        return
+def rows_for(backend: str, rows: int, ours: dict[str, Any], base: dict[str, Any]) -> list[Row]:
+    """Wall, requests (Sheets only) and peak memory of one backend at one size; goals at 100,000."""
+    size = f"{rows:,} master rows"
+    at_goal = rows == GOAL_ROWS
+    table = [
+        compare(f"pull {backend}: wall (s) vs naive", ours["wall"], base["wall"], size, **(
+            {"goal": "< 10 s", "met": ours["wall"] < 10} if at_goal else {})),
+        compare(f"pull {backend}: peak MB vs naive", ours["peak_mb"], base["peak_mb"], size, **(
+            {"goal": "< 1 GB", "met": ours["peak_mb"] < 1024} if at_goal else {})),
+    ]  # fmt: skip
+    if "requests" in ours:
+        table.insert(
+            1, compare(f"pull {backend}: Sheets requests vs naive", ours["requests"], base["requests"], size)
+        )
+    return table
+
+
+def run(quick: bool = False, *, sizes: list[int] | None = None) -> list[Row]:
+    """Each size through both backends, ours and the naive baseline, each in its own child."""
     sys.path.insert(0, str(REPO))
     from tests.fakes.sheets_server import FakeSheets
 
-    table = []
+    table: list[Row] = []
     with FakeSheets() as fake, tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        for rows in options.rows:
+        for rows in sizes or (QUICK_SIZES if quick else SIZES):
             tabs = make_tabs(rows)
             expected = rows - len(range(7, rows, 500))
             results = {}
@@ -166,17 +181,20 @@ def main() -> None:
                 results["xlsx-" + case if case == "pull" else case] = run_child(case, str(path), "", out)
             for name, result in results.items():
                 assert result["materials"] == expected, (name, result["materials"], expected)
-            table.append(("gspread (fake API)", rows, results["pull"], results["gspread-naive"]))
-            table.append((".xlsx", rows, results["xlsx-pull"], results["xlsx-naive"]))
-    print(f"{'case':20} {'rows':>8} {'wall s':>8} {'requests':>9} {'peak MB':>8} "
-          f"{'base s':>8} {'base req':>9} {'base MB':>8} {'ratio':>6}")  # fmt: skip
-    for name, rows, ours, base in table:
-        print(
-            f"{name:20} {rows:>8} {ours['wall']:>8.2f} {ours.get('requests', '-'):>9} "
-            f"{ours['peak_mb']:>8.0f} "
-            f"{base['wall']:>8.2f} {base.get('requests', '-'):>9} {base['peak_mb']:>8.0f} "
-            f"{base['wall'] / ours['wall']:>6.2f}"
-        )
+            table += rows_for("gspread (fake API)", rows, results["pull"], results["gspread-naive"])
+            table += rows_for(".xlsx", rows, results["xlsx-pull"], results["xlsx-naive"])
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=SIZES)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        child(*options.child)
+        return
+    print_table(run(sizes=options.rows))
 
 
 if __name__ == "__main__":
