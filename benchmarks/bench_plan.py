@@ -10,8 +10,8 @@ process and count requests:
 - baseline, same run, same data: the same plan through the local .xlsx backend
   (openpyxl), INNERGY still through the sandbox.
 
-Prints one table: case | rows | wall s | Sheets requests | INNERGY requests | peak MB |
-changes, and the ratio of the two wall times.
+Prints one table (``run(quick)`` gives its rows): wall s, peak MB, Sheets and INNERGY
+requests of the Google Sheets plan against the .xlsx baseline, with the ratios.
 
     python benchmarks/bench_plan.py [--rows 50000]
 """
@@ -31,11 +31,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import openpyxl  # noqa: E402
+from _table import Row, compare, print_table  # noqa: E402
 
 from innergy_client.sandbox import Sandbox, running_sandbox  # noqa: E402
 from sheets_sync.config import Settings  # noqa: E402
 from tests.fakes.sheets_server import FakeSheets  # noqa: E402
 from tests.sheets_sync.test_plan import bulk_innergy, bulk_master  # noqa: E402
+
+ROWS, QUICK_ROWS = 50_000, 2_000
 
 
 def run_case(settings: dict[str, Any], queue: Any) -> None:
@@ -77,47 +80,44 @@ def write_xlsx(tabs: dict[str, list[list[Any]]], path: Path) -> None:
     book.save(path)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=50_000)
-    rows = parser.parse_args().rows
+def run(quick: bool = False, *, rows: int | None = None) -> list[Row]:
+    """The plan through Google Sheets, then through .xlsx (the baseline), same data, same sandbox."""
+    rows = rows or (QUICK_ROWS if quick else ROWS)
     tabs = bulk_master(rows)
-    table = [("case", "rows", "wall s", "Sheets requests", "INNERGY requests", "peak MB", "changes")]
-    walls = {}
+    results = []
     with FakeSheets() as fake, running_sandbox() as sandbox, tempfile.TemporaryDirectory() as tmp:
         drift(sandbox, rows)
         common = {"innergy_base_url": sandbox.url, "innergy_api_key": sandbox.api_key}
         xlsx = Path(tmp) / "master.xlsx"
         write_xlsx(tabs, xlsx)
-        cases = {
-            "Google Sheets (gspread, fake API)": {
+        cases = (
+            {
                 "workbook": fake.create_spreadsheet(tabs),
                 "sheets_endpoint": fake.url,
                 "output_dir": str(Path(tmp) / "sheets"),
             },
-            "baseline: .xlsx (openpyxl)": {"workbook": str(xlsx), "output_dir": str(Path(tmp) / "xlsx")},
-        }
-        for name, settings in cases.items():
+            {"workbook": str(xlsx), "output_dir": str(Path(tmp) / "xlsx")},
+        )
+        for settings in cases:
             fake.reset_counts()
             before = len(sandbox.requests)
             result = measure({**common, **settings})
-            walls[name] = result["wall"]
-            table.append(
-                (
-                    name,
-                    str(rows),
-                    f"{result['wall']:.2f}",
-                    str(fake.requests),
-                    str(len(sandbox.requests) - before),
-                    f"{result['peak_mb']:.0f}",
-                    str(result["changes"]),
-                )
-            )
-    width = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    for row in table:
-        print(" | ".join(cell.ljust(w) for cell, w in zip(row, width, strict=True)))
-    sheets, xlsx_wall = walls.values()
-    print(f"ratio (.xlsx wall / Google Sheets wall): {xlsx_wall / sheets:.2f}")
+            results.append({**result, "sheets": fake.requests, "innergy": len(sandbox.requests) - before})
+    ours, base = results
+    size = f"{rows:,} master rows, {ours['changes']:,} changes"
+    vs = "Google Sheets (gspread, fake API) vs .xlsx (openpyxl)"
+    return [
+        compare(f"plan wall (s), {vs}", ours["wall"], base["wall"], size),
+        compare(f"plan peak MB, {vs}", ours["peak_mb"], base["peak_mb"], size),
+        Row("plan Sheets requests, Google Sheets", ours["sheets"], size=size),
+        compare(f"plan INNERGY requests, {vs}", ours["innergy"], base["innergy"], size),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=ROWS)
+    print_table(run(rows=parser.parse_args().rows))
 
 
 if __name__ == "__main__":
