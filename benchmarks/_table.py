@@ -29,6 +29,10 @@ class Row:
     met: bool | None = None
     bench: str = ""
 
+    def with_goal(self, goal: str, met: bool, applies: bool = True) -> Row:
+        """This row judged against an issue's goal, when ``applies`` (the goal's data size was run)."""
+        return dataclasses.replace(self, goal=goal, met=met) if applies else self
+
     def to_json(self) -> dict[str, Value | bool]:
         return dataclasses.asdict(self)
 

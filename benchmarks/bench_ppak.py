@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _table import Row, compare, print_table
+
 from canonical.models import Library, SkuMapping, StatusMapping
 from canonical.normalize import (
     BadValue,
@@ -36,6 +38,8 @@ from canonical.normalize import (
 from ppak_import import run_etl, write_outputs
 from ppak_import.columns import jsonable
 
+ROWS, BASELINE_ROWS = 1_000_000, 100_000
+QUICK_ROWS, QUICK_BASELINE_ROWS = 20_000, 5_000
 HEADER = (
     "Project ID,Est Rev,Line,Line Type,Area,Item Code,Description,Qty,UOM,Unit Cost,Ext Cost,"
     "Waste %,Markup %,Sell,Vendor,WO #,Need By"
@@ -160,38 +164,47 @@ def _timed_child(folder: Path) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--baseline-rows", type=int, default=100_000)
-    parser.add_argument("--child")
-    args = parser.parse_args()
-    if args.child:
-        _child(args.child)
-        return
+def run(quick: bool = False, *, rows: int | None = None, baseline_rows: int | None = None) -> list[Row]:
+    """The ETL on the full file and on the slice (each in a child), the baseline on the slice."""
+    rows = rows or (QUICK_ROWS if quick else ROWS)
+    baseline_rows = baseline_rows or (QUICK_BASELINE_ROWS if quick else BASELINE_ROWS)
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp, "big"), Path(tmp, "small")
         big.mkdir(), small.mkdir()
-        (big / "lines.csv").write_bytes(generate(args.rows))
-        (small / "lines.csv").write_bytes(generate(args.baseline_rows))
+        (big / "lines.csv").write_bytes(generate(rows))
+        (small / "lines.csv").write_bytes(generate(baseline_rows))
         full = _timed_child(big)
         slice_fast = _timed_child(small)
         start = time.perf_counter()
         slow = baseline(small / "lines.csv", small / "baseline.jsonl")
         slow_seconds = time.perf_counter() - start
-    print(
-        f"ETL, {args.rows:,} rows: {full['seconds']:.1f} s, peak {full['peak_mb']:.0f} MB "
-        f"(budget 20 s, 2048 MB); converted {full['converted']:,}, reported {full['reported']:,}"
+    at_goal = rows >= ROWS
+    size = f"{rows:,} project lines ({full['converted']:,} converted, {full['reported']:,} reported)"
+    slice_size = (
+        f"{baseline_rows:,} lines (slice); converted {slice_fast['converted']:,} / {slow['converted']:,}"
     )
-    print(
-        f"ETL, {args.baseline_rows:,} rows: {slice_fast['seconds']:.2f} s; converted "
-        f"{slice_fast['converted']:,}, reported {slice_fast['reported']:,}"
-    )
-    print(
-        f"baseline csv.DictReader row by row, {args.baseline_rows:,} rows: {slow_seconds:.2f} s; "
-        f"converted {slow['converted']:,}, reported {slow['reported']:,}"
-    )
-    print(f"ratio baseline / ETL on the same rows: {slow_seconds / slice_fast['seconds']:.1f}x")
+    return [
+        Row("ETL wall (s)", full["seconds"], size=size).with_goal("< 20 s", full["seconds"] < 20, at_goal),
+        Row("ETL peak MB", full["peak_mb"], size=size).with_goal("< 2 GB", full["peak_mb"] < 2048, at_goal),
+        compare(
+            "ETL wall (s) vs csv.DictReader row by row, same rules",
+            slice_fast["seconds"],
+            slow_seconds,
+            slice_size,
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--baseline-rows", type=int, default=BASELINE_ROWS)
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    if args.child:
+        _child(args.child)
+        return
+    print_table(run(rows=args.rows, baseline_rows=args.baseline_rows))
 
 
 if __name__ == "__main__":
