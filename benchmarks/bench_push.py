@@ -10,8 +10,8 @@ call stands in for the trip to INNERGY). Both cases run in this process, same da
 - baseline: the same push with a client that creates one row per request and sends one
   call at a time (what a first script does).
 
-Prints one table: case | rows | wall s | INNERGY requests | Sheets requests, and the
-ratios.
+Prints one table (``run(quick)`` gives its rows): wall s, INNERGY requests and Sheets
+requests of ours against the baseline, with the ratios.
 
     python benchmarks/bench_push.py [--creates 5000] [--updates 5000] [--latency 0.002]
 """
@@ -28,12 +28,16 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _table import Row, compare, print_table  # noqa: E402
+
 from innergy_client import InnergyClient  # noqa: E402
 from innergy_client.sandbox import running_sandbox  # noqa: E402
 from sheets_sync.config import Settings  # noqa: E402
 from sheets_sync.push import push  # noqa: E402
 from tests.fakes.push_world import World, part, seed_innergy, tabs_for  # noqa: E402
 from tests.fakes.sheets_server import FakeSheets  # noqa: E402
+
+CHANGES, QUICK_CHANGES = 5_000, 200
 
 
 def run_case(
@@ -71,38 +75,33 @@ def run_case(
         }
 
 
+def run(
+    quick: bool = False, *, creates: int | None = None, updates: int | None = None, latency: float = 0.002
+) -> list[Row]:
+    """Our push and the per-row push of the same plan, each in its own world."""
+    creates = creates or (QUICK_CHANGES if quick else CHANGES)
+    updates = updates or (QUICK_CHANGES if quick else CHANGES)
+    with tempfile.TemporaryDirectory() as tmp:
+        ours, base = (
+            run_case(name, options, creates, updates, latency, Path(tmp))
+            for name, options in (("ours", {}), ("baseline", {"batch_size": 1, "concurrency": 1}))
+        )
+    size = f"{creates:,} creates + {updates:,} updates, sandbox latency {latency * 1000:.0f} ms/call"
+    vs = "vs per-row sequential client"
+    return [
+        compare(f"push wall (s) {vs}", ours["wall"], base["wall"], size),
+        compare(f"push INNERGY requests {vs}", ours["innergy"], base["innergy"], size),
+        compare(f"push Sheets requests {vs}", ours["sheets"], base["sheets"], size),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--creates", type=int, default=5000)
-    parser.add_argument("--updates", type=int, default=5000)
+    parser.add_argument("--creates", type=int, default=CHANGES)
+    parser.add_argument("--updates", type=int, default=CHANGES)
     parser.add_argument("--latency", type=float, default=0.002)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        cases = [
-            run_case("ours", {}, args.creates, args.updates, args.latency, Path(tmp)),
-            run_case(
-                "baseline (per row)",
-                {"batch_size": 1, "concurrency": 1},
-                args.creates,
-                args.updates,
-                args.latency,
-                Path(tmp),
-            ),
-        ]
-    print(
-        f"push of {args.creates} creates + {args.updates} updates, all ticked; "
-        f"sandbox latency {args.latency * 1000:.0f} ms per call"
-    )
-    line = "{:<20} | {:>6} | {:>8} | {:>16} | {:>15}"
-    print(line.format("case", "rows", "wall s", "INNERGY requests", "Sheets requests"))
-    for c in cases:
-        print(line.format(c["case"], c["rows"], f"{c['wall']:.2f}", c["innergy"], c["sheets"]))
-    ours, base = cases
-    print(
-        f"ratio baseline/ours: wall {base['wall'] / ours['wall']:.1f}x, "
-        f"INNERGY requests {base['innergy'] / ours['innergy']:.1f}x; "
-        f"Sheets requests {ours['sheets']} whatever the row count"
-    )
+    print_table(run(creates=args.creates, updates=args.updates, latency=args.latency))
 
 
 if __name__ == "__main__":
