@@ -170,7 +170,8 @@ def run(quick: bool = False, *, rows: int | None = None, baseline_rows: int | No
     baseline_rows = baseline_rows or (QUICK_BASELINE_ROWS if quick else BASELINE_ROWS)
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp, "big"), Path(tmp, "small")
-        big.mkdir(), small.mkdir()
+        big.mkdir()
+        small.mkdir()
         (big / "lines.csv").write_bytes(generate(rows))
         (small / "lines.csv").write_bytes(generate(baseline_rows))
         full = _timed_child(big)

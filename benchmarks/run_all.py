@@ -59,7 +59,8 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: every bench_*.py)")
     args = parser.parse_args()
     if args.child:
-        child(*args.child, quick=args.quick)
+        name, out = args.child
+        child(name, out, args.quick)
         return 0
     chosen = args.names or names()
     unknown = sorted(set(chosen) - set(names()))
