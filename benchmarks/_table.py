@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Row", "compare", "format_value", "print_table"]
+__all__ = ["Row", "compare", "print_table"]
 
 Value = float | int | str | None
 
@@ -37,26 +37,17 @@ class Row:
         return dataclasses.asdict(self)
 
 
-def compare(
-    figure: str,
-    value: float,
-    baseline: float,
-    size: str,
-    *,
-    higher_is_better: bool = False,
-    goal: str = "",
-    met: bool | None = None,
-) -> Row:
+def compare(figure: str, value: float, baseline: float, size: str, *, higher_is_better: bool = False) -> Row:
     """A row whose ratio says how many times better ours is: baseline/ours for times and
     counts, ours/baseline for rates (``higher_is_better``)."""
     if higher_is_better:
         ratio = value / baseline if baseline else None
     else:
         ratio = baseline / value if value else None
-    return Row(figure, value, baseline, ratio, size, goal, met)
+    return Row(figure, value, baseline, ratio, size)
 
 
-def format_value(value: Value) -> str:
+def _format(value: Value) -> str:
     """Numbers to a width a person reads at a glance: 0.123, 4.56, 12.3, 1,234."""
     if value is None:
         return ""
@@ -78,7 +69,7 @@ def _cells(row: Row, with_bench: bool) -> list[str]:
     ratio = "" if row.ratio is None else f"{row.ratio:,.1f}x"
     met = "" if row.met is None else ("met" if row.met else "MISSED")
     goal = f"{row.goal} ({met})" if row.goal and met else row.goal
-    cells = [row.figure, format_value(row.value), format_value(row.baseline), ratio, goal, row.size]
+    cells = [row.figure, _format(row.value), _format(row.baseline), ratio, goal, row.size]
     return [row.bench, *cells] if with_bench else cells
 
 
