@@ -589,8 +589,9 @@ def execute(
 ) -> tuple[Report, WriteBack]:
     """Apply the decided rows: INNERGY first, then the master; the write-back to send."""
     report, back, synced = Report(), WriteBack(), _now()
-    to_create = [d for d in decisions if d.verdict is None and _is_material(d, "create")]
-    to_edit = [d for d in decisions if d.verdict is None and _is_material(d) and d not in to_create]
+    to_apply = [d for d in decisions if d.verdict is None and _is_material(d)]
+    to_create = [d for d in to_apply if _is_material(d, "create")]
+    to_edit = [d for d in to_apply if not _is_material(d, "create")]
     writer = Writer(client, journal, run_id, plan.plan_id)
     writer.create([d.change for d in to_create])  # type: ignore[misc]
     edits = []
