@@ -9,7 +9,13 @@ from canonical import Material, Project, fingerprint, from_jsonl, to_jsonl
 
 
 def material(**changes: object) -> Material:
-    base = {"sku": "PLY-34", "name": "Ply ¾\" – “WO”", "category": "Sheet Goods", "uom": "SHT", "cost": "142.85"}
+    base = {
+        "sku": "PLY-34",
+        "name": 'Ply ¾" – “WO”',
+        "category": "Sheet Goods",
+        "uom": "SHT",
+        "cost": "142.85",
+    }
     return Material.model_validate({**base, **changes})
 
 

@@ -36,7 +36,9 @@ def test_top_level_help_lists_every_command() -> None:
 
 @pytest.mark.parametrize("name", CONTRACT_COMMANDS)
 def test_every_command_has_help_text(name: str) -> None:
-    command = next(c for c in app.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name)  # type: ignore[union-attr]
+    command = next(
+        c for c in app.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name
+    )  # type: ignore[union-attr]
     doc = (command.callback.__doc__ or "").strip()  # type: ignore[union-attr]
     assert len(doc) > 20, f"{name} has no help text"
     result = runner.invoke(app, [name, "--help"], terminal_width=200)

@@ -64,7 +64,9 @@ def test_credentials_file_checks(tmp_path: Path) -> None:
         path = tmp_path / "sa.json"
         if text is not None:
             path.write_text(text)
-        return load_settings({}, {"GOOGLE_SERVICE_ACCOUNT_FILE": str(path)}, tmp_path).google_credentials_file()
+        return load_settings(
+            {}, {"GOOGLE_SERVICE_ACCOUNT_FILE": str(path)}, tmp_path
+        ).google_credentials_file()
 
     with pytest.raises(ConfigError, match="cannot read"):
         creds(None)
