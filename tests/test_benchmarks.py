@@ -13,8 +13,10 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def run_all(folder: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[dict[str, object]]]:
-    out = folder / "rows.json"
+def run_all(
+    folder: Path, out: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], list[dict[str, object]]]:
+    """``run_all.py`` of ``folder``, its rows written as JSON to ``out``."""
     done = subprocess.run(
         [sys.executable, str(folder / "run_all.py"), "--json", str(out), *args],
         capture_output=True,
@@ -32,9 +34,8 @@ def scratch(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.slow
-def test_quick_run_gives_every_benchmark_a_figure_against_its_baseline() -> None:
-    done, rows = run_all(BENCHMARKS, "--quick")
+def test_quick_run_gives_every_benchmark_a_figure_against_its_baseline(tmp_path: Path) -> None:
+    done, rows = run_all(BENCHMARKS, tmp_path / "rows.json", "--quick")
     assert done.returncode == 0, done.stderr[-3000:]
     names = sorted(path.stem for path in BENCHMARKS.glob("bench_*.py"))
     assert len(names) >= 8
@@ -58,7 +59,7 @@ def test_a_crashing_benchmark_is_reported_and_exits_1_while_the_others_still_run
         "def run(quick):\n    return [compare('wall (s)', 0.5, 2.0, 'quick' if quick else 'full')]\n",
         encoding="utf-8",
     )
-    done, rows = run_all(scratch, "--quick")
+    done, rows = run_all(scratch, scratch / "rows.json", "--quick")
     assert done.returncode == 1
     assert "the sandbox went away" in done.stderr
     broken, fine = rows
@@ -75,7 +76,7 @@ def test_a_missed_goal_is_shown_but_is_not_a_failure(scratch: Path) -> None:
         "    return [row.with_goal('< 20 s', 30.0 < 20)]\n",
         encoding="utf-8",
     )
-    done, rows = run_all(scratch)
+    done, rows = run_all(scratch, scratch / "rows.json")
     assert done.returncode == 0, done.stderr
     assert [(row["goal"], row["met"]) for row in rows] == [("< 20 s", False)]
     assert "< 20 s (MISSED)" in done.stdout
