@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import compress, repeat
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from canonical.models import InnergyMaterial, Library, Material, Problem, UomMapping
 from canonical.normalize import BadValue, canonical_unit, fold_text
@@ -239,15 +239,12 @@ class _Diff:
         self.claimed.update(map(id, records))
         found = list(map(operator.is_not, records, repeat(None)))
         unmatched = list(compress(zip(keys, rows, strict=True), map(operator.not_, found)))
-        keys, rows, records = (
-            list(compress(keys, found)),
-            list(compress(rows, found)),
-            list(compress(records, found)),
-        )
-        relinks = list(map(operator.ne, map(_external_id, records), map(_sku, rows)))
+        keys, rows = list(compress(keys, found)), list(compress(rows, found))
+        matched = cast("list[InnergyMaterial]", list(compress(records, found)))
+        relinks = list(map(operator.ne, map(_external_id, matched), map(_sku, rows)))
         for i in compress(range(len(relinks)), relinks):
-            relinks[i] = _key(records[i].external_id) != keys[i]
-        self.compare_all(rows, records, relinks)
+            relinks[i] = _key(matched[i].external_id) != keys[i]
+        self.compare_all(rows, matched, relinks)
         return unmatched
 
     def claim_ids(
@@ -452,8 +449,9 @@ def _per_master_unit(item: Material, master: Material, library: Library) -> Deci
     if _unit(item.uom, table) == _unit(master.uom, table):
         return item.cost
     theirs, ours = library.uom(item.uom), library.uom(master.uom)
-    group = theirs.innergy_uom_group if theirs else None
-    if not (group and ours) or ours.innergy_uom_group != group:
+    if theirs is None or ours is None or not theirs.innergy_uom_group:
+        return None
+    if ours.innergy_uom_group != theirs.innergy_uom_group:
         return None
     per_base = item.cost / (theirs.base_units_per_uom or 1)
     return per_base * (ours.base_units_per_uom or 1)

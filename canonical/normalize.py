@@ -181,9 +181,9 @@ def parse_percent(raw: Any) -> Decimal | None:
     if text is not None and text.endswith("%"):
         number = _decimal_text(text[:-1].strip(), "percentage")
         return number / 100
-    number = parse_decimal(raw if text is None else text, "percentage")
-    assert number is not None
-    return number / 100 if abs(number) > _PERCENT_CUTOFF else number
+    parsed = parse_decimal(raw if text is None else text, "percentage")
+    assert parsed is not None  # not blank: checked above
+    return parsed / 100 if abs(parsed) > _PERCENT_CUTOFF else parsed
 
 
 def markup_to_margin(markup: Decimal) -> Decimal:

@@ -29,7 +29,7 @@ log = logging.getLogger("matsync")
 class GlobalOptionsGroup(TyperGroup):
     """Accepts the global options before or after the command name."""
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         takes_value = {
             name: not getattr(param, "is_flag", False)
             for param in self.params
@@ -55,7 +55,7 @@ class GlobalOptionsGroup(TyperGroup):
                     front.append(value)
         return super().parse_args(ctx, front + rest)
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except MatsyncError as exc:

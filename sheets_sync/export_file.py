@@ -20,6 +20,7 @@ from sheets_sync.push import (
     DIFF_INNERGY,
     INNERGY_TARGET,
     Report,
+    Ticked,
     WriteBack,
     decide,
     load_plan,
@@ -47,7 +48,7 @@ def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
     run_id = journal.start_run("export-import-file", plan_id=plan.plan_id)
     report = Report()
     try:
-        chosen: list[tuple[object, MaterialChange]] = []
+        chosen: list[tuple[Ticked, MaterialChange]] = []
         for decision in decide(ticked, plan, sheet.library, None, journal.applied_change_ids(plan.plan_id)):
             change = decision.change
             if decision.verdict is not None:

@@ -95,7 +95,9 @@ def drifted(current: Iterable[InnergyMaterial], baseline: Mapping[str, InnergyMa
     return [
         (f"{r.external_id or r.innergy_id}: {r.name}", 1)
         for r in current
-        if r.innergy_id in baseline and _content(r) != _content(baseline[r.innergy_id])
+        if r.innergy_id is not None
+        and r.innergy_id in baseline
+        and _content(r) != _content(baseline[r.innergy_id])
     ]
 
 

@@ -30,7 +30,7 @@ def _categories(master: Rows | None) -> tuple[str, ...]:
     if at is None:
         return ()
     values = {
-        str(r[at]).strip() for r in master[1:] if len(r) > at and isinstance(r[at], str) and r[at].strip()
+        cell.strip() for r in master[1:] if len(r) > at and isinstance(cell := r[at], str) and cell.strip()
     }
     return tuple(sorted(values, key=lambda v: (v.casefold(), v)))[:CATEGORY_LIMIT]
 

@@ -7,6 +7,7 @@ Each command replaces only the rows of the sources it read (``Tab or File``), so
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 
 from canonical.models import Problem
 from reports.rows import ISSUES, ISSUES_HEADER, SOURCE_COLUMN, issue_rows
@@ -51,7 +52,7 @@ def issues_rewrite(
     ``current`` is the ISSUES tab as read (``None`` when absent). ``None`` is returned
     when nothing would change, so a caller can skip the write.
     """
-    rows: list[list[object]] = [list(ISSUES_HEADER), *_kept(current, sources), *issue_rows(problems)]
+    rows: list[list[Any]] = [list(ISSUES_HEADER), *_kept(current, sources), *issue_rows(problems)]
     if current is not None and _normal(current) == _normal(rows):
         return None
     colours = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -275,7 +275,9 @@ def _key(body: BaseModel) -> str:
     return str(getattr(body, "external_id", None) or getattr(body, "project_identifier", ""))
 
 
-def _journalled(journal: Journal | None, run_id: str, target: str, bodies: list[W], send: Any) -> list[A]:
+def _journalled(
+    journal: Journal | None, run_id: str, target: str, bodies: list[W], send: Callable[[list[W]], Sequence[A]]
+) -> list[A]:
     """``send(bodies)`` with the writes journalled intended before and done / unknown after."""
     if not bodies:
         return []

@@ -315,7 +315,7 @@ class GoogleWorkbook:
                 }
             )
         for title in style.checkboxes:
-            rule = {"condition": {"type": "BOOLEAN"}}
+            rule: dict[str, Any] = {"condition": {"type": "BOOLEAN"}}
             out.append({"setDataValidation": {"range": columns(col(title)), "rule": rule}})
         for title, dropdown in style.dropdowns.items():
             if dropdown.source is not None:
@@ -324,7 +324,7 @@ class GoogleWorkbook:
                     (column_index(self._known.get(source_tab, [[]])[0], source_col) or 0) + 1
                 )
                 values = [{"userEnteredValue": f"={_quote_tab(source_tab)}!${letter}$2:${letter}"}]
-                condition = {"type": "ONE_OF_RANGE", "values": values}
+                condition: dict[str, Any] = {"type": "ONE_OF_RANGE", "values": values}
             elif dropdown.values:
                 condition = {
                     "type": "ONE_OF_LIST",
