@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import zip_longest
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -136,50 +138,111 @@ class _Reader:
         )
 
     def records(self) -> list[tuple[int, dict[str, Any], list[str]]]:
-        """(sheet row, field values, cleared fields) of each readable row; problems noted."""
+        """(sheet row, field values, cleared fields) of each readable row; problems noted.
+
+        Column-wise: each distinct cell of a column is parsed once, and only rows holding
+        a problem, a ``(clear)`` or a blank required cell take the cell-by-cell path.
+        """
         if self.missing:
             return []
         spec = self.spec
-        plan = [
-            (title, at, spec.fields[title], PARSERS.get(spec.fields[title]), title in spec.required)
-            for title, at in self.columns.items()
-        ]
+        body = self.rows[spec.header_row :]
+        raw_columns = list(zip_longest(*body))
+        plan: list[tuple[str, str, bool]] = []
+        columns: list[list[Any]] = []
+        special: set[int] = set()
+        for title, at in self.columns.items():
+            cells = raw_columns[at] if at < len(raw_columns) else (None,) * len(body)
+            required = title in spec.required
+            column, flagged, empty = _column(cells, PARSERS.get(spec.fields[title]), required)
+            if empty and not required:
+                continue  # an empty optional column adds nothing to any row
+            plan.append((title, spec.fields[title], required))
+            columns.append(column)
+            special.update(flagged)
+        fields = [field for _, field, _ in plan]
         out = []
-        for number, raw in enumerate(self.rows[spec.header_row :], start=spec.header_row + 1):
-            width = len(raw)
-            values: dict[str, Any] = {}
-            cleared: list[str] = []
-            blocked: list[tuple[str | None, Any, str]] = []
-            blank = True
-            for title, at, field, parser, required in plan:
-                cell = raw[at] if at < width else None
-                if cell is None or (isinstance(cell, str) and not cell.strip()):
-                    if required:
-                        blocked.append((title, None, f"{title} is required"))
-                    continue
-                blank = False
-                try:
-                    value = _cell_value(cell, parser)
-                except BadValue as exc:
-                    blocked.append((title, cell, str(exc)))
-                    continue
-                if value is _CLEARED:
-                    if required:
-                        blocked.append((title, cell, f"{title} is required and cannot be cleared"))
-                    else:
-                        cleared.append(field)
-                    continue
-                values[field] = value
-            if blank:
+        for index, outcomes in enumerate(zip(*columns, strict=True)):
+            number = index + spec.header_row + 1
+            if index in special:
+                record = self._checked(number, plan, outcomes)
+                if record is not None:
+                    out.append(record)
                 continue
-            for title, cell, message in blocked:
-                self.problem(number, title, cell, message)
-            if not blocked:
-                out.append((number, values, cleared))
+            values = {f: o for f, o in zip(fields, outcomes, strict=True) if o is not _BLANK}
+            if values:
+                out.append((number, values, []))
         return out
+
+    def _checked(
+        self, number: int, plan: Sequence[tuple[str, str, bool]], outcomes: Sequence[Any]
+    ) -> tuple[int, dict[str, Any], list[str]] | None:
+        """One row holding a problem, a clear or a blank required cell, cell by cell."""
+        values: dict[str, Any] = {}
+        cleared: list[str] = []
+        blocked: list[tuple[str | None, Any, str]] = []
+        blank = True
+        for (title, field, required), outcome in zip(plan, outcomes, strict=True):
+            if outcome is _BLANK:
+                if required:
+                    blocked.append((title, None, f"{title} is required"))
+                continue
+            blank = False
+            if isinstance(outcome, _Bad):
+                blocked.append((title, outcome.cell, outcome.message))
+            elif isinstance(outcome, _Cleared):
+                if required:
+                    blocked.append((title, outcome.cell, f"{title} is required and cannot be cleared"))
+                else:
+                    cleared.append(field)
+            else:
+                values[field] = outcome
+        if blank:
+            return None
+        for title, cell, message in blocked:
+            self.problem(number, title, cell, message)
+        return None if blocked else (number, values, cleared)
 
 
 _CLEARED = object()
+_BLANK = object()
+
+
+@dataclass(frozen=True, slots=True)
+class _Bad:
+    cell: Any
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Cleared:
+    cell: Any
+
+
+def _column(cells: Sequence[Any], parser: Parser | None, required: bool) -> tuple[list[Any], list[int], bool]:
+    """Outcome of every cell (value, ``_BLANK``, ``_Bad``, ``_Cleared``), each distinct cell
+    parsed once; the rows whose outcome needs the cell-by-cell path; whether all are blank."""
+    if set(map(type, cells)) <= {str, type(None)}:
+        keys: Sequence[Any] = cells
+    else:  # 1 == 1.0 == True, 0.0 == -0.0 and Decimal("1.0") == Decimal("1"): key by type and repr
+        keys = [c if type(c) is str else (type(c), repr(c)) for c in cells]
+    outcomes = {key: _outcome(cell, parser) for key, cell in dict(zip(keys, cells, strict=True)).items()}
+    column = list(map(outcomes.__getitem__, keys))
+    flagged_keys = {
+        key for key, o in outcomes.items() if isinstance(o, (_Bad, _Cleared)) or (required and o is _BLANK)
+    }
+    flagged = [i for i, key in enumerate(keys) if key in flagged_keys] if flagged_keys else []
+    return column, flagged, all(o is _BLANK for o in outcomes.values())
+
+
+def _outcome(cell: Any, parser: Parser | None) -> Any:
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return _BLANK
+    try:
+        value = _cell_value(cell, parser)
+    except BadValue as exc:
+        return _Bad(cell, str(exc))
+    return _Cleared(cell) if value is _CLEARED else value
 
 
 def _cell_value(cell: Any, parser: Parser | None) -> Any:
@@ -196,7 +259,7 @@ def _cell_value(cell: Any, parser: Parser | None) -> Any:
 
 def _build(reader: _Reader, number: int, model: type[BaseModel], values: dict[str, Any]) -> Any:
     try:
-        return model(**{k: v for k, v in values.items() if v is not None})
+        return model.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
         reader.problem(number, None, None, f"the row cannot be read: {exc.errors()[0]['msg']}")
         return None
@@ -243,16 +306,21 @@ def _materials(
     units = {unit_key(u.source_uom) for u in uoms} | {unit_key(u.canonical_uom) for u in uoms}
     rows: dict[str, int] = {}
     seen: dict[str, list[tuple[int, dict[str, Any], list[str]]]] = {}
+    kept: set[int] = set()
     for number, values, cleared in reader.records():
         key = sku_key(values["sku"])
         rows.setdefault(key, number)
         seen.setdefault(key, []).append((number, values, cleared))
+        kept.add(number)
+    sku_at = reader.columns.get("SKU")
     for number, raw in enumerate(reader.rows[1:], start=2):
-        sku_at = reader.columns.get("SKU")
+        if number in kept:  # its SKU cell's key is its parsed SKU's, already in ``rows``
+            continue
         if sku_at is not None and sku_at < len(raw) and isinstance(raw[sku_at], str) and raw[sku_at].strip():
             rows.setdefault(sku_key(raw[sku_at]), number)
     materials = []
-    for entries in seen.values():
+    unit_of = _memo(unit_key)
+    for key, entries in seen.items():
         if len(entries) > 1:
             numbers = ", ".join(str(n) for n, _, _ in entries)
             for number, values, _ in entries:
@@ -265,26 +333,28 @@ def _materials(
                 )
             continue
         number, values, cleared = entries[0]
-        if not _unit_ok(reader, number, values, units):
+        if not _unit_ok(reader, number, values, units, unit_of):
             continue
         money = values.pop("cost")
         values["cost"] = money.value
         if values.get("active") is None:
             values["active"] = True
-        values["ppak_skus"] = ppak.get(sku_key(values["sku"]), ())
+        values["ppak_skus"] = ppak.get(key, ())
         material = _build(reader, number, Material, {**values, "cleared": tuple(cleared) or None})
         if material is not None:
             materials.append(material)
     return materials, rows
 
 
-def _unit_ok(reader: _Reader, number: int, values: Mapping[str, Any], units: set[str]) -> bool:
+def _unit_ok(
+    reader: _Reader, number: int, values: Mapping[str, Any], units: set[str], unit_of: Callable[[str], str]
+) -> bool:
     uom = values["uom"]
-    if unit_key(uom) not in units:
+    if unit_of(uom) not in units:
         reader.problem(number, "UoM", uom, f"unit {uom!r} is not in MAP_UOM; add it there")
         return False
     per = values["cost"].per
-    if per is not None and unit_key(per) != unit_key(uom):
+    if per is not None and unit_of(per) != unit_of(uom):
         reader.problem(
             number,
             "Cost",
@@ -293,9 +363,21 @@ def _unit_ok(reader: _Reader, number: int, values: Mapping[str, Any], units: set
         )
         return False
     purchase = values.get("purchase_uom")
-    if purchase and unit_key(purchase) not in units:
+    if purchase and unit_of(purchase) not in units:
         reader.problem(number, "Purchase UoM", purchase, f"unit {purchase!r} is not in MAP_UOM", "warning")
     return True
+
+
+def _memo(function: Callable[[str], str]) -> Callable[[str], str]:
+    """``function`` computed once per distinct argument (a column holds few units)."""
+    known: dict[str, str] = {}
+
+    def once(text: str) -> str:
+        if text not in known:
+            known[text] = function(text)
+        return known[text]
+
+    return once
 
 
 def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dict[str, int]]:
