@@ -59,22 +59,35 @@ def decode(data: bytes) -> tuple[str, str, int]:
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def _breaks(values: np.ndarray) -> np.ndarray | None:
+    """Line breaks inside each cell, counted once per distinct text; ``None`` when none."""
+    codes, uniques = pd.factorize(values)
+    counts = np.fromiter((len(_BREAK.findall(u)) for u in uniques), dtype=np.int64, count=len(uniques))
+    return counts[codes] if counts.any() else None
+
+
 def _start_lines(frame: pd.DataFrame) -> np.ndarray:
     """Physical start line of each record: 1 + records before + breaks inside them."""
     breaks = np.zeros(len(frame), dtype=np.int64)
     for column in frame.columns:
-        values = frame[column]
-        if not any(("\n" in v or "\r" in v) for v in values.unique()):
-            continue
-        breaks += values.str.count(_BREAK.pattern).to_numpy(dtype=np.int64)
+        found = _breaks(frame[column].to_numpy(dtype=object))
+        if found is not None:
+            breaks += found
     return 1 + np.arange(len(frame), dtype=np.int64) + np.concatenate(([0], np.cumsum(breaks)[:-1]))
 
 
-def _with_pandas(text: str) -> Parsed | None:
-    first = next(csv.reader(io.StringIO(text, newline="")), [])
+def _with_pandas(source: str | bytes, encoding: str) -> Parsed | None:
+    """The C parser's records; ``source`` is the text, or bytes it decodes as ``encoding``."""
+    if isinstance(source, str):
+        stream: io.IOBase = io.StringIO(source)
+        first = next(csv.reader(io.StringIO(source, newline="")), [])
+    else:
+        stream = io.BytesIO(source)
+        text = io.TextIOWrapper(io.BytesIO(source), encoding=encoding, errors="replace", newline="")
+        first = next(csv.reader(text), [])
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            stream,
             header=None,
             names=range(max(len(first), 1)),
             dtype=object,
@@ -82,6 +95,8 @@ def _with_pandas(text: str) -> Parsed | None:
             skip_blank_lines=False,
             engine="c",
             index_col=False,
+            encoding=encoding,
+            encoding_errors="replace",
         )
     except pd.errors.EmptyDataError:
         frame = pd.DataFrame(columns=range(max(len(first), 1)), dtype=object)
@@ -107,13 +122,39 @@ def _with_csv_module(text: str) -> Parsed:
     return Parsed("", frame, widths, 0)
 
 
+_UNDEFINED_CP1252 = [bytes([b]) for b in range(256) if bytes([b]).decode("cp1252", "replace") == "\ufffd"]
+
+
+def _raw(data: bytes) -> tuple[bytes, str, int] | None:
+    """Bytes pandas can decode itself (no BOM; UTF-8 or cp1252), NULs made U+FFFD.
+
+    Handing pandas the bytes saves decoding the whole file into one str first.
+    """
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return None
+    nuls = data.count(b"\x00")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        data = data.replace(b"\x00", _UNDEFINED_CP1252[0])  # decoded as U+FFFD
+        return data, "cp1252", sum(data.count(b) for b in _UNDEFINED_CP1252)
+    return data.replace(b"\x00", "\ufffd".encode()), "utf-8", nuls
+
+
 def parse_csv(data: bytes) -> Parsed:
     """All records of a CSV file, numbered by physical line (the first line = 1).
 
     Raises ``csv.Error`` for what no reader takes (a field beyond the csv module's limit).
     """
+    raw = _raw(data)
+    if raw is not None:
+        source, encoding, replaced = raw
+        parsed = _with_pandas(source, encoding)
+        if parsed is None:
+            parsed = _with_csv_module(source.decode(encoding, errors="replace"))
+        return Parsed(encoding, parsed.records, parsed.widths, replaced)
     text, encoding, replaced = decode(data)
     replaced += text.count("\x00")
     text = text.replace("\x00", "\ufffd")
-    parsed = _with_pandas(text) or _with_csv_module(text)
+    parsed = _with_pandas(text, "utf-8") or _with_csv_module(text)
     return Parsed(encoding, parsed.records, parsed.widths, replaced)
