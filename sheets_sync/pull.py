@@ -257,9 +257,14 @@ def _cell_value(cell: Any, parser: Parser | None) -> Any:
     return clean_text(cell) if parser is None else parser(cell)
 
 
-def _build(reader: _Reader, number: int, model: type[BaseModel], values: dict[str, Any]) -> Any:
+def _present(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields that hold a value (``None`` leaves the model's default)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _build(reader: _Reader, number: int, model: type[BaseModel], fields: dict[str, Any]) -> Any:
     try:
-        return model.model_validate({k: v for k, v in values.items() if v is not None})
+        return model.model_validate(fields)
     except ValidationError as exc:
         reader.problem(number, None, None, f"the row cannot be read: {exc.errors()[0]['msg']}")
         return None
@@ -271,7 +276,7 @@ def _mappings(
     """Mapping rows; a key mapped to two different targets is an error on every such row."""
     by_key: dict[str, list[tuple[int, Any]]] = {}
     for number, values, _ in reader.records():
-        item = _build(reader, number, model, values)
+        item = _build(reader, number, model, _present(values))
         if item is not None:
             by_key.setdefault(key(getattr(item, key_field)), []).append((number, item))
     kept = []
@@ -335,12 +340,13 @@ def _materials(
         number, values, cleared = entries[0]
         if not _unit_ok(reader, number, values, units, unit_of):
             continue
-        money = values.pop("cost")
-        values["cost"] = money.value
-        if values.get("active") is None:
-            values["active"] = True
-        values["ppak_skus"] = ppak.get(key, ())
-        material = _build(reader, number, Material, {**values, "cleared": tuple(cleared) or None})
+        fields = _present(values)
+        fields["cost"] = values["cost"].value
+        fields.setdefault("active", True)
+        fields["ppak_skus"] = ppak.get(key, ())
+        if cleared:
+            fields["cleared"] = tuple(cleared)
+        material = _build(reader, number, Material, fields)
         if material is not None:
             materials.append(material)
     return materials, rows
