@@ -26,7 +26,7 @@ import pandas as pd
 from canonical.errors import PPakError
 from canonical.models import Library, Problem
 from ppak_import.csv_table import parse_csv
-from ppak_import.jsonl import frame_to_jsonl
+from ppak_import.jsonl import write_jsonl
 from ppak_import.table import Table, find_table
 from ppak_import.transform import Converted, Unmapped, convert_lines, convert_materials, convert_projects
 from ppak_import.xlsx_report import read_library_report
@@ -248,6 +248,6 @@ def _write_outputs(result: EtlResult, output_dir: Path) -> dict[str, Path]:
     for kind, relative in OUTPUTS.items():
         path = output_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(frame_to_jsonl(result.records[kind]), encoding="utf-8", newline="\n")
+        write_jsonl(result.records[kind], path)
         written[kind] = path
     return written
