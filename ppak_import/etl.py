@@ -153,7 +153,7 @@ def _dedupe(
                 )
             )
             left_out[str(sources[i])] += 1
-    kept = Counter(str(s) for s in sources[~later])
+    kept = Counter({str(s): int(n) for s, n in pd.Series(sources[~later]).value_counts().items()})
     return frame[~later].reset_index(drop=True), problems, left_out, kept
 
 

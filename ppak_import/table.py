@@ -58,11 +58,13 @@ def _header_at(records: pd.DataFrame) -> tuple[int, Schema, dict[str, int]] | No
 def _skip_reasons(body: pd.DataFrame, header: list[str], key: int) -> pd.Series:
     """``blank line``, ``total row`` or ``repeated header`` per record, ``""`` otherwise."""
     reasons = pd.Series("", index=body.index, dtype=object)
-    keys = body[key].str.strip()
-    candidates = keys.eq("") | keys.str.match(_TOTAL) | keys.str.casefold().eq(header_key(header[key]))
+    codes, distinct = pd.factorize(body[key].to_numpy(dtype=object), use_na_sentinel=False)
+    keys = pd.Series(distinct, dtype=object).str.strip()  # each distinct key tested once
+    flags = keys.eq("") | keys.str.match(_TOTAL) | keys.str.casefold().eq(header_key(header[key]))
+    candidates = flags.to_numpy(dtype=bool)[codes]
     if not candidates.any():
         return reasons
-    rows = body[candidates.to_numpy()].apply(lambda c: c.str.strip())
+    rows = body[candidates].apply(lambda c: c.str.strip())
     blank = rows.eq("").all(axis=1)
     total = rows.apply(lambda c: c.str.match(_TOTAL)).any(axis=1) & ~blank
     repeated = rows.apply(lambda c: c.map(header_key)).eq([header_key(h) for h in header]).all(axis=1)
@@ -107,7 +109,8 @@ def find_table(
     frame.columns = list(columns)
     known = set(columns.values())
     extra = tuple(h for i, h in enumerate(header) if h and i not in known)
-    skipped = Counter(r for r in reasons if r and r != "reported")
+    counts = reasons[reasons.ne("") & reasons.ne("reported")].value_counts()
+    skipped = Counter({str(r): int(n) for r, n in counts.items()})
     return Table(
         source=source,
         schema=schema,
