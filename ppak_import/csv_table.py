@@ -122,7 +122,7 @@ def _with_csv_module(text: str) -> Parsed:
     return Parsed("", frame, widths, 0)
 
 
-_UNDEFINED_CP1252 = [bytes([b]) for b in range(256) if bytes([b]).decode("cp1252", "replace") == "\ufffd"]
+_UNDEFINED_CP1252 = bytes(b for b in range(256) if bytes([b]).decode("cp1252", "replace") == "\ufffd")
 
 
 def _raw(data: bytes) -> tuple[bytes, str, int] | None:
@@ -136,8 +136,8 @@ def _raw(data: bytes) -> tuple[bytes, str, int] | None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        data = data.replace(b"\x00", _UNDEFINED_CP1252[0])  # decoded as U+FFFD
-        return data, "cp1252", sum(data.count(b) for b in _UNDEFINED_CP1252)
+        data = data.replace(b"\x00", _UNDEFINED_CP1252[:1])  # decoded as U+FFFD
+        return data, "cp1252", len(data) - len(data.translate(None, _UNDEFINED_CP1252))
     return data.replace(b"\x00", "\ufffd".encode()), "utf-8", nuls
 
 

@@ -169,18 +169,10 @@ class _Batch:
             return column
         per = np.array([self._unit_of_hint(v) for v in column.values], dtype=object)[column.codes]
         clash = (per != None) & (per != units) & ~self.out  # noqa: E711
-        self.report(
-            clash,
-            name,
-            column.raw_rows(),
-            objects(
-                [
-                    f"unit trap: priced per {p} but the row's unit is {u}"
-                    for p, u in zip(per, units, strict=True)
-                ]
-            ),
-            "error",
-        )
+        messages = np.empty(self.size, dtype=object)  # written only where a row clashes
+        for i in np.flatnonzero(clash):
+            messages[i] = f"unit trap: priced per {per[i]} but the row's unit is {units[i]}"
+        self.report(clash, name, column.raw_rows(), messages, "error")
         return column
 
     def _unit_of_hint(self, money: Money | None) -> str | None:
