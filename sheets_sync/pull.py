@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import zip_longest
 from typing import Any
 
@@ -91,7 +92,7 @@ def _timestamp(raw: Any) -> datetime | None:
 
 _DECIMAL_FIELDS = {"purchase_conversion", "thickness_in", "width_in", "length_in"}
 PARSERS: Mapping[str, Parser] = {
-    **{f: (lambda raw, f=f: parse_decimal(raw, f.replace("_", " "))) for f in _DECIMAL_FIELDS},
+    **{f: partial(parse_decimal, what=f.replace("_", " ")) for f in _DECIMAL_FIELDS},
     "cost": _cost,
     "margin": parse_percent,
     "waste": parse_percent,
@@ -182,7 +183,7 @@ class _Reader:
         """One row holding a problem, a clear or a blank required cell, cell by cell."""
         values: dict[str, Any] = {}
         cleared: list[str] = []
-        blocked: list[tuple[str | None, Any, str]] = []
+        blocked: list[tuple[str, Any, str]] = []
         blank = True
         for (title, field, required), outcome in zip(plan, outcomes, strict=True):
             if outcome is _BLANK:
@@ -206,7 +207,6 @@ class _Reader:
         return None if blocked else (number, values, cleared)
 
 
-_CLEARED = object()
 _BLANK = object()
 
 
@@ -226,9 +226,11 @@ def _column(cells: Sequence[Any], parser: Parser | None, required: bool) -> tupl
     parsed once; the rows whose outcome needs the cell-by-cell path; whether all are blank."""
     if set(map(type, cells)) <= {str, type(None)}:
         keys: Sequence[Any] = cells
+        outcomes = {cell: _outcome(cell, parser) for cell in dict.fromkeys(cells)}
     else:  # 1 == 1.0 == True, 0.0 == -0.0 and Decimal("1.0") == Decimal("1"): key by type and repr
         keys = [c if type(c) is str else (type(c), repr(c)) for c in cells]
-    outcomes = {key: _outcome(cell, parser) for key, cell in dict(zip(keys, cells, strict=True)).items()}
+        distinct = dict(zip(keys, cells, strict=True))
+        outcomes = {key: _outcome(cell, parser) for key, cell in distinct.items()}
     column = list(map(outcomes.__getitem__, keys))
     flagged_keys = {
         key for key, o in outcomes.items() if isinstance(o, (_Bad, _Cleared)) or (required and o is _BLANK)
@@ -238,25 +240,26 @@ def _column(cells: Sequence[Any], parser: Parser | None, required: bool) -> tupl
 
 
 def _outcome(cell: Any, parser: Parser | None) -> Any:
-    if cell is None or (isinstance(cell, str) and not cell.strip()):
+    """One cell through its column's parser (text when none): a value, or what it is instead."""
+    if cell is None:
         return _BLANK
-    try:
-        value = _cell_value(cell, parser)
-    except BadValue as exc:
-        return _Bad(cell, str(exc))
-    return _Cleared(cell) if value is _CLEARED else value
-
-
-def _cell_value(cell: Any, parser: Parser | None) -> Any:
-    """One non-blank cell through its column's parser (text when none)."""
     if isinstance(cell, str):
         text = cell.strip()
+        if not text:
+            return _BLANK
         if text == CLEAR:
-            return _CLEARED
+            return _Cleared(cell)
         if text[0] == "#" and (error := sheet_error(text)):
-            raise BadValue(f"the cell shows the sheet error {error}")
-        return text if parser is None else parser(text)
-    return clean_text(cell) if parser is None else parser(cell)
+            return _Bad(cell, f"the cell shows the sheet error {error}")
+        if parser is None:
+            return text
+        value: Any = text
+    else:
+        value = cell
+    try:
+        return (parser or clean_text)(value)
+    except BadValue as exc:
+        return _Bad(cell, str(exc))
 
 
 def _present(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -323,8 +326,9 @@ def _materials(
     for number, raw in enumerate(reader.rows[1:], start=2):
         if number in kept:  # its SKU cell's key is its parsed SKU's, already in ``rows``
             continue
-        if sku_at is not None and sku_at < len(raw) and isinstance(raw[sku_at], str) and raw[sku_at].strip():
-            rows.setdefault(sku_key(raw[sku_at]), number)
+        cell = raw[sku_at] if sku_at is not None and sku_at < len(raw) else None
+        if isinstance(cell, str) and cell.strip():
+            rows.setdefault(sku_key(cell), number)
     materials = []
     unit_of = _memo(unit_key)
     for key, entries in seen.items():
