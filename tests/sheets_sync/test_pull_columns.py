@@ -1,0 +1,60 @@
+"""pull parses the master column by column, each distinct cell once: no value may leak
+from one row to another through that cache, and problems keep their row and order."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+from decimal import Decimal
+
+from sheets_sync.pull import parse_library
+from tests.sheets_sync.test_pull import good, library_tabs
+
+# Cells equal under ``==`` (and so one dict key) but read differently by the parsers.
+LOOKALIKES = [1, 1.0, True, "1", "1.0", " 1 ", 0, 0.0, -0.0, False, Decimal("1.0"), Decimal("1"), "0"]
+ODD = ["(clear)", " (clear) ", "#REF!", "abc", "", None, "1,00", "-2", "inf", "=1+1"]
+
+
+def master() -> list[list[object]]:
+    cycle = itertools.cycle([*LOOKALIKES, *ODD])
+    rows = []
+    for i in range(3 * (len(LOOKALIKES) + len(ODD))):
+        a, b, c, d = (next(cycle) for _ in range(4))
+        cells = {"Thickness (in)": a, "Taxable": b, "Grade": c, "Margin %": d}
+        if i % 7 == 3:
+            cells["Name"] = c  # a required text column with odd cells too
+        rows.append(good(f"SKU-{i}", **cells))
+    return rows
+
+
+def test_each_row_reads_as_it_would_alone():
+    rows = master()
+    library, problems, numbers = parse_library(library_tabs(rows))
+    alone = [parse_library(library_tabs([r])) for r in rows]
+    assert library.materials == tuple(m for lib, _, _ in alone for m in lib.materials)
+    assert [m.model_fields_set for m in library.materials] == [
+        m.model_fields_set for lib, _, _ in alone for m in lib.materials
+    ]
+    expected = [p.model_copy(update={"row": n + 2}) for n, (_, found, _) in enumerate(alone) for p in found]
+    assert problems == expected
+    assert numbers == {f"sku-{i}": i + 2 for i in range(len(rows))}
+    assert problems and library.materials  # the sample holds both kinds
+
+
+def test_lookalike_cells_keep_their_own_reading():
+    rows = [good(f"S{i}", Grade=v, Taxable=v) for i, v in enumerate([1, 1.0, True, "1", 0, -0.0, False])]
+    library, problems, _ = parse_library(library_tabs(rows))
+    assert problems == []
+    assert [m.grade for m in library.materials] == ["1", "1.0", "True", "1", "0", "-0.0", "False"]
+    assert [m.taxable for m in library.materials] == [True, True, True, True, False, False, False]
+
+
+def test_the_collector_is_left_as_it_was():
+    parse_library(library_tabs(master()))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        parse_library(library_tabs(master()))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
