@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from canonical.models import Library, Material, Problem
 from canonical.normalize import BadValue, Money, canonical_unit, clean_text, markup_to_margin, sku_key
@@ -317,7 +318,7 @@ def _keys(first: np.ndarray, *more: np.ndarray) -> np.ndarray:
     return joined.to_numpy(dtype=object)
 
 
-def _complete(records: dict[str, np.ndarray], model: type, size: int) -> dict[str, np.ndarray]:
+def _complete(records: dict[str, np.ndarray], model: type[BaseModel], size: int) -> dict[str, np.ndarray]:
     """Every field of the model, defaults in JSON mode for those the file does not give."""
     full: dict[str, np.ndarray] = {}
     for name, info in model.model_fields.items():
