@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from canonical.errors import ExitCode, UsageError
-from canonical.models import InnergyMaterial, Library, Material, UomMapping
-from canonical.normalize import sku_key
-from canonical.plan import build_plan
+from canonical.models import Material
 from innergy_client import InnergyClient, wire
-from innergy_client.mapping import edit_body, to_canonical, to_wire
-from innergy_client.sandbox import Sandbox, running_sandbox
+from innergy_client.mapping import edit_body
+from innergy_client.sandbox import Sandbox
 from sheets_sync.cli import app
 from sheets_sync.config import Settings
 from sheets_sync.journal import Journal
-from sheets_sync.push import MASTER, Innergy, Sheet, Ticked, decide, execute, write_back
+from sheets_sync.push import push
+from sheets_sync.tabs import MASTER
 from sheets_sync.undo import material_state, plan_undo, undo
-from sheets_sync.workbook import open_workbook
+from sheets_sync.workbook import Append
+from tests.fakes import push_world
+from tests.fakes.push_world import seed_innergy
 from tests.fakes.sheets_server import FakeSheets
 
 
@@ -137,23 +136,16 @@ def test_what_the_api_cannot_revert_is_left_for_a_person() -> None:
     assert "by hand" in conflict.reason
 
 
-# -- end to end: push functions + undo against the sandbox and the fake Sheets server ---------
+# -- end to end: the real push, then undo, against the sandbox and the fake Sheets server ------
 
-MASTER_HEADER = ["SKU", "Name", "Category", "UoM", "Cost", "Active", "INNERGY ID", "Last Synced"]
 SYNCED = "2024-01-02T03:04:05+00:00"
 BOOKKEEPING = ("ModifiedOn",)
+
+fake, sandbox, make_world = push_world.fake, push_world.sandbox, push_world.make_world
 
 
 def _material(sku: str, cost: str, **values: Any) -> Material:
     return Material(sku=sku, name=f"Part {sku}", category="Hardware", uom="EA", cost=Decimal(cost), **values)
-
-
-def _seed(sku: str, cost: str) -> wire.MaterialWrite:
-    canonical = InnergyMaterial(
-        external_id=sku, name=f"Part {sku}", category="Hardware", uom_group="EA", common_uom="EA",
-        cost=Decimal(cost),
-    )  # fmt: skip
-    return to_wire(canonical)
 
 
 def _library_now(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
@@ -179,55 +171,44 @@ class World:
         return sum(1 for method, _ in self.sandbox.requests if method == "POST")
 
 
+def _push(make_world: Callable[..., push_world.World], client: InnergyClient, synced: str) -> World:
+    """A real ``push`` of a create (A-1), an update (B-2) and a deactivation (Z-9), journalled.
+
+    B-2 and K-5 were synced before: their INNERGY ID and Last Synced (text ``synced``) are set.
+    """
+    world = make_world([_material("A-1", "2.5")])
+    sandbox, fake, key = world.sandbox, world.fake, str(world.settings.workbook)
+    assert fake is not None
+    seed_innergy(sandbox, [_material("B-2", "3"), _material("Z-9", "4"), _material("K-5", "5")])
+    ids = {str(r["ExternalId"]): str(r["Id"]) for r in sandbox.materials}
+    synced_rows = [
+        {"SKU": s, "Name": f"Part {s}", "Category": "Hardware", "UoM": "EA", "Cost": cost,
+         "INNERGY ID": ids[s], "Last Synced": synced}
+        for s, cost in (("B-2", "3.75"), ("K-5", "5"))
+    ]  # fmt: skip
+    world.write([Append(MASTER, synced_rows)])
+    world.plan()
+    assert sorted(world.diff_rows()) == ["A-1", "B-2", "Z-9"]
+    world.tick(["A-1", "B-2", "Z-9"])
+    before_library, before_master = _library_now(sandbox), fake.values(key, MASTER)
+    outcome = push(world.settings)
+    assert outcome.exit_code == ExitCode.OK, outcome.lines
+    counts = {k: outcome.summary[k] for k in ("created", "updated", "deactivated", "applied")}
+    assert counts == {"created": 1, "updated": 1, "deactivated": 1, "applied": 3}
+    assert _library_now(sandbox) != before_library and fake.values(key, MASTER) != before_master
+    run_id = str(outcome.summary["run_id"])
+    return World(world.settings, sandbox, fake, key, client, run_id, before_library, before_master, ids)
+
+
 @pytest.fixture
-def pushed(tmp_path: Path) -> Iterator[World]:
-    """A push with a create (A-1), an update (B-2) and a deactivation (Z-9), journalled."""
-    with running_sandbox() as sandbox, FakeSheets() as fake:
-        client = InnergyClient(sandbox.url, sandbox.api_key, backoff=0.01)
-        seeded = client.create_materials([_seed("B-2", "3"), _seed("Z-9", "4"), _seed("K-5", "5")])
-        ids = {r.external_id or "": r.id for r in seeded}
-        rows = [
-            MASTER_HEADER,
-            ["A-1", "Part A-1", "Hardware", "EA", "2.5", None, None, None],
-            ["B-2", "Part B-2", "Hardware", "EA", "3.75", None, ids["B-2"], SYNCED],
-            ["K-5", "Part K-5", "Hardware", "EA", "5", None, ids["K-5"], SYNCED],
-        ]
-        key = fake.create_spreadsheet({MASTER: rows})
-        settings = Settings(
-            workbook=key, sheets_endpoint=fake.url, output_dir=tmp_path, innergy_base_url=sandbox.url,
-            innergy_api_key=sandbox.api_key,
-        )  # fmt: skip
-        synced = datetime.fromisoformat(SYNCED)
-        library = Library(
-            materials=(
-                _material("A-1", "2.5"),
-                _material("B-2", "3.75", innergy_id=ids["B-2"], last_synced=synced),
-                _material("K-5", "5", innergy_id=ids["K-5"], last_synced=synced),
-            ),
-            uoms=(
-                UomMapping(
-                    source_uom="EA", canonical_uom="EA", innergy_uom_group="EA", innergy_common_uom="EA"
-                ),
-            ),
-        )
-        before_library, before_master = _library_now(sandbox), fake.values(key, MASTER)
-        innergy = Innergy(tuple(client.list_materials()))
-        plan = build_plan(library, [to_canonical(r) for r in innergy.records])
-        assert sorted(c.action for c in plan.changes) == ["create", "deactivate", "update"]
-        ticks = [Ticked("DIFF_INNERGY", 4 + n, c.change_id) for n, c in enumerate(plan.changes)]
-        sheet = Sheet(library, {sku_key(s): n for n, s in enumerate(("A-1", "B-2", "K-5"), start=2)}, {})
-        with Journal.open(tmp_path / "state.db") as journal:
-            run_id = journal.start_run("push", plan_id=plan.plan_id)
-            decisions = decide(ticks, plan, library, innergy, set())
-            report, back = execute(
-                sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
-            )
-            assert report.counts["applied"] == 3
-            write_back(open_workbook(settings), back, [])
-            journal.finish_run(run_id, report.outcome, report.counts)
-        assert _library_now(sandbox) != before_library and fake.values(key, MASTER) != before_master
-        yield World(settings, sandbox, fake, key, client, run_id, before_library, before_master, ids)
-        client.close()
+def client(sandbox: Sandbox) -> Iterator[InnergyClient]:
+    with InnergyClient(sandbox.url, sandbox.api_key, backoff=0.01) as running:
+        yield running
+
+
+@pytest.fixture
+def pushed(make_world: Callable[..., push_world.World], client: InnergyClient) -> World:
+    return _push(make_world, client, SYNCED)
 
 
 def test_undo_restores_innergy_field_for_field_and_the_master_cells(pushed: World) -> None:
@@ -338,3 +319,16 @@ def test_the_cli_prints_one_json_object_and_exits_3_on_conflicts(pushed: World) 
     assert summary["undo_of"] == pushed.run_id and summary["run_id"]
     assert summary["counts"]["conflicts"] == 1 and summary["conflicts"][0]["key"] == "B-2"
     assert pushed.sandbox.api_key not in result.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="push journals a Last Synced cell's before-image as the parsed date's isoformat(), not the "
+    "cell's text (sheets_sync/push.py _master_cells): '...05Z' comes back as '...05+00:00'",
+)
+def test_undo_restores_a_last_synced_cell_in_the_form_push_writes(
+    make_world: Callable[..., push_world.World], client: InnergyClient
+) -> None:
+    pushed = _push(make_world, client, "2024-01-02T03:04:05Z")
+    assert undo(pushed.settings, pushed.run_id).exit_code == ExitCode.OK
+    assert pushed.master() == pushed.before_master
