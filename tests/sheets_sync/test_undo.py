@@ -273,7 +273,12 @@ def test_an_undo_killed_midway_is_finished_without_writing_anything_twice(pushed
         crashed = journal.start_run("undo", undo_of=pushed.run_id)
         landed, lost = plan.steps[:2]
         for step in (landed, lost):
-            fields = {"target": step.target, "op": step.op, "key": step.key, "before": step.current}
+            fields: dict[str, Any] = {
+                "target": step.target,
+                "op": step.op,
+                "key": step.key,
+                "before": step.current,
+            }
             journal.intend(crashed, **fields, payload=step.body, change_id="undo:" + step.reverts)
     pushed.client.edit_material(str(landed.innergy_id), wire.MaterialWrite.model_validate(landed.body))
     pushed.sandbox.requests.clear()
