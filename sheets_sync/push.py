@@ -42,7 +42,17 @@ from sheets_sync.journal import Journal
 from sheets_sync.lock import run_lock
 from sheets_sync.pull import LIBRARY_TABS, read_library
 from sheets_sync.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, SYNC_LOG, SYNC_LOG_HEADER
-from sheets_sync.workbook import Append, CellUpdate, Op, Rewrite, Rows, Workbook, open_workbook
+from sheets_sync.workbook import (
+    Append,
+    Cell,
+    CellUpdate,
+    Op,
+    Rewrite,
+    Rows,
+    Workbook,
+    column_index,
+    open_workbook,
+)
 
 __all__ = ["Decision", "DiffTab", "Ticked", "decide", "read_diff_tab"]
 
@@ -403,6 +413,16 @@ class Sheet:
     has_sync_log: bool = True
     issues: Rows | None = None
     """ISSUES as read (``None`` when the tab is missing)."""
+    master: Rows | None = None
+    """The master tab as read: the cells' own text, which undo puts back as it was."""
+
+    def master_cell(self, row: int, column: str) -> Cell:
+        """A master cell's value as read (row as a person sees it), ``None`` when empty."""
+        rows = self.master or []
+        at = column_index(rows[0], column) if rows else None
+        if at is None or row > len(rows) or at >= len(rows[row - 1]):
+            return None
+        return rows[row - 1][at]
 
     @property
     def plan_id(self) -> str | None:
@@ -422,11 +442,7 @@ def _master_cells(
     row = sheet.rows.get(sku_key(sku))
     if row is None:
         return None
-    material = sheet.library.material(sku)
-    old = {
-        "INNERGY ID": material.innergy_id if material else None,
-        "Last Synced": material.last_synced.isoformat() if material and material.last_synced else None,
-    }
+    old = {column: sheet.master_cell(row, column) for column in ("INNERGY ID", "Last Synced")}
     back.set(MASTER, row, "INNERGY ID", record.id)
     back.set(MASTER, row, "Last Synced", synced)
     return {"row": row, "before": old, "after": {"INNERGY ID": record.id, "Last Synced": synced}}
@@ -661,7 +677,14 @@ def read_sheet(workbook: Workbook) -> Sheet:
     values = workbook.read_tabs([*LIBRARY_TABS, *DIFF_TABS, SYNC_LOG, ISSUES])
     library, _problems, rows = read_library(workbook, values)
     tabs = {name: read_diff_tab(name, values.get(name) or []) for name in DIFF_TABS}
-    return Sheet(library, rows, tabs, has_sync_log=bool(values.get(SYNC_LOG)), issues=values.get(ISSUES))
+    return Sheet(
+        library,
+        rows,
+        tabs,
+        has_sync_log=bool(values.get(SYNC_LOG)),
+        issues=values.get(ISSUES),
+        master=values.get(MASTER),
+    )
 
 
 def results_cells(report: Report, sheet: Sheet, back: WriteBack) -> None:

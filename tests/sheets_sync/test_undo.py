@@ -326,11 +326,6 @@ def test_the_cli_prints_one_json_object_and_exits_3_on_conflicts(pushed: World) 
     assert pushed.sandbox.api_key not in result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="push journals a Last Synced cell's before-image as the parsed date's isoformat(), not the "
-    "cell's text (sheets_sync/push.py _master_cells): '...05Z' comes back as '...05+00:00'",
-)
 def test_undo_restores_a_last_synced_cell_in_the_form_push_writes(
     make_world: Callable[..., push_world.World], client: InnergyClient
 ) -> None:
