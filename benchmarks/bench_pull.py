@@ -131,7 +131,8 @@ def child(case: str, workbook: str, endpoint: str, out: str) -> None:
 
 
 def run_child(case: str, workbook: str, endpoint: str, out: Path) -> dict[str, Any]:
-    args = [sys.executable, __file__, "--child", case, workbook, endpoint, str(out)]
+    # one JSON argument: a spreadsheet key may start with "-", which argparse takes for an option
+    args = [sys.executable, __file__, "--child", json.dumps([case, workbook, endpoint, str(out)])]
     done = subprocess.run(args, capture_output=True, text=True, check=True, cwd=REPO)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -187,10 +188,10 @@ def run(quick: bool = False, *, sizes: list[int] | None = None) -> list[Row]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=SIZES)
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
-        child(*options.child)
+        child(*json.loads(options.child))
         return
     print_table(run(sizes=options.rows))
 
