@@ -12,7 +12,7 @@ from decimal import Decimal
 from itertools import product
 
 from canonical.models import InnergyMaterial, Material, PhaseMapping, SkuMapping, StatusMapping, UomMapping
-from canonical.normalize import cost_per_base_unit
+from canonical.projection import project_material
 
 __all__ = ["demo_innergy_library", "demo_mappings", "demo_materials"]
 
@@ -334,28 +334,6 @@ def demo_mappings() -> tuple[
     return STATUSES, PHASES, SKU_MAP, UOMS
 
 
-def _as_innergy(material: Material, innergy_id: str) -> InnergyMaterial:
-    uom = next(u for u in UOMS if u.source_uom == material.uom)
-    return InnergyMaterial(
-        innergy_id=innergy_id,
-        external_id=material.sku,
-        name=material.name,
-        description=material.description,
-        category=material.category,
-        uom_group=uom.innergy_uom_group,
-        common_uom=uom.innergy_common_uom,
-        cost=cost_per_base_unit(material.cost, uom.base_units_per_uom),
-        margin=material.margin,
-        active=material.active,
-        manufacturer=material.manufacturer,
-        manufacturer_sku=material.manufacturer_sku,
-        vendor=material.vendor,
-        vendor_sku=material.vendor_sku,
-        lead_time=material.lead_time,
-        notes=material.notes,
-    )
-
-
 def demo_innergy_library(materials: list[Material]) -> list[InnergyMaterial]:
     """INNERGY as it stands before the demo's first plan: mostly in step, drifted here and there.
 
@@ -368,7 +346,10 @@ def demo_innergy_library(materials: list[Material]) -> list[InnergyMaterial]:
     for index, material in enumerate(materials):
         if index % 25 == 3:
             continue
-        record = _as_innergy(material, f"00000000-0000-4000-8000-{index:012d}")
+        uom = next(u for u in UOMS if u.source_uom == material.uom)
+        record = project_material(material, uom).model_copy(
+            update={"innergy_id": f"00000000-0000-4000-8000-{index:012d}"}
+        )
         if index % 17 == 5 and record.cost is not None:
             record = record.model_copy(update={"cost": (record.cost * D("0.93")).quantize(D("0.0001"))})
         if index == 40:
