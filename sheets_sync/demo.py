@@ -10,7 +10,7 @@ starts it over, and a folder that is not a demo folder is never touched.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -69,35 +69,23 @@ def _seed_innergy(url: str, key: str) -> int:
 
 def _fill_workbook(settings: Settings) -> int:
     """The master and the mapping tabs, as an estimator would have typed them."""
-    from sheets_sync.tabs import (
-        MAP_MATERIAL_SKU,
-        MAP_PHASE,
-        MAP_STATUS,
-        MAP_UOM,
-        MASTER,
-        MASTER_FIELDS,
-        SPECS,
-    )
+    from sheets_sync.tabs import MAP_MATERIAL_SKU, MAP_PHASE, MAP_STATUS, MAP_UOM, MASTER, SPECS
     from sheets_sync.workbook import Rewrite, open_workbook
 
     materials = demo_materials()
     statuses, phases, skus, uoms = demo_mappings()
-    tables: dict[str, tuple[Any, ...]] = {
+    tables: dict[str, Sequence[Any]] = {
+        MASTER: materials,
         MAP_STATUS: statuses,
         MAP_PHASE: phases,
         MAP_MATERIAL_SKU: skus,
         MAP_UOM: uoms,
     }
-
-    def rows(tab: str, items: Any, fields: dict[str, str]) -> list[list[Any]]:
-        body = [[getattr(item, field) for field in fields.values()] for item in items]
-        return [list(fields), *body]
-
-    ops = [Rewrite(MASTER, rows(MASTER, materials, dict(MASTER_FIELDS)), SPECS[MASTER].style())]
-    ops += [
-        Rewrite(tab, rows(tab, items, dict(SPECS[tab].fields)), SPECS[tab].style())
-        for tab, items in tables.items()
-    ]
+    ops = []
+    for tab, items in tables.items():
+        fields = SPECS[tab].fields  # header -> canonical field, in the contract's column order
+        rows = [list(fields), *([getattr(item, field) for field in fields.values()] for item in items)]
+        ops.append(Rewrite(tab, rows, SPECS[tab].style()))
     open_workbook(settings).write(ops)
     return len(materials)
 
