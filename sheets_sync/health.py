@@ -30,6 +30,8 @@ from reports.health import (
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.projects_import import read_jsonl
+from sheets_sync.pull import parse_library
+from sheets_sync.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MAPPING_TABS, MASTER
 
 __all__ = [
     "check_health",
@@ -188,9 +190,6 @@ def _canonical_checks(out: Path, limits: Mapping[str, int | None]) -> list[Check
 def _master(out: Path, read: Mapping[str, Sequence[Sequence[Any]]] | None) -> list[Material] | None:
     """The master as the workbook holds it now (push writes INNERGY IDs there); without a
     readable workbook, as the last pull or plan saved it."""
-    from sheets_sync.pull import parse_library
-    from sheets_sync.tabs import MASTER
-
     if read is not None and MASTER in read:
         return list(parse_library(read)[0].materials)  # type: ignore[arg-type]
     path = out / "canonical" / "materials.jsonl"
@@ -234,11 +233,9 @@ def gather(
     """Every check, each from its own source; a source that fails marks only its checks."""
     out, limits = settings.output_dir, thresholds
     checks = _canonical_checks(out, limits)
-    from sheets_sync.tabs import MAPPING_TABS, MASTER
-
     try:
         read: Mapping[str, Sequence[Sequence[Any]]] | None = tabs(
-            settings, ("DIFF_INNERGY", "DIFF_PPAK", "ISSUES", MASTER, *MAPPING_TABS)
+            settings, (DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, *MAPPING_TABS)
         )
         unreadable = None
     except (MatsyncError, OSError) as exc:
@@ -271,9 +268,9 @@ def gather(
             checks.append(_check("unmanaged_innergy_materials", limits, unmanaged(current, master)))
     checks.append(age)
     if read is not None:
-        states = diff_row_states([read.get("DIFF_INNERGY", []), read.get("DIFF_PPAK", [])])
+        states = diff_row_states([read.get(DIFF_INNERGY, []), read.get(DIFF_PPAK, [])])
         checks += [_check(f"diff_rows_{s}", limits, states[s]) for s in ("pending", "stale", "failed")]
-        checks.append(_check("open_issues", limits, open_issues(read.get("ISSUES", [])), chart=True))
+        checks.append(_check("open_issues", limits, open_issues(read.get(ISSUES, [])), chart=True))
     else:
         why = unreadable or "workbook not readable"
         checks += [
