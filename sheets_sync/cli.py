@@ -244,14 +244,14 @@ def health(
 
     Skill migration_health_check.
     """
-    from reports.health import parse_thresholds
-    from sheets_sync.health import check_health, journal_baseline, workbook_tabs
+    from sheets_sync.health import health as check
 
+    settings = _settings(ctx)
     try:
-        thresholds = parse_thresholds(limit or [])
+        outcome = check(settings, limit or [])
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--max") from None
-    _emit(ctx, check_health(_settings(ctx), thresholds, journal_baseline, workbook_tabs))
+    _emit(ctx, outcome)
 
 
 @app.command("export-import-file")

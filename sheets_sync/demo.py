@@ -116,9 +116,8 @@ def _tick(settings: Settings) -> dict[str, int]:
 
 
 def _steps(settings: Settings) -> list[Step]:
-    from reports.health import parse_thresholds
     from sheets_sync.etl import ppak_import
-    from sheets_sync.health import check_health, journal_baseline, workbook_tabs
+    from sheets_sync.health import health
     from sheets_sync.init_sheet import init_sheet
     from sheets_sync.plan import plan
     from sheets_sync.push import push
@@ -133,7 +132,7 @@ def _steps(settings: Settings) -> list[Step]:
         Step("plan", lambda: plan(settings)),
         Step("review", ticked),
         Step("push", lambda: push(settings)),
-        Step("health", lambda: check_health(settings, parse_thresholds([]), journal_baseline, workbook_tabs)),
+        Step("health", lambda: health(settings)),
     ]
 
 

@@ -26,6 +26,7 @@ from reports.health import (
     health_html,
     health_json,
     health_markdown,
+    parse_thresholds,
 )
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
@@ -37,6 +38,7 @@ __all__ = [
     "check_health",
     "diff_row_states",
     "drifted",
+    "health",
     "materials_without_id",
     "open_issues",
     "projects_without_id",
@@ -334,3 +336,11 @@ def workbook_tabs(settings: Settings, names: Sequence[str]) -> Mapping[str, Sequ
     from sheets_sync.workbook import open_workbook
 
     return open_workbook(settings).read_tabs(names)
+
+
+def health(settings: Settings, limits: Sequence[str] = ()) -> Outcome:
+    """``matsync health`` on the real sources; ``limits`` are ``NAME=N`` overrides.
+
+    A malformed override raises ``ValueError`` (the CLI reports it as a usage error).
+    """
+    return check_health(settings, parse_thresholds(limits), journal_baseline, workbook_tabs)
