@@ -97,6 +97,45 @@ def test_a_bad_row_is_left_out_with_a_precise_problem(cells, column, message):
     assert rows["bad-1"] == 3, "a blocked row keeps its row number, so plan can tell it from a deletion"
 
 
+NOT_FINITE = [
+    float("nan"),
+    -float("nan"),
+    float("inf"),
+    float("-inf"),
+    Decimal("NaN"),
+    Decimal("-sNaN"),
+    Decimal("-Infinity"),
+]
+"""Numbers no sheet cell holds, but a file reader (calamine, pandas) or a float cell can hand us."""
+
+
+@pytest.mark.parametrize("value", NOT_FINITE, ids=repr)
+@pytest.mark.parametrize(
+    "column", ["Cost", "Name", "Category", "UoM", "Margin %", "Thickness (in)", "Taxable", "Last Synced"]
+)
+def test_a_number_that_is_not_finite_is_a_problem_in_any_column(column, value):
+    library, problems, rows = parse_library(library_tabs([good("OK-1"), good("BAD-1", **{column: value})]))
+    assert [m.sku for m in library.materials] == ["OK-1"], "never dropped to blank, never read as a value"
+    assert [(p.source, p.row, p.column, p.value, p.severity) for p in problems] == [
+        (MASTER, 3, column, str(value), "error")
+    ]
+    assert "not a finite number" in problems[0].message
+    assert rows["bad-1"] == 3
+
+
+@pytest.mark.parametrize("value", NOT_FINITE, ids=repr)
+def test_a_sku_or_mapping_cell_that_is_not_finite_is_a_problem(value):
+    uom = [*UOM, ["LF", value, "", "", ""]]
+    tabs = library_tabs([good("OK-1"), good("x", SKU=value)])
+    tabs["MAP_UOM"] = uom
+    library, problems, _ = parse_library(tabs)
+    assert [m.sku for m in library.materials] == ["OK-1"]
+    assert [(p.source, p.row, p.column, p.value) for p in problems] == [
+        ("MAP_UOM", 4, "Canonical UoM", str(value)),
+        (MASTER, 3, "SKU", str(value)),
+    ]
+
+
 def test_duplicate_skus_differing_in_case_or_spaces_are_all_left_out():
     library, problems, _ = parse_library(library_tabs([good("PLY 1"), good("ply1"), good("OTHER")]))
     assert [m.sku for m in library.materials] == ["OTHER"]

@@ -12,7 +12,21 @@ from tests.sheets_sync.test_pull import good, library_tabs
 
 # Cells equal under ``==`` (and so one dict key) but read differently by the parsers.
 LOOKALIKES = [1, 1.0, True, "1", "1.0", " 1 ", 0, 0.0, -0.0, False, Decimal("1.0"), Decimal("1"), "0"]
-ODD = ["(clear)", " (clear) ", "#REF!", "abc", "", None, "1,00", "-2", "inf", "=1+1"]
+ODD = [
+    "(clear)",
+    " (clear) ",
+    "#REF!",
+    "abc",
+    "",
+    None,
+    "1,00",
+    "-2",
+    "inf",
+    "=1+1",
+    float("nan"),
+    float("-inf"),
+    Decimal("NaN"),
+]
 
 
 def master() -> list[list[object]]:
