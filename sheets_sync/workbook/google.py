@@ -3,8 +3,11 @@
 A read is ONE values batchGet for all tabs (plus ONE metadata call when the workbook
 is opened); a write is at most ONE spreadsheets batchUpdate (new tabs, grid size,
 formatting) followed by ONE values batchUpdate with ``valueInputOption=RAW``, so user
-text is never evaluated as a formula. Every call has a timeout and goes through our
-bounded ``RetryPolicy``; ``MATSYNC_SHEETS_ENDPOINT`` points the calls at an emulator.
+text is never evaluated as a formula. Only the values call removes values: a rewrite's
+block is padded with blanks over the tab's old extent, so if either call fails the tab
+keeps every value it had (the first call clears formats and checkboxes only). Every
+call has a timeout and goes through our bounded ``RetryPolicy``; ``MATSYNC_SHEETS_ENDPOINT``
+points the calls at an emulator.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from canonical.errors import ConfigError, SheetsApiError, WorkbookError
 from sheets_sync.config import DEFAULT_SHEETS_ENDPOINT, Settings
 from sheets_sync.workbook.base import (
     Op,
+    Rewrite,
     Rows,
     Style,
     Value,
@@ -151,6 +155,21 @@ def _wire(value: Value) -> Any:
     raise WorkbookError(f"cannot write a {type(value).__name__} to a sheet")
 
 
+def _extent(rows: Rows) -> tuple[int, int]:
+    """(rows, columns) a tab's content spans."""
+    return len(rows), max(map(len, rows), default=0)
+
+
+def _padded(values: list[list[Value]], rows: int, cols: int) -> list[list[Value]]:
+    """A rewrite's block grown with blanks over the tab's old extent: the old cells beyond
+    the new content are emptied by the same range write that puts the new content in."""
+    width = max(cols, len(values[0]) if values else 0)
+    if len(values) >= rows and (not values or len(values[0]) >= width):
+        return values
+    blank: list[Value] = [None] * width
+    return [row + blank[len(row) :] for row in values] + [blank] * (rows - len(values))
+
+
 def _rgb(colour: str) -> dict[str, float]:
     text = colour.lstrip("#")
     return {k: int(text[i : i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
@@ -196,21 +215,25 @@ class GoogleWorkbook:
         return result
 
     def write(self, ops: Sequence[Op]) -> None:
-        unknown = tabs_to_read(ops, self._known, self._sheets)
+        rewritten = {op.tab for op in ops if isinstance(op, Rewrite) and op.tab in self._sheets}
+        unknown = sorted({*tabs_to_read(ops, self._known, self._sheets), *(rewritten - self._known.keys())})
         if unknown:
             self.read_tabs(unknown)
+        old = {tab: _extent(self._known[tab]) for tab in rewritten}
         batch = plan_write(ops, self._known)
         structure = self._structure(batch)
         if structure:
             self.http.batch_update(self.key, {"requests": structure})
-        data = [
-            {
-                "range": a1_range(b.tab, b.row, b.col, len(b.values), len(b.values[0])),
-                "values": [[_wire(v) for v in row] for row in b.values],
-            }
-            for b in batch.blocks
-            if b.values and b.values[0]
-        ]
+        data = []
+        for b in batch.blocks:  # a rewrite drops its tab's earlier blocks: its own comes first
+            values = _padded(b.values, *old.pop(b.tab)) if b.tab in old else b.values
+            if values and values[0]:
+                data.append(
+                    {
+                        "range": a1_range(b.tab, b.row, b.col, len(values), len(values[0])),
+                        "values": [[_wire(v) for v in row] for row in values],
+                    }
+                )
         if data:
             self.http.values_batch_update(self.key, {"valueInputOption": "RAW", "data": data})
 
@@ -259,9 +282,9 @@ class GoogleWorkbook:
         return requests_
 
     def _clear(self, tab: str, rows: int, cols: int) -> list[dict[str, Any]]:
-        """Values, formats and checkboxes outside a rewritten tab's new extent."""
+        """Formats and checkboxes outside a rewritten tab's new extent (values: see ``write``)."""
         sheet = self._sheets[tab]
-        fields = "userEnteredValue,userEnteredFormat,dataValidation"
+        fields = "userEnteredFormat,dataValidation"
         ranges = []
         if rows < sheet["rows"]:
             ranges.append({"sheetId": sheet["id"], "startRowIndex": rows})

@@ -22,7 +22,9 @@ value reads as ``#ERROR!`` (their text with ``valueRenderOption=FORMULA``).
 
 For tests: ``counts`` (requests per kind) and ``requests`` (total) count every request
 received, failed ones included; ``inject(status, count, retry_after)`` makes the next
-``count`` requests (``None``: all of them) fail like Google's 429 / 5xx; ``latency``
+``count`` requests (``None``: all of them) fail like Google's 429 / 5xx; ``kind=`` limits
+the fault to one kind of request (``"values.batchUpdate"``), and ``committed=True`` carries
+the request out before answering the error (Google committed, the answer was lost); ``latency``
 delays every answer. ``create_spreadsheet`` / ``values`` / ``sheet`` set up and inspect
 state directly, without counting.
 
@@ -74,6 +76,16 @@ STATUS_NAMES = {
     500: "INTERNAL",
     503: "UNAVAILABLE",
 }
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int
+    retry_after: str | None
+    kind: str | None
+    """Only requests of this kind (a ``counts`` key) take the fault; ``None``: any."""
+    committed: bool
+    """The request is carried out first; only its answer is the error."""
 
 
 class GoogleError(Exception):
@@ -288,8 +300,8 @@ class FakeSheets:
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.counts: Counter[str] = Counter()
         self.latency = 0.0
-        self._faults: list[tuple[int, str | None]] = []
-        self._fault_forever: tuple[int, str | None] | None = None
+        self._faults: list[_Fault] = []
+        self._fault_forever: _Fault | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _handler(self))
         self._server.daemon_threads = True
@@ -349,24 +361,36 @@ class FakeSheets:
     def reset_counts(self) -> None:
         self.counts.clear()
 
-    def inject(self, status: int = 429, count: int | None = 1, retry_after: str | None = "0") -> None:
-        """The next ``count`` requests (all of them for ``None``) answer ``status``."""
+    def inject(
+        self,
+        status: int = 429,
+        count: int | None = 1,
+        retry_after: str | None = "0",
+        *,
+        kind: str | None = None,
+        committed: bool = False,
+    ) -> None:
+        """The next ``count`` requests (all of them for ``None``) of ``kind`` (any kind for
+        ``None``) answer ``status``; ``committed``: after being carried out."""
+        fault = _Fault(status, retry_after, kind, committed)
         with self._lock:
             if count is None:
-                self._fault_forever = (status, retry_after)
+                self._fault_forever = fault
             else:
-                self._faults.extend([(status, retry_after)] * count)
+                self._faults.extend([fault] * count)
 
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
             self._fault_forever = None
 
-    def _next_fault(self) -> tuple[int, str | None] | None:
+    def _next_fault(self, kind: str) -> _Fault | None:
         with self._lock:
-            if self._faults:
-                return self._faults.pop(0)
-            return self._fault_forever
+            for index, fault in enumerate(self._faults):
+                if fault.kind in (None, kind):
+                    return self._faults.pop(index)
+            forever = self._fault_forever
+            return forever if forever is not None and forever.kind in (None, kind) else None
 
     # the API
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
@@ -374,15 +398,23 @@ class FakeSheets:
         self.counts[route[0] if route else "unknown"] += 1
         if self.latency:
             time.sleep(self.latency)
-        fault = self._next_fault()
-        if fault is not None:
-            status, retry_after = fault
-            message = (
-                "Quota exceeded for quota metric 'Requests'."
-                if status == 429
-                else "The service is currently unavailable."
-            )
-            return status, (GoogleError(status, message).body(), retry_after)
+        fault = self._next_fault(route[0] if route else "unknown")
+        if fault is None:
+            return self._answer(method, path, route, query, body)
+        if fault.committed:
+            status, answer = self._answer(method, path, route, query, body)
+            if status != 200:
+                return status, answer
+        message = (
+            "Quota exceeded for quota metric 'Requests'."
+            if fault.status == 429
+            else "The service is currently unavailable."
+        )
+        return fault.status, (GoogleError(fault.status, message).body(), fault.retry_after)
+
+    def _answer(
+        self, method: str, path: str, route: tuple[str, str, str] | None, query: Any, body: Any
+    ) -> tuple[int, Any]:
         if route is None:
             return 404, GoogleError(404, f"Method not found: {method} {path}").body()
         kind, key, rest = route

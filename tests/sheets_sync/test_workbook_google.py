@@ -136,3 +136,57 @@ def test_writing_past_the_grid_grows_it_first(google_sheet):
     workbook.write([Rewrite("BIG", [[str(i)] for i in range(1500)])])
     assert google_sheet.sheet("BIG").row_count >= 1500
     assert len(google_sheet.values("BIG")) == 1500
+
+
+OLD_TAB = [
+    ["Severity", "Tab", "Message"],
+    ["error", "M", "first"],
+    [True, "M", "second", "a note beyond the header"],
+    ["warning", "M", "third"],
+]
+NO_WAIT = RetryPolicy(attempts=2, base_delay=0.0)
+
+
+@pytest.mark.parametrize("failing", ["batchUpdate", "values.batchUpdate"])
+@pytest.mark.parametrize("read_first", [True, False])
+def test_a_failed_write_never_leaves_a_rewritten_tab_emptier(make_google_sheet, failing, read_first):
+    """Shrinking, narrowing and growing past the grid at once; either write call fails for good."""
+    sheet = make_google_sheet({"ISSUES": OLD_TAB})
+    workbook = open_workbook(sheet.settings, retry=NO_WAIT)
+    if read_first:
+        workbook.read_tabs(["ISSUES"])
+    new = [["Severity", "Message"], ["error", "new"]]
+    sheet.server.inject(503, count=None, kind=failing)
+    with pytest.raises(SheetsApiError, match="UNAVAILABLE"):
+        workbook.write(
+            [
+                Rewrite("ISSUES", new, Style("ISSUES", checkboxes=("Severity",), row_colors={2: "#ff0000"})),
+                Rewrite("BIG", [[str(i)] for i in range(1500)]),
+            ]
+        )
+    assert sheet.values("ISSUES") == OLD_TAB
+    writes = {k: sheet.server.counts[k] for k in ("batchUpdate", "values.batchUpdate")}
+    assert writes == (
+        {"batchUpdate": 2, "values.batchUpdate": 0}
+        if failing == "batchUpdate"
+        else {"batchUpdate": 1, "values.batchUpdate": 2}
+    ), "two write calls at most, each tried twice; a failed first call stops the write"
+    sheet.server.clear_faults()
+    again = open_workbook(sheet.settings)
+    again.write([Rewrite("ISSUES", new, Style("ISSUES", checkboxes=("Severity",)))])
+    assert sheet.values("ISSUES") == new
+
+
+def test_a_rewrite_clears_the_old_cells_in_the_values_call(make_google_sheet):
+    """The structure call clears only formats and checkboxes outside the new extent; the old
+    values are blanked by the values call that writes the new ones, so neither call alone
+    can empty the tab."""
+    sheet = make_google_sheet({"ISSUES": OLD_TAB})
+    workbook = open_workbook(sheet.settings)
+    workbook.read_tabs(["ISSUES"])
+    sheet.server.inject(503, count=None, kind="values.batchUpdate")
+    with pytest.raises(SheetsApiError):
+        workbook.write([Rewrite("ISSUES", [["x"]])])
+    assert sheet.values("ISSUES") == OLD_TAB
+    tab = sheet.sheet("ISSUES")
+    assert ({"sheetId": tab.sheet_id, "startRowIndex": 1}, None) in tab.validations
