@@ -12,10 +12,7 @@ Nothing here reads the clock, so the same input gives byte-identical output.
 from __future__ import annotations
 
 import csv
-import gc
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from canonical.errors import PPakError
+from canonical.gc_pause import paused_gc
 from canonical.models import Library, Problem
 from ppak_import.csv_table import parse_csv
 from ppak_import.jsonl import write_jsonl
@@ -161,21 +159,9 @@ def _order(path: Path) -> tuple[bool, str]:
     return path.suffix.lower() not in (".csv", ".txt"), path.name
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Millions of cell strings make each cyclic-GC pass longer; they hold no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def run_etl(export_dir: Path, library: Library) -> EtlResult:
     """Read every PPak export in ``export_dir`` and convert it through ``library``."""
-    with _no_cyclic_gc():
+    with paused_gc():
         return _run_etl(export_dir, library)
 
 
@@ -239,7 +225,7 @@ def _merge_unmapped(into: dict[str, Unmapped], found: dict[str, Unmapped]) -> No
 
 def write_outputs(result: EtlResult, output_dir: Path) -> dict[str, Path]:
     """The three canonical JSON Lines files under ``output_dir``; their paths by kind."""
-    with _no_cyclic_gc():
+    with paused_gc():
         return _write_outputs(result, output_dir)
 
 

@@ -9,11 +9,9 @@ can tell "left out for a problem" from "not in the master".
 
 from __future__ import annotations
 
-import gc
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from canonical.errors import ExitCode
+from canonical.gc_pause import paused_gc
 from canonical.models import (
     Library,
     Material,
@@ -405,23 +404,6 @@ def _memo(function: Callable[[str], str]) -> Callable[[str], str]:
     return once
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the master is parsed.
-
-    Parsing allocates a few containers per row, none in a cycle, all alive until the end;
-    at 100,000 rows the collector's full passes over them (and over the rows read) cost
-    about a third of the parse and free nothing. Reference counting still frees as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dict[str, int]]:
     """The master and mapping tabs as read -> (Library, problems, sku_key -> master row)."""
     problems: list[Problem] = []
@@ -437,7 +419,7 @@ def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dic
     for mapping in skus:
         key = sku_key(mapping.canonical_sku)
         ppak[key] = (*ppak.get(key, ()), mapping.ppak_sku)
-    with _no_cycle_collection():
+    with paused_gc():
         materials, rows = _materials(reader(MASTER), uoms, ppak)
     library = Library(
         materials=tuple(materials),
