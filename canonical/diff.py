@@ -24,14 +24,22 @@ import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
-from itertools import compress, repeat
-from operator import attrgetter
+from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import chain, compress, filterfalse, repeat
+from operator import attrgetter, itemgetter
 from typing import Any, Literal, cast
 
+from canonical.gc_pause import paused_gc
 from canonical.models import InnergyMaterial, Library, Material, Problem, UomMapping
 from canonical.normalize import BadValue, canonical_unit, fold_text
-from canonical.projection import CLEARABLE, COMPARED_FIELDS, MONEY_FIELDS, project_material, projected_rows
+from canonical.projection import (
+    CLEARABLE,
+    COMPARED_FIELDS,
+    MONEY_FIELDS,
+    SHARED_FIELDS,
+    projected_rows,
+    unit_parts,
+)
 
 __all__ = [
     "ACTIONS",
@@ -121,13 +129,24 @@ def display(value: Any) -> str | None:
 
 _FOUR = Decimal("0.0001")
 _CENT = Decimal("0.01")
+_ONE = Decimal(1)
 _innergy_values = attrgetter(*COMPARED_FIELDS)
-_innergy_id = attrgetter("innergy_id")
-_external_id = attrgetter("external_id")
-_unit_of = attrgetter("uom")
-_sku = attrgetter("sku")
 _POSITION = {field: i for i, field in enumerate(COMPARED_FIELDS)}
 _ORDER = {action: i for i, action in enumerate(ACTIONS)}
+
+# Each side is read once, into one tuple per object, from the model's ``__dict__`` (where
+# pydantic keeps field values; a third faster than attribute access): at 100,000 rows
+# every further pass over the models costs more than the comparison itself (the objects
+# are far apart in memory; the tuples read are not).
+_master_fields = itemgetter("sku", "innergy_id", "uom", "cost", *SHARED_FIELDS)
+_m_sku, _m_id, _m_unit, _m_cost = map(itemgetter, range(4))
+_m_shared = itemgetter(slice(4, None))
+_record_fields = itemgetter("innergy_id", "external_id", "uom_group", "common_uom", "cost", *SHARED_FIELDS)
+_r_id, _r_external, _r_cost, _r_name = map(itemgetter, (0, 1, 4, 5 + SHARED_FIELDS.index("name")))
+_r_units = itemgetter(slice(2, 4))
+_r_shared = itemgetter(slice(5, None))
+_group_and_common = itemgetter(slice(0, 2))
+_divisor = itemgetter(2)
 
 
 def _keys(skus: Iterable[str]) -> list[str]:
@@ -140,12 +159,12 @@ def _key(sku: str | None) -> str:
     return _keys([sku or ""])[0]
 
 
-def _name_keys(names: Iterable[str | None]) -> list[str]:
+def _name_keys(names: Iterable[str]) -> list[str]:
     """MaterialName as INNERGY's uniqueness sees it: white space folded, case-folded."""
-    return list(map(str.casefold, map(" ".join, map(str.split, (n or "" for n in names)))))
+    return list(map(str.casefold, map(" ".join, map(str.split, names))))
 
 
-def _name_key(name: str | None) -> str:
+def _name_key(name: str) -> str:
     return _name_keys([name])[0]
 
 
@@ -159,11 +178,12 @@ def _same(field: str, a: Any, b: Any) -> bool:
 
 def _field_changes(material: Material, new: tuple[Any, ...], old: tuple[Any, ...]) -> list[FieldChange]:
     cleared = CLEARABLE.intersection(material.cleared)
-    return [
-        FieldChange(field, display(was), display(value))
-        for field, value, was in zip(COMPARED_FIELDS, new, old, strict=True)
-        if (value is not None or field in cleared) and not _same(field, value, was)
-    ]
+    changes = []
+    for i in compress(range(len(new)), map(operator.ne, new, old)):
+        field, value, was = COMPARED_FIELDS[i], new[i], old[i]
+        if (value is not None or field in cleared) and not _same(field, value, was):
+            changes.append(FieldChange(field, display(was), display(value)))
+    return changes
 
 
 def _action(was_active: bool, is_active: bool) -> Action | None:
@@ -190,110 +210,152 @@ def _baseline_clash(base: InnergyMaterial, change: Difference) -> str | None:
     return "INNERGY was edited since the last sync in fields the master also changed: " + "; ".join(clashes)
 
 
-class _Diff:
-    """One diff run: INNERGY indexed once, then one pass over the master.
+def _unique(indexes: list[int | None]) -> bool:
+    """No index is given twice (``None`` aside)."""
+    found = len(indexes) - indexes.count(None)
+    return len(set(indexes)) - (found < len(indexes)) == found
 
-    Per-row work is C-level ``map``s over attribute getters; Python code runs per row only
-    to match, and per changed row to explain the change.
+
+class _Diff:
+    """One diff run over the master's rows and INNERGY's records, both read once as tuples.
+
+    Rows and records are named by their position; matching and the skip of unchanged pairs
+    are C-level ``map``s over those tuples. Python code runs per row only for the rare rows
+    that need a decision (an id claimed twice, a shared external id) and per changed row
+    to explain the change.
     """
 
     def __init__(self, library: Library, records: list[InnergyMaterial]) -> None:
+        self.materials = library.materials
+        self.rows = list(map(_master_fields, map(vars, self.materials)))
         self.records = records
-        self.by_id = dict(zip(map(_innergy_id, records), records, strict=True))
+        self.held = list(map(_record_fields, map(vars, records)))
+        ids = list(map(_r_id, self.held))
+        self.by_id = dict(zip(ids, range(len(ids)), strict=True))
         self.by_id.pop(None, None)
-        keys = _keys([e or "" for e in map(_external_id, records)])
-        self.hand = [r for r, k in zip(records, keys, strict=True) if not k]
-        self.by_key: dict[str, InnergyMaterial] = {}
-        self.shared: dict[str, list[InnergyMaterial]] = {}
+        self.ids_unique = len(self.by_id) == len(ids) - ids.count(None)
+        self.keys = _keys([e or "" for e in map(_r_external, self.held)])
+        self.hand = list(compress(range(len(records)), map(operator.not_, self.keys)))
+        self.by_key = dict(zip(reversed(self.keys), reversed(range(len(records))), strict=True))
+        self.by_key.pop("", None)
+        self.shared: dict[str, list[int]] = {}
         """External ids held by more than one INNERGY record: conflicts, whatever the master says."""
-        for key, record in zip(reversed(keys), reversed(records), strict=True):
-            if key and self.by_key.setdefault(key, record) is not record:
-                self.shared.setdefault(key, [self.by_key[key]]).insert(0, record)
-                self.by_key[key] = record
-        self.claimed = {id(r) for group in self.shared.values() for r in group}
+        if len(self.by_key) < len(records) - len(self.hand):
+            groups: dict[str, list[int]] = defaultdict(list)
+            for j in compress(range(len(records)), self.keys):
+                groups[self.keys[j]].append(j)
+            self.shared = {key: group for key, group in groups.items() if len(group) > 1}
+        self.claimed = set(chain.from_iterable(self.shared.values()))
         self.uom_lookup = Library(uoms=library.uoms).uom  # indexes MAP_UOM only, not the master
         self.changes: list[Difference] = []
         self.problems: list[Problem] = []
         self.unchanged = 0
 
-    def run(self, masters: dict[str, Material]) -> list[tuple[str, Material]]:
-        """Match every master row by INNERGY ID, else SKU, and compare; return the rest.
+    def masters(self) -> dict[str, int]:
+        """sku_key -> the master row it names; of duplicate SKUs the first row wins."""
+        keys = _keys(map(_m_sku, self.rows))
+        return dict(zip(reversed(keys), reversed(range(len(keys))), strict=True))
 
-        Matching is whole-column: two C-level look-ups per row, then Python only for the
-        rare rows that need a decision (an id claimed twice, a SKU renamed).
-        """
+    def run(self, masters: dict[str, int]) -> list[tuple[str, int]]:
+        """Match every master row by INNERGY ID, else SKU, and compare; return the rest."""
         keys, rows = list(masters), list(masters.values())
-        ids = list(map(_innergy_id, rows))
-        by_id = list(map(self.by_id.get, ids))
-        hits = set(map(id, by_id)) - {id(None)}
-        if len(hits) < len(rows) - by_id.count(None) or self.claimed & hits:
-            by_id = self.claim_ids(rows, by_id)
-        taken = set(map(id, by_id)) | self.claimed
-        wanted_ids = set(ids) - {None}
-        records = [
-            a
-            if a is not None
-            else (b if b is not None and id(b) not in taken and b.innergy_id not in wanted_ids else None)
-            for a, b in zip(by_id, map(self.by_key.get, keys), strict=True)
-        ]
-        self.claimed.update(map(id, records))
-        found = list(map(operator.is_not, records, repeat(None)))
+        ids = list(map(_m_id, map(self.rows.__getitem__, rows)))
+        picks = list(map(self.by_id.get, ids, map(self.by_key.get, keys)))
+        if not (self.ids_unique and _unique(picks) and self.claimed.isdisjoint(picks)):
+            picks = self.match_slowly(keys, rows, ids)
+        found = list(map(operator.is_not, picks, repeat(None)))
+        self.claimed.update(compress(picks, found))
         unmatched = list(compress(zip(keys, rows, strict=True), map(operator.not_, found)))
         keys, rows = list(compress(keys, found)), list(compress(rows, found))
-        matched = cast("list[InnergyMaterial]", list(compress(records, found)))
-        relinks = list(map(operator.ne, map(_external_id, matched), map(_sku, rows)))
-        for i in compress(range(len(relinks)), relinks):
-            relinks[i] = _key(matched[i].external_id) != keys[i]
+        matched = cast("list[int]", list(compress(picks, found)))
+        externals = list(map(_r_external, map(self.held.__getitem__, matched)))
+        relinks = list(map(operator.ne, externals, map(_m_sku, map(self.rows.__getitem__, rows))))
+        for n in compress(range(len(relinks)), relinks):
+            relinks[n] = _key(externals[n]) != keys[n]
         self.compare_all(rows, matched, relinks)
         return unmatched
 
-    def claim_ids(
-        self, rows: list[Material], by_id: list[InnergyMaterial | None]
-    ) -> list[InnergyMaterial | None]:
-        """The slow path of INNERGY ID matching: a record claimed twice is a conflict."""
-        claimed = set(self.claimed)
-        result: list[InnergyMaterial | None] = []
-        for material, record in zip(rows, by_id, strict=True):
-            if record is not None and id(record) in claimed:
-                reason = f"INNERGY record {record.innergy_id} is claimed by another row or shares its SKU"
-                self.conflict(material, [record], reason)
-                record = None
-            elif record is not None:
-                claimed.add(id(record))
-            result.append(record)
-        return result
+    def match_slowly(self, keys: list[str], rows: list[int], ids: list[str | None]) -> list[int | None]:
+        """Matching when a record would be claimed twice: the first claimant of an INNERGY
+        ID keeps it (the others are conflicts), and a SKU never takes a record that a row
+        names by ID or that shares its external id."""
+        by_id: list[int | None] = list(map(self.by_id.get, ids))
+        for n, j in enumerate(by_id):
+            if j is None:
+                continue
+            if j in self.claimed:
+                reason = (
+                    f"INNERGY record {self.records[j].innergy_id} is claimed by another row or shares its SKU"
+                )
+                self.conflict(rows[n], [j], reason)
+                by_id[n] = None
+            else:
+                self.claimed.add(j)
+        wanted = set(ids) - {None}
+        return [
+            a
+            if a is not None
+            else (b if b is not None and b not in self.claimed and self.held[b][0] not in wanted else None)
+            for a, b in zip(by_id, map(self.by_key.get, keys), strict=True)
+        ]
 
-    def usable(self, materials: list[Material]) -> dict[str, UomMapping | None]:
+    def usable(self, rows: list[int], units: list[str]) -> dict[str, UomMapping | None]:
         """MAP_UOM for each unit; a row whose entry has Base Units per UoM <= 0 is a Problem."""
-        uoms = {unit: self.uom_lookup(unit) for unit in set(map(_unit_of, materials))}
+        uoms = {unit: self.uom_lookup(unit) for unit in set(units)}
         bad = {
             u for u, m in uoms.items() if m and m.base_units_per_uom is not None and m.base_units_per_uom <= 0
         }
-        for material in materials:
-            if material.uom in bad:
-                message = (
-                    f"SKU {material.sku}: the Base Units per UoM of unit {material.uom} is not above zero"
-                )
-                problem = Problem(
-                    source="MAP_UOM", column="Base Units per UoM", value=material.uom, message=message
-                )
-                self.problems.append(problem)
+        for i in compress(rows, map(bad.__contains__, units)):
+            material = self.materials[i]
+            message = f"SKU {material.sku}: the Base Units per UoM of unit {material.uom} is not above zero"
+            problem = Problem(
+                source="MAP_UOM", column="Base Units per UoM", value=material.uom, message=message
+            )
+            self.problems.append(problem)
         return {u: m for u, m in uoms.items() if u not in bad}
 
-    def compare_all(
-        self, materials: list[Material], records: list[InnergyMaterial], relinks: list[bool]
-    ) -> None:
-        """Skip pairs whose values are equal (one C-level comparison each); explain the rest."""
-        uoms = self.usable(materials)
-        if len(uoms) < len(set(map(_unit_of, materials))):
-            ok = [m.uom in uoms for m in materials]
-            materials, records = list(compress(materials, ok)), list(compress(records, ok))
-            relinks = list(compress(relinks, ok))
-        wanted = projected_rows(materials, uoms)
-        differ = list(map(operator.or_, map(operator.ne, wanted, map(_innergy_values, records)), relinks))
+    def compare_all(self, rows: list[int], records: list[int], relinks: list[bool]) -> None:
+        """Skip pairs whose values are equal (C-level comparisons); explain the rest.
+
+        Only the costs of units with a divisor are projected here: an amount entered per
+        base unit is compared as entered (equal amounts are equal at 4 places too, and the
+        few that differ only beyond 4 places are settled by the field comparison).
+        """
+        mine = list(map(self.rows.__getitem__, rows))
+        units = list(map(_m_unit, mine))
+        uoms = self.usable(rows, units)
+        if len(uoms) < len(set(units)):
+            ok = list(map(uoms.__contains__, units))
+            rows, records, relinks = (
+                list(compress(rows, ok)),
+                list(compress(records, ok)),
+                list(compress(relinks, ok)),
+            )
+            mine, units = list(compress(mine, ok)), list(compress(units, ok))
+        theirs = list(map(self.held.__getitem__, records))
+        parts = unit_parts(uoms)
+        costs = list(map(_m_cost, mine))
+        divisors = {unit: _divisor(p) for unit, p in parts.items() if _divisor(p) != _ONE}
+        for n in compress(range(len(units)), map(divisors.__contains__, units)):
+            costs[n] = (costs[n] / divisors[units[n]]).quantize(_FOUR, ROUND_HALF_EVEN)
+        groups = {unit: _group_and_common(p) for unit, p in parts.items()}
+        differ = list(
+            map(
+                any,
+                zip(
+                    map(operator.ne, map(_m_shared, mine), map(_r_shared, theirs)),
+                    map(operator.ne, map(groups.__getitem__, units), map(_r_units, theirs)),
+                    map(operator.ne, costs, map(_r_cost, theirs)),
+                    relinks,
+                    strict=True,
+                ),
+            )
+        )
         self.unchanged += differ.count(False)
-        for i in compress(range(len(differ)), differ):
-            self.compare(materials[i], wanted[i], records[i], relinks[i])
+        changed = list(compress(range(len(differ)), differ))
+        materials = [self.materials[rows[n]] for n in changed]
+        for n, material, values in zip(changed, materials, projected_rows(materials, uoms), strict=True):
+            self.compare(material, values, self.records[records[n]], relinks[n])
 
     def compare(
         self, material: Material, values: tuple[Any, ...], record: InnergyMaterial, relink: bool
@@ -315,13 +377,13 @@ class _Diff:
             Difference(action, material.sku, material.name, tuple(fields), material, record, payload)
         )
 
-    def create(self, materials: list[Material]) -> None:
-        uoms = self.usable(materials)
-        for material in materials:
-            if material.uom not in uoms:
-                continue
-            wanted = project_material(material, uoms[material.uom]).model_copy(update={"innergy_id": None})
-            values = _innergy_values(wanted)
+    def create(self, rows: list[int]) -> None:
+        uoms = self.usable(rows, list(map(_m_unit, map(self.rows.__getitem__, rows))))
+        materials = [m for m in map(self.materials.__getitem__, rows) if m.uom in uoms]
+        for material, values in zip(materials, projected_rows(materials, uoms), strict=True):
+            wanted = InnergyMaterial(
+                external_id=material.sku, **dict(zip(COMPARED_FIELDS, values, strict=True))
+            )
             fields = tuple(
                 FieldChange(f, None, display(v))
                 for f, v in zip(COMPARED_FIELDS, values, strict=True)
@@ -331,47 +393,51 @@ class _Diff:
                 Difference("create", material.sku, material.name, fields, material, None, wanted)
             )
 
-    def conflict(self, material: Material | None, records: list[InnergyMaterial], reason: str) -> None:
-        self.claimed.update(id(r) for r in records)
-        first = records[0]
+    def conflict(self, row: int | None, records: list[int], reason: str) -> None:
+        self.claimed.update(records)
+        material = self.materials[row] if row is not None else None
+        first = self.records[records[0]]
         sku = material.sku if material else str(first.external_id or first.name)
         name = material.name if material else first.name
         self.changes.append(Difference("conflict", sku, name, (), material, first, None, reason))
 
-    def adopt(self, unmatched: list[tuple[str, Material]]) -> None:
+    def adopt(self, unmatched: list[tuple[str, int]]) -> None:
         """Rows no record claimed: a hand-entered record of the same name, else a create."""
-        by_name: dict[str, list[InnergyMaterial]] = defaultdict(list)
-        for record, key in zip(self.hand, _name_keys(r.name for r in self.hand), strict=True):
-            by_name[key].append(record)
-        adopted: list[Material] = []
-        records: list[InnergyMaterial] = []
+        by_name: dict[str, list[int]] = defaultdict(list)
+        for j, key in zip(
+            self.hand, _name_keys(map(_r_name, map(self.held.__getitem__, self.hand))), strict=True
+        ):
+            by_name[key].append(j)
+        adopted: list[int] = []
+        records: list[int] = []
         creates = []
-        for key, material in unmatched:
+        for key, row in unmatched:
             if key in self.shared:
                 continue
-            free = [r for r in by_name.get(_name_key(material.name), ()) if id(r) not in self.claimed]
+            material = self.materials[row]
+            free = [j for j in by_name.get(_name_key(material.name), ()) if j not in self.claimed]
             if len(free) > 1:
-                self.conflict(material, free, f"{len(free)} hand-entered INNERGY records have this name")
+                self.conflict(row, free, f"{len(free)} hand-entered INNERGY records have this name")
             elif free:
-                self.claimed.add(id(free[0]))
-                adopted.append(material)
+                self.claimed.add(free[0])
+                adopted.append(row)
                 records.append(free[0])
             elif material.active:
-                creates.append(material)
+                creates.append(row)
         self.compare_all(adopted, records, [True] * len(adopted))
         self.create(creates)
 
-    def retire(self, masters: Mapping[str, Material]) -> tuple[InnergyMaterial, ...]:
+    def retire(self, masters: Mapping[str, int]) -> tuple[InnergyMaterial, ...]:
         """Managed records no row claims are deactivated; hand-entered ones are only listed."""
         for key, group in self.shared.items():
-            ids = ", ".join(str(r.innergy_id) for r in group)
+            ids = ", ".join(str(self.records[j].innergy_id) for j in group)
             reason = f"{len(group)} INNERGY records share this external id ({ids})"
             self.conflict(masters.get(key), group, reason)
+        unclaimed = filterfalse(self.claimed.__contains__, range(len(self.records)))
         unmanaged = []
-        for record in self.records:
-            if id(record) in self.claimed:
-                continue
-            if not _key(record.external_id):
+        for j in unclaimed:
+            record = self.records[j]
+            if not self.keys[j]:
                 unmanaged.append(record)
             elif record.active:
                 fields = (FieldChange("active", "yes", "no"),)
@@ -379,6 +445,41 @@ class _Diff:
                 sku = str(record.external_id)
                 self.changes.append(Difference("deactivate", sku, record.name, fields, None, record, payload))
         return tuple(unmanaged)
+
+    def check_names(self, baseline: Mapping[str, InnergyMaterial]) -> list[Difference]:
+        """Turn into conflicts the writes that would clash on MaterialName or with INNERGY edits."""
+        writers: dict[str, list[str]] = defaultdict(list)
+        for change in self.changes:
+            if change.action == "create" or any(f.field == "name" for f in change.fields):
+                writers[_name_key(change.name)].append(change.sku)
+        holders: dict[str, list[InnergyMaterial]] = defaultdict(list)
+        if writers:
+            keys = _name_keys(map(_r_name, self.held))
+            for j in compress(range(len(keys)), map(writers.__contains__, keys)):
+                holders[keys[j]].append(self.records[j])
+        result = []
+        for change in self.changes:
+            reason = change.reason
+            base = baseline.get(change.record.innergy_id or "") if change.record else None
+            if reason is None and base is not None:
+                reason = _baseline_clash(base, change)
+            if reason is None and change.action != "deactivate":
+                key = _name_key(change.name)
+                others = [r for r in holders.get(key, ()) if r is not change.record]
+                twins = [s for s in writers.get(key, ()) if s != change.sku]
+                if others:
+                    owner = (
+                        f"SKU {others[0].external_id}" if others[0].external_id else "a hand-entered record"
+                    )
+                    reason = f"the name {change.name!r} is already used in INNERGY by {owner}"
+                    reason += f" ({others[0].innergy_id})"
+                elif twins:
+                    reason = f"the name {change.name!r} is also given to SKU {', '.join(twins)} in the master"
+            if reason is None or change.action == "conflict":
+                result.append(change)
+            else:
+                result.append(replace(change, action="conflict", payload=None, reason=reason))
+        return result
 
 
 def diff_materials(
@@ -390,50 +491,22 @@ def diff_materials(
 
     Duplicate master SKUs: the first row wins (the reader reports the others).
     """
-    rows = library.materials
-    masters = dict(zip(reversed(_keys(m.sku for m in rows)), reversed(rows), strict=True))
-    run = _Diff(library, list(innergy))
-    unmatched = run.run(masters)
-    run.adopt(unmatched)
+    with paused_gc():
+        return _diff(library, list(innergy), baseline or {})
+
+
+def _diff(
+    library: Library, innergy: list[InnergyMaterial], baseline: Mapping[str, InnergyMaterial]
+) -> MaterialDiff:
+    """The diff run, whose working tuples are freed on return, before the collector resumes
+    (else its first pass would walk all of them)."""
+    run = _Diff(library, innergy)
+    masters = run.masters()
+    run.adopt(run.run(masters))
     unmanaged = run.retire(masters)
-    checked = _check_names(run.changes, run.records, baseline or {})
+    checked = run.check_names(baseline)
     checked.sort(key=lambda c: (_ORDER[c.action], _key(c.sku)))
     return MaterialDiff(tuple(checked), run.unchanged, unmanaged, tuple(run.problems))
-
-
-def _check_names(
-    changes: list[Difference], records: list[InnergyMaterial], baseline: Mapping[str, InnergyMaterial]
-) -> list[Difference]:
-    """Turn into conflicts the writes that would clash on MaterialName or with INNERGY edits."""
-    writers: dict[str, list[str]] = defaultdict(list)
-    for change in changes:
-        if change.action == "create" or any(f.field == "name" for f in change.fields):
-            writers[_name_key(change.name)].append(change.sku)
-    holders: dict[str, list[InnergyMaterial]] = defaultdict(list)
-    for record, key in zip(records, _name_keys(r.name for r in records), strict=True):
-        if key in writers:
-            holders[key].append(record)
-    result = []
-    for change in changes:
-        reason = change.reason
-        base = baseline.get(change.record.innergy_id or "") if change.record else None
-        if reason is None and base is not None:
-            reason = _baseline_clash(base, change)
-        if reason is None and change.action != "deactivate":
-            key = _name_key(change.name)
-            others = [r for r in holders.get(key, ()) if r is not change.record]
-            twins = [s for s in writers.get(key, ()) if s != change.sku]
-            if others:
-                owner = f"SKU {others[0].external_id}" if others[0].external_id else "a hand-entered record"
-                reason = f"the name {change.name!r} is already used in INNERGY by {owner}"
-                reason += f" ({others[0].innergy_id})"
-            elif twins:
-                reason = f"the name {change.name!r} is also given to SKU {', '.join(twins)} in the master"
-        if reason is None or change.action == "conflict":
-            result.append(change)
-        else:
-            result.append(replace(change, action="conflict", payload=None, reason=reason))
-    return result
 
 
 def _unit(raw: str, table: Mapping[str, str]) -> str:

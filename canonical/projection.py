@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import repeat
 from operator import attrgetter, itemgetter
-from typing import Any
+from typing import Any, TypeAlias
 
 from canonical.models import InnergyMaterial, Library, Material, UomMapping
 from canonical.normalize import cost_per_base_unit
@@ -22,12 +22,15 @@ __all__ = [
     "CLEARABLE",
     "COMPARED_FIELDS",
     "MONEY_FIELDS",
+    "SHARED_FIELDS",
+    "UnitParts",
     "project_material",
     "projected_rows",
     "projected_values",
+    "unit_parts",
 ]
 
-_SHARED = (
+SHARED_FIELDS = (
     "name",
     "description",
     "category",
@@ -41,15 +44,15 @@ _SHARED = (
     "notes",
 )
 """Fields a ``Material`` and an ``InnergyMaterial`` share by name and meaning."""
-_shared = attrgetter(*_SHARED)
+_shared = attrgetter(*SHARED_FIELDS)
 
-COMPARED_FIELDS: tuple[str, ...] = (*_SHARED, "uom_group", "common_uom", "cost")
+COMPARED_FIELDS: tuple[str, ...] = (*SHARED_FIELDS, "uom_group", "common_uom", "cost")
 """The ``InnergyMaterial`` fields the master decides, in the order of ``projected_values``."""
 
 MONEY_FIELDS = frozenset({"cost", "margin"})
 """Compared as Decimals at INNERGY's 4 places (cost per base unit, margin fraction)."""
 
-CLEARABLE = frozenset(_SHARED) - {"name", "category", "active"}
+CLEARABLE = frozenset(SHARED_FIELDS) - {"name", "category", "active"}
 """``Material.cleared`` names a ``(clear)`` cell may hold (the INNERGY field has the same name).
 
 Required master columns (SKU, Name, Category, UoM, Cost) and tool-written ones cannot be
@@ -61,13 +64,27 @@ _unit = attrgetter("uom")
 _cost = attrgetter("cost")
 _group_and_common = itemgetter(0, 1)
 _base = itemgetter(2)
-_NO_UOM = (None, None, Decimal(1))
 _FOUR = Decimal("0.0001")
+
+UnitParts: TypeAlias = tuple[str | None, str | None, Decimal]
+"""A unit as INNERGY holds it: UoM group, common unit, and the divisor of the cost."""
+_NO_UOM: UnitParts = (None, None, Decimal(1))
 
 
 def _divisor(base: Decimal | None) -> Decimal:
     """Base Units per UoM as ``cost_per_base_unit`` reads it (blank = 1, must be above zero)."""
     return cost_per_base_unit(Decimal(1), base) and (base if base is not None else Decimal(1))
+
+
+def unit_parts(uoms: Mapping[str, UomMapping | None]) -> dict[str, UnitParts]:
+    """Each unit's ``UnitParts``; an unmapped unit leaves group and common unit to INNERGY.
+
+    Raises ``BadValue`` for a Base Units per UoM not above zero.
+    """
+    return {
+        unit: (m.innergy_uom_group, m.innergy_common_uom, _divisor(m.base_units_per_uom)) if m else _NO_UOM
+        for unit, m in uoms.items()
+    }
 
 
 def projected_rows(
@@ -81,11 +98,7 @@ def projected_rows(
     is ``cost_per_base_unit``'s arithmetic (Decimal division, half-even to 4 places; a test
     holds the two equal). Raises ``BadValue`` for a Base Units per UoM not above zero.
     """
-    table = {
-        unit: (m.innergy_uom_group, m.innergy_common_uom, _divisor(m.base_units_per_uom)) if m else _NO_UOM
-        for unit, m in uoms.items()
-    }
-    parts = list(map(table.__getitem__, map(_unit, materials)))
+    parts = list(map(unit_parts(uoms).__getitem__, map(_unit, materials)))
     exact = map(operator.truediv, map(_cost, materials), map(_base, parts))
     costs = map(Decimal.quantize, exact, repeat(_FOUR), repeat(ROUND_HALF_EVEN))
     tails = map(tuple.__add__, map(_group_and_common, parts), zip(costs))
