@@ -5,7 +5,9 @@ is opened); a write is at most ONE spreadsheets batchUpdate (new tabs, grid size
 formatting) followed by ONE values batchUpdate with ``valueInputOption=RAW``, so user
 text is never evaluated as a formula. Only the values call removes values: a rewrite's
 block is padded with blanks over the tab's old extent, so if either call fails the tab
-keeps every value it had (the first call clears formats and checkboxes only). Every
+keeps every value it had (the first call clears formats and checkboxes only). A retried
+first call that had in fact landed is refused for the tabs it added; the write then
+re-reads the metadata and those tabs and plans again (see ``write``). Every
 call has a timeout and goes through our bounded ``RetryPolicy``; ``MATSYNC_SHEETS_ENDPOINT``
 points the calls at an emulator.
 """
@@ -183,18 +185,18 @@ class GoogleWorkbook:
         self.key = key
         self._sheets: dict[str, dict[str, Any]] = {}
         self._known: dict[str, Rows] = {}
-        meta = http.fetch_sheet_metadata(key)
-        for sheet in meta.get("sheets", []):
-            self._remember(sheet)
+        self._read_metadata()
 
-    def _remember(self, sheet: Mapping[str, Any]) -> None:
-        props = sheet["properties"]
-        self._sheets[props["title"]] = {
-            "id": props["sheetId"],
-            "rows": props.get("gridProperties", {}).get("rowCount", DEFAULT_GRID[0]),
-            "cols": props.get("gridProperties", {}).get("columnCount", DEFAULT_GRID[1]),
-            "protected": [p.get("description") for p in sheet.get("protectedRanges", [])],
-        }
+    def _read_metadata(self) -> None:
+        self._sheets = {}
+        for sheet in self.http.fetch_sheet_metadata(self.key).get("sheets", []):
+            props = sheet["properties"]
+            self._sheets[props["title"]] = {
+                "id": props["sheetId"],
+                "rows": props.get("gridProperties", {}).get("rowCount", DEFAULT_GRID[0]),
+                "cols": props.get("gridProperties", {}).get("columnCount", DEFAULT_GRID[1]),
+                "protected": [p.get("description") for p in sheet.get("protectedRanges", [])],
+            }
 
     def tab_names(self) -> list[str]:
         return list(self._sheets)
@@ -215,15 +217,23 @@ class GoogleWorkbook:
         return result
 
     def write(self, ops: Sequence[Op]) -> None:
-        rewritten = {op.tab for op in ops if isinstance(op, Rewrite) and op.tab in self._sheets}
-        unknown = sorted({*tabs_to_read(ops, self._known, self._sheets), *(rewritten - self._known.keys())})
-        if unknown:
-            self.read_tabs(unknown)
-        old = {tab: _extent(self._known[tab]) for tab in rewritten}
-        batch = plan_write(ops, self._known)
-        structure = self._structure(batch)
-        if structure:
-            self.http.batch_update(self.key, {"requests": structure})
+        batch, old = self._plan(ops)
+        adding = [tab for tab in batch.tabs if tab not in self._sheets]
+        try:
+            self._send_structure(batch)
+        except SheetsApiError:
+            if not adding:
+                raise
+            self._read_metadata()
+            if not any(tab in self._sheets for tab in adding):
+                raise
+            # Google applies a batchUpdate whole or not at all, and a tab it was adding now
+            # exists: a retry of a call that had landed was refused (or someone made the tab
+            # meanwhile). Plan again against the tabs as they are now.
+            for tab in batch.tabs:
+                self._known.pop(tab, None)
+            batch, old = self._plan(ops)
+            self._send_structure(batch)
         data = []
         for b in batch.blocks:  # a rewrite drops its tab's earlier blocks: its own comes first
             values = _padded(b.values, *old.pop(b.tab)) if b.tab in old else b.values
@@ -236,6 +246,20 @@ class GoogleWorkbook:
                 )
         if data:
             self.http.values_batch_update(self.key, {"valueInputOption": "RAW", "data": data})
+
+    def _plan(self, ops: Sequence[Op]) -> tuple[WriteBatch, dict[str, tuple[int, int]]]:
+        """The batch, and the old extent of each existing tab it rewrites (read if unknown)."""
+        rewritten = {op.tab for op in ops if isinstance(op, Rewrite) and op.tab in self._sheets}
+        unknown = sorted({*tabs_to_read(ops, self._known, self._sheets), *(rewritten - self._known.keys())})
+        if unknown:
+            self.read_tabs(unknown)
+        old = {tab: _extent(self._known[tab]) for tab in rewritten}
+        return plan_write(ops, self._known), old
+
+    def _send_structure(self, batch: WriteBatch) -> None:
+        structure = self._structure(batch)
+        if structure:
+            self.http.batch_update(self.key, {"requests": structure})
 
     def close(self) -> None:
         self.http.session.close()

@@ -190,3 +190,40 @@ def test_a_rewrite_clears_the_old_cells_in_the_values_call(make_google_sheet):
     assert sheet.values("ISSUES") == OLD_TAB
     tab = sheet.sheet("ISSUES")
     assert ({"sheetId": tab.sheet_id, "startRowIndex": 1}, None) in tab.validations
+
+
+def test_a_retried_add_sheet_that_had_landed_counts_as_done(make_google_sheet):
+    """Google committed the structure call but answered 503; its retry is refused ("already
+    exists"). The write re-reads the metadata, plans again against the sheet as it is and
+    finishes; nothing is done twice."""
+    sheet = make_google_sheet({"A": [["x"]]})
+    workbook = open_workbook(sheet.settings, retry=NO_WAIT)
+    new = [["Approve", "Name"], [True, "oak"]]
+    style = Style("NEW", checkboxes=("Approve",), protected=("Name",))
+    sheet.server.inject(503, kind="batchUpdate", committed=True)
+    workbook.write([Rewrite("NEW", new, style)])
+    assert sheet.values("NEW") == new
+    tab = sheet.sheet("NEW")
+    assert tab.validation_at(2, 1) == {"condition": {"type": "BOOLEAN"}}
+    assert len(tab.protected) == 1, "the replayed structure call adds no second protected range"
+    assert [s.title for s in sheet.server.spreadsheets[sheet.key].sheets] == ["A", "NEW"]
+    assert sheet.server.counts == {"get": 2, "batchUpdate": 3, "values.batchGet": 1, "values.batchUpdate": 1}
+
+
+def test_a_tab_made_by_someone_else_meanwhile_is_written_into(make_google_sheet):
+    sheet = make_google_sheet({"A": [["x"]]})
+    workbook = open_workbook(sheet.settings)
+    other = open_workbook(sheet.settings)
+    other.write([Rewrite("NEW", [["theirs", "wide"], ["long"]])])
+    workbook.write([Rewrite("NEW", [["ours"]]), Append("A", [["appended"]])])
+    assert sheet.values("NEW") == [["ours"]], "their cells beyond ours are blanked, as in any rewrite"
+    assert sheet.values("A") == [["x"], ["appended"]], "planned again without appending twice"
+
+
+def test_a_refused_add_sheet_for_a_tab_that_is_not_there_is_still_an_error(make_google_sheet):
+    sheet = make_google_sheet({"A": [["x"]]})
+    workbook = open_workbook(sheet.settings)
+    sheet.server.inject(400, kind="batchUpdate")
+    with pytest.raises(SheetsApiError, match="INVALID_ARGUMENT"):
+        workbook.write([Rewrite("NEW", [["x"]])])
+    assert [s.title for s in sheet.server.spreadsheets[sheet.key].sheets] == ["A"]
