@@ -1,22 +1,24 @@
-"""The local .xlsx backend, through openpyxl.
+"""The local .xlsx backend: calamine reads, and two writers.
 
-Reads use calamine (fast, cached formula values). A write loads
-the whole workbook, changes only the tabs the batch names, saves to a temporary file
-beside the original and renames it over the original, so other tabs and the user's
-formatting survive and a crash never leaves half a file. A workbook that is open in
-Excel or LibreOffice (their lock file is beside it) or that cannot be replaced raises
-``WorkbookLocked``; a value an .xlsx cannot hold raises ``UnstorableValue`` before
-anything is written.
+Reads use calamine (fast, cached formula values). A batch that only rewrites whole tabs
+(``Rewrite``, with or without its ``Style``, or a new tab; what ``pull`` and ``plan``
+write) patches the zip parts of those tabs and copies every other part byte for byte
+(``xlsx_parts``): no load of a 100k-row master. Any other batch (``Append``,
+``CellUpdate``, a ``Style`` alone: ``push``, ``init-sheet``), a new file or a package
+``xlsx_parts`` does not know goes through openpyxl: load the whole workbook, change the
+tabs the batch names, save. Either way the new file is written beside the original and
+renamed over it, so other tabs and the user's formatting survive and a crash never
+leaves half a file. A workbook that is open in Excel or LibreOffice (their lock file is
+beside it) or that cannot be replaced raises ``WorkbookLocked``; a value an .xlsx
+cannot hold raises ``UnstorableValue`` before anything is written.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from copy import copy
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,25 +33,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
 from canonical.errors import UnstorableValue, WorkbookError, WorkbookLocked
-from sheets_sync.workbook.base import (
-    Op,
-    Rows,
-    Style,
-    Value,
-    WriteBatch,
-    cell_text,
-    column_index,
-    plan_write,
-    tabs_to_read,
-)
+from sheets_sync.workbook.base import Op, Rows, Style, WriteBatch, cell_text, plan_write, tabs_to_read
+from sheets_sync.workbook.xlsx_parts import MARKER, native, patch_plan, tab_look, write_patch
 
 __all__ = ["EXCEL_CELL_LIMIT", "XlsxWorkbook", "unstorable"]
 
 EXCEL_CELL_LIMIT = 32_767
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 forbids that openpyxl lets through (it would write a broken file)."""
-MARKER = "matsync"
-"""Set as the error title of our data validations, so a repair replaces them."""
 
 
 def unstorable(value: object) -> str | None:
@@ -67,14 +58,6 @@ def unstorable(value: object) -> str | None:
 
 def _lock_files(path: Path) -> list[Path]:
     return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
-
-
-def _native(value: Value) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value) if Decimal(repr(float(value))) == value.normalize() or value == 0 else str(value)
-    return value
 
 
 class XlsxWorkbook:
@@ -158,9 +141,13 @@ class XlsxWorkbook:
         if bad:
             shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
             raise UnstorableValue(f"nothing was written to {self.path.name}: {shown}")
+        plan = patch_plan(self.path, batch, self._known)
+        if plan is not None:
+            self._replace(lambda temp: write_patch(plan, temp))
+            return
         book = self._load_for_write()
         self._apply(book, batch)
-        self._save(book)
+        self._replace(book.save)
 
     def close(self) -> None:
         self._known.clear()
@@ -186,67 +173,43 @@ class XlsxWorkbook:
             for r, row in enumerate(block.values):
                 for c, value in enumerate(row):
                     cell = sheet.cell(block.row + r, block.col + c)
-                    cell.value = _native(value)
+                    cell.value = native(value)
                     if isinstance(value, str):
                         cell.data_type = "s"  # text stays text: "=1+1" and "#REF!" are not formulas
         for style in batch.styles:
             self._style(book[style.tab], style)
 
     def _style(self, sheet: Worksheet, style: Style) -> None:
-        top = style.header_row
-        rows = self._known.get(style.tab, [])
-        header = rows[top - 1] if len(rows) >= top else []
-
-        def letter(title: str) -> str:
-            index = column_index(header, title)
-            if index is None:
-                raise WorkbookError(f"tab {style.tab} has no column {title!r} to format")
-            return get_column_letter(index + 1)
-
-        frozen = top if style.frozen_rows is None else style.frozen_rows
-        sheet.freeze_panes = f"A{frozen + 1}" if frozen else None
-        if style.bold_header:
-            for col in range(1, len(header) + 1):
-                cell = sheet.cell(top, col)
-                font = copy(cell.font)
-                font.bold = True
-                cell.font = font
-        wanted: list[tuple[str, str]] = [(letter(t), '"TRUE,FALSE"') for t in style.checkboxes]
-        for title, dropdown in style.dropdowns.items():
-            if dropdown.source is not None:
-                source_tab, source_col = dropdown.source
-                source_rows = self._known.get(source_tab) or [[]]
-                src = get_column_letter((column_index(source_rows[0], source_col) or 0) + 1)
-                quoted = "'" + source_tab.replace("'", "''") + "'"
-                wanted.append((letter(title), f"{quoted}!${src}$2:${src}$1048576"))
-            elif dropdown.values and len(",".join(dropdown.values)) < 250:
-                listed = ",".join(v.replace('"', "") for v in dropdown.values)
-                wanted.append((letter(title), f'"{listed}"'))
-        ranges = {f"{col}{top + 1}:{col}1048576": formula for col, formula in wanted}
-        keep = [
+        look = tab_look(style, self._known)
+        sheet.freeze_panes = f"A{look.frozen + 1}" if look.frozen else None
+        for col in range(1, look.bold_columns + 1):
+            cell = sheet.cell(look.header_row, col)
+            font = copy(cell.font)
+            font.bold = True
+            cell.font = font
+        sheet.data_validations.dataValidation = [
             dv
             for dv in sheet.data_validations.dataValidation
-            if not (dv.errorTitle == MARKER and str(dv.sqref) in ranges)
+            if not (dv.errorTitle == MARKER and str(dv.sqref) in look.validations)
         ]
-        sheet.data_validations.dataValidation = keep
-        for area, formula in ranges.items():
+        for area, formula in look.validations.items():
             rule = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
             rule.errorTitle = MARKER
             rule.add(area)
             sheet.add_data_validation(rule)
-        if style.filter and header:
-            sheet.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{max(len(rows), top)}"
-        width = max((len(r) for r in rows), default=0)
-        for row, colour in style.row_colors.items():
-            fill = PatternFill(fill_type="solid", start_color="FF" + colour.lstrip("#").upper())
-            for col in range(1, width + 1):
+        if look.filter_ref:
+            sheet.auto_filter.ref = look.filter_ref
+        for row, colour in look.fills.items():
+            fill = PatternFill(fill_type="solid", start_color=colour)
+            for col in range(1, look.fill_width + 1):
                 sheet.cell(row, col).fill = fill
 
-    def _save(self, book: Any) -> None:
+    def _replace(self, save: Callable[[Path], object]) -> None:
+        """``save`` to a temporary file beside the workbook, then rename it over the workbook."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            book.save(temp)
+            save(temp)
             with open(temp, "rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(temp, self.path)
