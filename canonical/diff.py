@@ -4,8 +4,8 @@ Records are keyed before anything is compared. A master row finds its INNERGY re
 ``INNERGY ID`` first (so a SKU renamed in the master updates the same record), then by
 canonical SKU == ``ExternalId`` (``sku_key``), then, among records entered by hand (no
 external id), by MaterialName case-insensitively. A matched pair whose projected values
-equal INNERGY's (one tuple comparison, in C) is skipped before any field is looked at;
-only the rows that differ get a field-by-field comparison.
+equal INNERGY's (C-level comparisons of value tuples) is skipped before any field is
+looked at; only the rows that differ get a field-by-field comparison.
 
 Comparison rules: cost and margin compare as Decimals at INNERGY's 4 places (cost is per
 base unit, where cents would hide real changes such as $0.0156/SF); text compares after
@@ -13,9 +13,10 @@ base unit, where cents would hide real changes such as $0.0156/SF); text compare
 master cell means "no change"; a field in ``Material.cleared`` means "clear it".
 
 Field-level detail is computed directly from the two value tuples, not with deepdiff:
-deepdiff costs about 25 us per field compared, so the 3 % changed rows of a 100,000-row
-library alone take ~1 s through it, twice the diff's whole budget (see
-``benchmarks/bench_diff.py``, which keeps deepdiff as the baseline).
+even given only the pairs that changed, DeepDiff needs about 200 us per changed field
+(3,000 changed rows of a 100,000-row library: 1.3 s in one call), well over the diff's
+whole 0.5 s budget. DeepDiff stays the oracle of the field detail in a property test
+(``tests/canonical/test_diff.py``) and the speed baseline of ``benchmarks/bench_diff.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import chain, compress, filterfalse, repeat
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any, Literal, cast
 
 from canonical.gc_pause import paused_gc
@@ -130,7 +131,6 @@ def display(value: Any) -> str | None:
 _FOUR = Decimal("0.0001")
 _CENT = Decimal("0.01")
 _ONE = Decimal(1)
-_innergy_values = attrgetter(*COMPARED_FIELDS)
 _POSITION = {field: i for i, field in enumerate(COMPARED_FIELDS)}
 _ORDER = {action: i for i, action in enumerate(ACTIONS)}
 
@@ -141,12 +141,17 @@ _ORDER = {action: i for i, action in enumerate(ACTIONS)}
 _master_fields = itemgetter("sku", "innergy_id", "uom", "cost", *SHARED_FIELDS)
 _m_sku, _m_id, _m_unit, _m_cost = map(itemgetter, range(4))
 _m_shared = itemgetter(slice(4, None))
-_record_fields = itemgetter("innergy_id", "external_id", "uom_group", "common_uom", "cost", *SHARED_FIELDS)
-_r_id, _r_external, _r_cost, _r_name = map(itemgetter, (0, 1, 4, 5 + SHARED_FIELDS.index("name")))
-_r_units = itemgetter(slice(2, 4))
-_r_shared = itemgetter(slice(5, None))
+_record_fields = itemgetter("innergy_id", "external_id", *COMPARED_FIELDS)
+_r_id, _r_external, _r_name = map(itemgetter, (0, 1, 2 + COMPARED_FIELDS.index("name")))
+_r_compared = itemgetter(slice(2, None))
+_SHARED_END = 2 + len(SHARED_FIELDS)
+_r_shared = itemgetter(slice(2, _SHARED_END))
+_r_units = itemgetter(slice(_SHARED_END, _SHARED_END + 2))
+_r_cost = itemgetter(2 + COMPARED_FIELDS.index("cost"))
 _group_and_common = itemgetter(slice(0, 2))
 _divisor = itemgetter(2)
+_BLANK_FOR_NONE = {None: ""}
+"""``.get(x, x)``: ``""`` for ``None``, else ``x``, as a C-level map."""
 
 
 def _keys(skus: Iterable[str]) -> list[str]:
@@ -230,11 +235,10 @@ class _Diff:
         self.rows = list(map(_master_fields, map(vars, self.materials)))
         self.records = records
         self.held = list(map(_record_fields, map(vars, records)))
-        ids = list(map(_r_id, self.held))
-        self.by_id = dict(zip(ids, range(len(ids)), strict=True))
-        self.by_id.pop(None, None)
-        self.ids_unique = len(self.by_id) == len(ids) - ids.count(None)
-        self.keys = _keys([e or "" for e in map(_r_external, self.held)])
+        self.by_id: dict[str | None, int] = {}
+        self.ids_unique = True
+        externals = list(map(_r_external, self.held))
+        self.keys = _keys(map(_BLANK_FOR_NONE.get, externals, externals))
         self.hand = list(compress(range(len(records)), map(operator.not_, self.keys)))
         self.by_key = dict(zip(reversed(self.keys), reversed(range(len(records))), strict=True))
         self.by_key.pop("", None)
@@ -260,20 +264,29 @@ class _Diff:
         """Match every master row by INNERGY ID, else SKU, and compare; return the rest."""
         keys, rows = list(masters), list(masters.values())
         ids = list(map(_m_id, map(self.rows.__getitem__, rows)))
+        if ids.count(None) < len(ids):
+            self.index_ids()
         picks = list(map(self.by_id.get, ids, map(self.by_key.get, keys)))
         if not (self.ids_unique and _unique(picks) and self.claimed.isdisjoint(picks)):
             picks = self.match_slowly(keys, rows, ids)
         found = list(map(operator.is_not, picks, repeat(None)))
-        self.claimed.update(compress(picks, found))
+        matched = cast("list[int]", list(compress(picks, found)))
+        self.claimed.update(matched)
         unmatched = list(compress(zip(keys, rows, strict=True), map(operator.not_, found)))
         keys, rows = list(compress(keys, found)), list(compress(rows, found))
-        matched = cast("list[int]", list(compress(picks, found)))
         externals = list(map(_r_external, map(self.held.__getitem__, matched)))
         relinks = list(map(operator.ne, externals, map(_m_sku, map(self.rows.__getitem__, rows))))
         for n in compress(range(len(relinks)), relinks):
             relinks[n] = _key(externals[n]) != keys[n]
         self.compare_all(rows, matched, relinks)
         return unmatched
+
+    def index_ids(self) -> None:
+        """INNERGY ID -> record, built only when a master row names an INNERGY ID."""
+        ids = list(map(_r_id, self.held))
+        self.by_id = dict(zip(ids, range(len(ids)), strict=True))
+        self.by_id.pop(None, None)
+        self.ids_unique = len(self.by_id) == len(ids) - ids.count(None)
 
     def match_slowly(self, keys: list[str], rows: list[int], ids: list[str | None]) -> list[int | None]:
         """Matching when a record would be claimed twice: the first claimant of an INNERGY
@@ -355,13 +368,21 @@ class _Diff:
         changed = list(compress(range(len(differ)), differ))
         materials = [self.materials[rows[n]] for n in changed]
         for n, material, values in zip(changed, materials, projected_rows(materials, uoms), strict=True):
-            self.compare(material, values, self.records[records[n]], relinks[n])
+            j = records[n]
+            self.compare(material, values, self.records[j], _r_compared(self.held[j]), relinks[n])
 
     def compare(
-        self, material: Material, values: tuple[Any, ...], record: InnergyMaterial, relink: bool
+        self,
+        material: Material,
+        values: tuple[Any, ...],
+        record: InnergyMaterial,
+        held: tuple[Any, ...],
+        relink: bool,
     ) -> None:
-        """The slow path, for a pair whose values differ: field lines, action and payload."""
-        fields = _field_changes(material, values, _innergy_values(record))
+        """The slow path, for a pair whose values differ: field lines, action and payload.
+
+        ``values`` and ``held`` are the master's and the record's ``COMPARED_FIELDS``."""
+        fields = _field_changes(material, values, held)
         action = _action(record.active, material.active)
         if action == "deactivate":
             fields = [f for f in fields if f.field == "active"]
@@ -384,11 +405,9 @@ class _Diff:
             wanted = InnergyMaterial(
                 external_id=material.sku, **dict(zip(COMPARED_FIELDS, values, strict=True))
             )
-            fields = tuple(
-                FieldChange(f, None, display(v))
-                for f, v in zip(COMPARED_FIELDS, values, strict=True)
-                if v is not None
-            )
+            given = list(map(operator.is_not, values, repeat(None)))
+            shown = map(display, compress(values, given))
+            fields = tuple(map(FieldChange, compress(COMPARED_FIELDS, given), repeat(None), shown))
             self.changes.append(
                 Difference("create", material.sku, material.name, fields, material, None, wanted)
             )

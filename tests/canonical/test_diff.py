@@ -6,10 +6,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from deepdiff import DeepDiff
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from canonical import InnergyMaterial, Library, Material, UomMapping
-from canonical.diff import diff_materials, diff_ppak
+from canonical.diff import diff_materials, diff_ppak, display
 from canonical.normalize import sku_key
+from canonical.projection import COMPARED_FIELDS, project_material
 
 UOMS = (
     UomMapping(
@@ -202,6 +206,55 @@ def test_key_helper_agrees_with_sku_key(naughty_strings: list[str]) -> None:
 
     samples = [*naughty_strings, " a\u00a0b\u2003c ", "A\u200bB", "x\x1cy"]
     assert _keys(samples) == [sku_key(s) for s in samples]
+
+
+TEXT = st.sampled_from([None, "Acme", "acme", " Acme ", "Ac  me", "Ac\tme", "Other", "=1+1", "\u05e9\u05dc"])
+MONEY = st.sampled_from(["0.35", "0.3500", "0.35004", "0.35005", "0.35015", "0.4", "142.85", "142.8512"])
+COLUMNS = {"description": TEXT, "vendor": TEXT, "notes": TEXT, "lead_time": TEXT, "margin": MONEY}
+
+
+def _oracle_view(values: dict[str, Any], blanks_mean_no_change: bool, cleared: tuple[str, ...] = ()):
+    """The contract's comparison rules, written independently of the diff: money at 4 places,
+    text with white space folded, a blank master cell (not ``(clear)``) left out."""
+    view = {}
+    for field, value in values.items():
+        if value is None and blanks_mean_no_change and field not in cleared:
+            continue
+        if isinstance(value, Decimal):
+            value = value.quantize(Decimal("0.0001"))
+        elif isinstance(value, str):
+            value = " ".join(value.split()) or None
+        view[field] = value
+    return view
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    master=st.fixed_dictionaries(COLUMNS),
+    innergy=st.fixed_dictionaries({**COLUMNS, "cost": MONEY}),
+    cleared=st.lists(st.sampled_from(["description", "vendor", "notes", "lead_time"]), unique=True),
+)
+def test_field_detail_agrees_with_deepdiff(master: dict, innergy: dict, cleared: list[str]) -> None:
+    """DeepDiff, over the same pair with the contract's rules applied, is the oracle of which
+    fields changed and their old and new values (the diff itself does not call DeepDiff: see
+    the module docstring)."""
+    mine = row(**master, cleared=tuple(cleared))
+    theirs = record(**innergy)
+    wanted = project_material(mine, UOMS[0]).model_dump(include=set(COMPARED_FIELDS))
+    now = theirs.model_dump(include=set(COMPARED_FIELDS))
+    new = _oracle_view(wanted, blanks_mean_no_change=True, cleared=tuple(cleared))
+    old = _oracle_view({f: now[f] for f in new}, blanks_mean_no_change=False)
+    oracle = DeepDiff(old, new, view="tree")
+    expected = {
+        (d.path(output_format="list")[0], display(d.t1), display(d.t2))
+        for kind in ("values_changed", "type_changes")
+        for d in oracle.get(kind, ())
+    }
+    [change] = run([mine], [theirs]).changes or [None]
+    found = {(f.field, f.old, f.new) for f in change.fields} if change else set()
+    assert {f for f, _, _ in found} == {f for f, _, _ in expected}
+    for field, was, value in found:
+        assert was == display(now[field]) and value == display(wanted[field])
 
 
 def ppak_item(**changes: Any) -> Material:
