@@ -424,7 +424,7 @@ class Journal:
         where = f"{intent.target} {intent.op} {intent.key}"
         if any(secret in text for secret in self._secrets):
             raise JournalError(f"refused to journal {where}: it holds a secret (the INNERGY key)")
-        named = _secret_names(json.loads(text))
+        named = _secret_names(json.loads(text)) if _may_name_a_secret(text) else set()
         if named:
             raise JournalError(f"refused to journal {where}: it holds a credential field {sorted(named)}")
 
@@ -455,7 +455,11 @@ class Journal:
         self._settle([(int(w), "done", i, _dumps(a), None) for w, i, a in done])
 
     def mark_failed(self, write_id: WriteId, error: str) -> None:
-        self._settle([(int(write_id), "failed", None, None, error)])
+        self.mark_failed_many([(write_id, error)])
+
+    def mark_failed_many(self, failed: Iterable[tuple[WriteId, str]]) -> None:
+        """Several writes did not land, in one transaction."""
+        self._settle([(int(w), "failed", None, None, error) for w, error in failed])
 
     def mark_unknown(self, write_id: WriteId, error: str) -> None:
         """Sent, but whether it landed is not known (a timeout): the next run looks it up."""
@@ -484,13 +488,12 @@ class Journal:
                 )
                 if cursor.rowcount != 1:
                     raise JournalError(self._not_open(db, write_id, state))
-            if changes[0][1] == "done":
-                db.executemany(
-                    "INSERT OR IGNORE INTO applied_changes (plan_id, change_id, run_id, write_id, applied_at)"
-                    " SELECT plan_id, change_id, run_id, write_id, ? FROM writes"
-                    " WHERE write_id = ? AND change_id IS NOT NULL AND plan_id IS NOT NULL",
-                    [(now, c[0]) for c in changes],
-                )
+            db.executemany(
+                "INSERT OR IGNORE INTO applied_changes (plan_id, change_id, run_id, write_id, applied_at)"
+                " SELECT plan_id, change_id, run_id, write_id, ? FROM writes"
+                " WHERE write_id = ? AND change_id IS NOT NULL AND plan_id IS NOT NULL",
+                [(now, c[0]) for c in changes if c[1] == "done"],
+            )
 
     @staticmethod
     def _not_open(db: sqlite3.Connection, write_id: int, state: str) -> str:
@@ -565,6 +568,16 @@ class Journal:
         """The sync baseline the diff compares INNERGY against to spot edits made there."""
         rows = self._query("SELECT innergy_id, record FROM sync_baseline")
         return {r[0]: InnergyMaterial.model_validate_json(r[1]) for r in rows}
+
+
+_QUOTED_SECRET_NAMES = tuple(f'"{name}"' for name in _SECRET_NAMES)
+
+
+def _may_name_a_secret(text: str) -> bool:
+    """Cheap pre-check: a credential key appears quoted in the JSON text (``_dumps`` writes
+    keys unescaped), so text without one needs no parse and walk (once per journalled write)."""
+    lowered = text.lower()
+    return any(name in lowered for name in _QUOTED_SECRET_NAMES)
 
 
 def _secret_names(value: Any) -> set[str]:

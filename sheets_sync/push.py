@@ -20,10 +20,11 @@ that owns the INNERGY client and the journal, so that ``nightly`` and
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ from reports.plan import HEADER_ROW
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.issues_tab import issues_rewrite
-from sheets_sync.journal import Journal
+from sheets_sync.journal import Intent, Journal
 from sheets_sync.lock import run_lock
 from sheets_sync.pull import LIBRARY_TABS, read_library
 from sheets_sync.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, SYNC_LOG, SYNC_LOG_HEADER
@@ -50,7 +51,7 @@ from sheets_sync.workbook import (
     Rewrite,
     Rows,
     Workbook,
-    column_index,
+    header_key,
     open_workbook,
 )
 
@@ -60,6 +61,9 @@ APPLIED = "applied"
 ALREADY = "skipped: already applied"
 WOULD_APPLY = "would apply"
 INNERGY_TARGET = "innergy.material"
+MASTER_TARGET = f"sheet.{MASTER}"
+TOOL_COLUMNS = ("INNERGY ID", "Last Synced")
+"""The master columns push writes (besides the cells a DIFF_PPAK tick sets)."""
 
 
 # -- reading the diff tabs ------------------------------------------------------------------
@@ -239,7 +243,12 @@ class Applied:
 
 
 class Writer:
-    """Sends the approved material changes to INNERGY, journalling each write around it."""
+    """Sends the approved material changes to INNERGY, journalling each batch around it.
+
+    A batch (a create request, or a round of concurrent edits) is one ``intended``
+    transaction before anything is sent and one ``done`` transaction after its answers:
+    the crash rule holds per write, and SQLite commits per batch, not per row.
+    """
 
     def __init__(self, client: Any, journal: Any, run_id: str, plan_id: str) -> None:
         self.client = client
@@ -255,7 +264,7 @@ class Writer:
         sendable = [c for c in changes if c.payload is not None]
         for chunk in _chunks(sendable, self.client.batch_size):
             bodies = [to_wire(c.payload) for c in chunk if c.payload is not None]
-            ids = [self._intend(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)]
+            ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
             try:
                 answers = self.client.create_materials(bodies)
             except InnergyValidationError as exc:
@@ -267,8 +276,7 @@ class Writer:
             except InnergyError as exc:
                 self._resolve_lost(chunk, ids, bodies, _reason(exc))
                 continue
-            for change, write_id, answer in zip(chunk, ids, answers, strict=True):
-                self._done(change, write_id, answer)
+            self._done(list(zip(chunk, ids, answers, strict=True)))
 
     def _fail_or_retry_alone(
         self, chunk: Sequence[MaterialChange], ids: Sequence[str], bodies: Sequence[wire.MaterialWrite]
@@ -279,7 +287,7 @@ class Writer:
             except InnergyError as exc:
                 self._resolve_lost([change], [write_id], [body], _reason(exc))
                 continue
-            self._done(change, write_id, answer)
+            self._done([(change, write_id, answer)])
 
     def _resolve_lost(
         self,
@@ -296,13 +304,15 @@ class Writer:
                 self.journal.mark_unknown(write_id, reason)
                 self.out.results[change.change_id] = f"failed: {reason} (outcome unknown; push again)"
             return
+        landed, failed = [], []
         for change, write_id, body in zip(chunk, ids, bodies, strict=True):
             record = found.get(sku_key(body.external_id or ""))
             if record is not None:
-                self._done(change, write_id, record)
+                landed.append((change, write_id, record))
             else:
-                self.journal.mark_failed(write_id, reason)
-                self.out.results[change.change_id] = f"failed: {reason}"
+                failed.append((change, write_id, reason))
+        self._done(landed)
+        self._failed(failed)
 
     # edits
 
@@ -311,42 +321,46 @@ class Writer:
         workers = max(1, int(getattr(self.client, "concurrency", 1)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for chunk in _chunks(changes, 50):
-                sent: list[tuple[MaterialChange, str, Future[wire.Material]]] = []
-                for change, current in chunk:
-                    body = edit_body(current, _edit_changes(change))
-                    write_id = self._intend(change, change.action, current, body)
-                    sent.append((change, write_id, pool.submit(self.client.edit_material, current.id, body)))
-                for change, write_id, future in sent:
+                bodies = [edit_body(current, _edit_changes(change)) for change, current in chunk]
+                ids = self._intend(
+                    [(c, c.action, current, b) for (c, current), b in zip(chunk, bodies, strict=True)]
+                )
+                futures = [
+                    pool.submit(self.client.edit_material, current.id, body)
+                    for (_, current), body in zip(chunk, bodies, strict=True)
+                ]
+                landed, failed = [], []
+                for (change, _), write_id, future in zip(chunk, ids, futures, strict=True):
                     try:
-                        answer = future.result()
+                        landed.append((change, write_id, future.result()))
                     except InnergyError as exc:
-                        self.journal.mark_failed(write_id, _reason(exc))
-                        self.out.results[change.change_id] = f"failed: {_reason(exc)}"
-                        continue
-                    self._done(change, write_id, answer)
+                        failed.append((change, write_id, _reason(exc)))
+                self._done(landed)
+                self._failed(failed)
 
     # journal
 
     def _intend(
-        self, change: MaterialChange, op: str, before: wire.Material | None, body: wire.MaterialWrite
-    ) -> str:
-        return str(
-            self.journal.intend(
-                self.run_id,
-                target=INNERGY_TARGET,
-                op=op,
-                key=change.sku,
-                before=wire_json(before),
-                payload=wire.json_body(body),
-                change_id=change.change_id,
-                plan_id=self.plan_id,
-            )
-        )
+        self, writes: Sequence[tuple[MaterialChange, str, wire.Material | None, wire.MaterialWrite]]
+    ) -> list[str]:
+        """A batch as intended (op, INNERGY's record before, the body), committed before it is sent."""
+        intents = [
+            Intent(INNERGY_TARGET, op, change.sku, wire_json(before), wire.json_body(body), change.change_id,
+                   self.plan_id)
+            for change, op, before, body in writes
+        ]  # fmt: skip
+        return [str(w) for w in self.journal.intend_many(self.run_id, intents)]
 
-    def _done(self, change: MaterialChange, write_id: str, answer: wire.Material) -> None:
-        self.journal.mark_done(write_id, innergy_id=answer.id, answer=wire_json(answer))
-        self.out.results[change.change_id] = APPLIED
-        self.out.records[change.change_id] = answer
+    def _done(self, landed: Sequence[tuple[MaterialChange, str, wire.Material]]) -> None:
+        self.journal.mark_done_many((w, answer.id, wire_json(answer)) for _, w, answer in landed)
+        for change, _, answer in landed:
+            self.out.results[change.change_id] = APPLIED
+            self.out.records[change.change_id] = answer
+
+    def _failed(self, failed: Sequence[tuple[MaterialChange, str, str]]) -> None:
+        self.journal.mark_failed_many((w, reason) for _, w, reason in failed)
+        for change, _, reason in failed:
+            self.out.results[change.change_id] = f"failed: {reason}"
 
 
 def resolve_pending(journal: Any, innergy: Innergy) -> int:
@@ -419,10 +433,17 @@ class Sheet:
     def master_cell(self, row: int, column: str) -> Cell:
         """A master cell's value as read (row as a person sees it), ``None`` when empty."""
         rows = self.master or []
-        at = column_index(rows[0], column) if rows else None
+        at = self._master_columns.get(header_key(column))
         if at is None or row > len(rows) or at >= len(rows[row - 1]):
             return None
         return rows[row - 1][at]
+
+    @cached_property
+    def _master_columns(self) -> dict[str, int]:
+        """The master's header as ``header_key`` -> position (the first of a repeated title),
+        found once rather than per cell."""
+        header = self.master[0] if self.master else []
+        return {header_key(title): at for at, title in reversed(list(enumerate(header)))}
 
     @property
     def plan_id(self) -> str | None:
@@ -436,16 +457,17 @@ class Sheet:
 
 
 def _master_cells(
-    back: WriteBack, sheet: Sheet, sku: str, record: wire.Material, synced: str
-) -> dict[str, Any] | None:
-    """INNERGY ID and Last Synced for a master row; the cells' old values (for undo)."""
+    back: WriteBack, sheet: Sheet, sku: str, record: wire.Material, synced: str, plan_id: str
+) -> list[SheetWrite]:
+    """INNERGY ID and Last Synced for a master row, journalled with the cells' old values."""
     row = sheet.rows.get(sku_key(sku))
     if row is None:
-        return None
-    old = {column: sheet.master_cell(row, column) for column in ("INNERGY ID", "Last Synced")}
+        return []
+    old = {column: sheet.master_cell(row, column) for column in TOOL_COLUMNS}
     back.set(MASTER, row, "INNERGY ID", record.id)
     back.set(MASTER, row, "Last Synced", synced)
-    return {"row": row, "before": old, "after": {"INNERGY ID": record.id, "Last Synced": synced}}
+    cells = {"row": row, "before": old, "after": {"INNERGY ID": record.id, "Last Synced": synced}}
+    return [(Intent(MASTER_TARGET, "write_back", sku, old, cells, None, plan_id), cells["after"])]
 
 
 PPAK_COLUMNS = {"uom": "UoM", "cost": "Cost", "description": "Description"}
@@ -575,22 +597,26 @@ def _ppak_key(change: PPakChange) -> str:
     return change.canonical_sku or change.ppak_sku
 
 
+SheetWrite = tuple[Intent, Any]
+"""A master write as journalled (``payload``: row, before, after) and its answer."""
+
+
 def _apply_ppak(
-    decisions: Sequence[Decision], sheet: Sheet, back: WriteBack, report: Report, journal: Any, run_id: str
-) -> None:
+    decisions: Sequence[Decision], sheet: Sheet, back: WriteBack, report: Report
+) -> list[SheetWrite]:
+    writes = []
     for decision in decisions:
         change = decision.change
         assert isinstance(change, PPakChange)
         problems, written = ppak_master_writes(change, sheet, back)
         report.problems.extend(problems)
-        if journal is not None:
-            write_id = journal.intend(
-                run_id, target=f"sheet.{MASTER}", op=f"ppak_{change.kind}", key=_ppak_key(change),
-                before=written.get("before"), payload=written, change_id=change.change_id,
-                plan_id=sheet.plan_id,
-            )  # fmt: skip
-            journal.mark_done(write_id, innergy_id=None, answer=written)
+        intent = Intent(
+            MASTER_TARGET, f"ppak_{change.kind}", _ppak_key(change), written.get("before"), written,
+            change.change_id, sheet.plan_id,
+        )  # fmt: skip
+        writes.append((intent, written))
         report.record(decision.ticked, APPLIED, change)
+    return writes
 
 
 def execute(
@@ -600,7 +626,7 @@ def execute(
     decisions: Sequence[Decision],
     *,
     client: Any,
-    journal: Any,
+    journal: Journal,
     run_id: str,
 ) -> tuple[Report, WriteBack]:
     """Apply the decided rows: INNERGY first, then the master; the write-back to send."""
@@ -620,24 +646,24 @@ def execute(
         else:
             edits.append((change, current))
     writer.edit(edits)
+    sheet_writes: list[SheetWrite] = []
     for decision in decisions:
         change = decision.change
+        record: wire.Material | None = None
         if decision.verdict is None and isinstance(change, MaterialChange):
-            result = writer.out.results[change.change_id]
-            report.record(decision.ticked, result, change)
-            answer = writer.out.records.get(change.change_id)
-            if answer is not None:
-                cells = _master_cells(back, sheet, change.sku, answer, synced)
-                _journal_cells(journal, run_id, plan.plan_id, change, cells)
+            report.record(decision.ticked, writer.out.results[change.change_id], change)
+            record = writer.out.records.get(change.change_id)
         elif decision.verdict is not None:
             report.record(decision.ticked, decision.verdict, change)
             if decision.verdict == ALREADY and isinstance(change, MaterialChange):
-                _repair_id_cell(back, sheet, innergy, change, synced)
-    _apply_ppak(
-        [d for d in decisions if d.verdict is None and isinstance(d.change, PPakChange)],
-        sheet, back, report, journal, run_id,
-    )  # fmt: skip
-    if journal is not None and writer.out.records:
+                record = _lost_write_back(sheet, innergy, change)
+        if record is not None:
+            assert isinstance(change, MaterialChange)
+            sheet_writes.extend(_master_cells(back, sheet, change.sku, record, synced, plan.plan_id))
+    ppak = [d for d in decisions if d.verdict is None and isinstance(d.change, PPakChange)]
+    sheet_writes.extend(_apply_ppak(ppak, sheet, back, report))
+    _journal_sheet(journal, run_id, sheet_writes)
+    if writer.out.records:
         answers = list(writer.out.records.values())
         journal.set_baseline({a.id: to_canonical(a) for a in answers})
         journal.set_ids(INNERGY_TARGET, {a.external_id: a.id for a in answers if a.external_id})
@@ -649,27 +675,20 @@ def _is_material(decision: Decision, action: str | None = None) -> bool:
     return isinstance(change, MaterialChange) and (action is None or change.action == action)
 
 
-def _journal_cells(
-    journal: Any, run_id: str, plan_id: str, change: MaterialChange, cells: dict[str, Any] | None
-) -> None:
-    """The master write-back as a journalled write (old cell values kept for undo)."""
-    if journal is None or cells is None:
-        return
-    write_id = journal.intend(
-        run_id, target=f"sheet.{MASTER}", op="write_back", key=change.sku, before=cells["before"],
-        payload=cells, change_id=None, plan_id=plan_id,
-    )  # fmt: skip
-    journal.mark_done(write_id, innergy_id=None, answer=cells["after"])
+def _journal_sheet(journal: Journal, run_id: str, writes: Sequence[SheetWrite]) -> None:
+    """The master writes with their old cell values (for undo), in one transaction each way."""
+    if writes:
+        ids = journal.intend_many(run_id, [intent for intent, _ in writes])
+        journal.mark_done_many((w, None, answer) for w, (_, answer) in zip(ids, writes, strict=True))
 
 
-def _repair_id_cell(
-    back: WriteBack, sheet: Sheet, innergy: Innergy, change: MaterialChange, synced: str
-) -> None:
-    """An applied change whose write-back was lost (a crash): fill the master's INNERGY ID now."""
+def _lost_write_back(sheet: Sheet, innergy: Innergy, change: MaterialChange) -> wire.Material | None:
+    """An applied change whose write-back was lost (a crash): the record whose id the row lacks."""
     material = sheet.library.material(change.sku)
     record = innergy.record_for(change) or innergy.by_key.get(sku_key(change.sku))
     if material is not None and record is not None and material.innergy_id != record.id:
-        _master_cells(back, sheet, change.sku, record, synced)
+        return record
+    return None
 
 
 def read_sheet(workbook: Workbook) -> Sheet:

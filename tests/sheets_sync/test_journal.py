@@ -192,6 +192,31 @@ def test_a_batch_is_intended_and_done_in_order(journal: Journal) -> None:
     assert journal.applied_change_ids("p1") == {f"c-{n}" for n in range(50)}
 
 
+def test_a_batch_settled_part_done_part_failed_applies_only_what_landed(journal: Journal) -> None:
+    run = journal.start_run("push", plan_id="p1")
+    ids = journal.intend_many(
+        run, [Intent(MATERIAL, "update", f"SKU-{n}", change_id=f"c-{n}", plan_id="p1") for n in range(4)]
+    )
+    journal.mark_done_many((w, f"m-{n}", None) for n, w in enumerate(ids[:2]))
+    journal.mark_failed_many([(ids[2], "500"), (ids[3], "400: bad cost")])
+    assert [(w.state, w.error) for w in journal.writes(run)] == [
+        ("done", None), ("done", None), ("failed", "500"), ("failed", "400: bad cost"),
+    ]  # fmt: skip
+    assert journal.applied_change_ids("p1") == {"c-0", "c-1"}
+    assert journal.pending_writes() == []
+    with pytest.raises(JournalError, match="already failed"):
+        journal.mark_failed_many([(ids[3], "again")])
+
+
+def test_a_credential_key_in_any_case_is_refused_however_deep(db: Path) -> None:
+    with Journal.open(db, secrets=[]) as journal:
+        run = journal.start_run("push")
+        for payload in ({"a": [{"b": {"X-API-KEY": "v"}}]}, {"Private_Key": "v"}, [{"ApiKey": 1}]):
+            with pytest.raises(JournalError, match="credential field"):
+                journal.intend(run, MATERIAL, "create", "SKU-1", None, payload)
+        journal.intend(run, MATERIAL, "create", "SKU-1", None, {"Notes": "the api-key field is elsewhere"})
+
+
 def test_history_lists_runs_newest_first_with_counts_and_one_run_in_detail(journal: Journal) -> None:
     started = []
     for n, command in enumerate(["push", "nightly", "undo"]):
