@@ -95,3 +95,27 @@ def test_checkboxes_read_back_as_booleans_and_rewrite_drops_old_rows(path):
     sheet = load_workbook(path)["D"]
     assert sheet.freeze_panes == "A2"
     assert len(sheet.data_validations.dataValidation) == 1
+
+
+def test_reads_each_cell_as_cell_text_reads_it(path):
+    from datetime import date, datetime
+
+    from python_calamine import CalamineWorkbook
+
+    from sheets_sync.workbook.base import cell_text
+
+    book = Workbook()
+    values = [1, 1.0, -0.0, 0.1, 2.5, 1e20, 123456789012345678, True, False, "1", "", None, "x"]
+    values += [date(2024, 1, 2), datetime(2024, 1, 2, 3, 4, 5), 0.1, 2.5, True, None, None]
+    for row in range(3):
+        book.active.append(values[row:])
+    book.active.append([])
+    book.save(path)
+    calamine = CalamineWorkbook.from_path(str(path))
+    expected = [[cell_text(v) for v in r] for r in calamine.get_sheet_by_name("Sheet").to_python()]
+    calamine.close()
+    for row in expected:
+        while row and row[-1] is None:
+            row.pop()
+    assert _open(path).read_tabs(["Sheet"]) == {"Sheet": expected}
+    assert expected[0][:4] == ["1", "1", "0", "0.1"] and expected[0][7] is True
