@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from copy import copy
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,8 @@ _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 def unstorable(value: object) -> str | None:
     """Why an .xlsx cannot hold this value as written, or ``None`` when it can."""
+    if isinstance(value, float | Decimal) and not Decimal(value).is_finite():
+        return f"is {value}, not a finite number; an .xlsx number cell would read back empty"
     if not isinstance(value, str):
         return None
     if match := ILLEGAL_CHARACTERS_RE.search(value) or _NOT_XML.search(value):

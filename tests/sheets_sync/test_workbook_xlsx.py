@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -119,3 +120,12 @@ def test_reads_each_cell_as_cell_text_reads_it(path):
             row.pop()
     assert _open(path).read_tabs(["Sheet"]) == {"Sheet": expected}
     assert expected[0][:4] == ["1", "1", "0", "0.1"] and expected[0][7] is True
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("-inf"), Decimal("NaN"), Decimal("-sNaN")], ids=repr)
+def test_a_number_that_is_not_finite_is_refused_not_written_empty(path, number):
+    _open(path, create=True).write([Rewrite("T", [["x"]])])
+    before = path.read_bytes()
+    with pytest.raises(UnstorableValue, match=r"T!B1: is .*, not a finite number"):
+        _open(path).write([Rewrite("T", [["x", number]])])
+    assert path.read_bytes() == before
