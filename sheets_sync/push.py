@@ -10,7 +10,11 @@ The rules (architecture.md, "Plan, approval, push"):
 - a change id already applied is ``skipped: already applied``: a second push, or a push
   after a crash, duplicates nothing;
 - results go back to the workbook in one write: INNERGY ID and Last Synced in the
-  master, a Result per ticked row, a SYNC_LOG row.
+  master, a Result per ticked row, a SYNC_LOG row;
+- in the same write, blank INNERGY ID cells of rows whose SKU is exactly one INNERGY
+  record's external id are filled (``link_ids``): bookkeeping of the tool's own column
+  from this push's read of INNERGY, nothing applied anywhere, so it needs no approval
+  (a link carried in the plan could be stale by push time; this one cannot).
 
 The steps are functions over data (``read_diff_tab``, ``decide``) plus one ``_Writer``
 that owns the INNERGY client and the journal, so that ``nightly`` and
@@ -19,6 +23,7 @@ that owns the INNERGY client and the journal, so that ``nightly`` and
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -29,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from canonical.errors import ExitCode, InnergyError, InnergyValidationError, PlanError
-from canonical.models import Library, Problem
-from canonical.normalize import sku_key
+from canonical.models import Library, Material, Problem
+from canonical.normalize import is_blank, sku_key
 from canonical.plan import MaterialChange, Plan, PPakChange, is_tick
 from canonical.serialize import fingerprint
 from innergy_client import InnergyClient, wire
@@ -145,6 +150,13 @@ class Innergy:
             return self.by_id.get(change.innergy_id)
         return self.by_key.get(sku_key(change.sku))
 
+    def sole_records(self) -> dict[str, wire.Material]:
+        """sku_key -> the record, for external ids exactly one record carries."""
+        held = Counter(
+            sku_key(r.external_id) for r in self.records if r.external_id and r.external_id.strip()
+        )
+        return {key: self.by_key[key] for key, count in held.items() if count == 1}
+
 
 def _stale(master_was: str, master_now: str, innergy_was: str, innergy_now: str) -> str | None:
     if master_was != master_now:
@@ -162,6 +174,17 @@ def _stale(master_was: str, master_now: str, innergy_was: str, innergy_now: str)
     return None
 
 
+def _master_now(was: str, material: Material | None, linked: str | None) -> str:
+    """The master row's fingerprint, as the plan saw it when the only change since is a
+    link: its INNERGY ID was blank then and holds ``linked`` now (``link_ids``)."""
+    now = fingerprint(material)
+    if now != was and material is not None and linked and material.innergy_id == linked:
+        unlinked = fingerprint(material.model_copy(update={"innergy_id": None}))
+        if unlinked == was:
+            return unlinked
+    return now
+
+
 def _material_verdict(change: MaterialChange, library: Library, innergy: Innergy | None) -> str | None:
     if change.action == "conflict":
         return f"skipped: a conflict is never applied ({change.reason or 'see Changes'})"
@@ -170,14 +193,18 @@ def _material_verdict(change: MaterialChange, library: Library, innergy: Innergy
     else:
         record = innergy.record_for(change)
         now = fingerprint(to_canonical(record) if record else None)
-    return _stale(
-        change.master_fingerprint, fingerprint(library.material(change.sku)), change.innergy_fingerprint, now
-    )
+    master = _master_now(change.master_fingerprint, library.material(change.sku), change.innergy_id)
+    return _stale(change.master_fingerprint, master, change.innergy_fingerprint, now)
 
 
 def _ppak_verdict(change: PPakChange, library: Library) -> str | None:
+    """A PPak change reads no INNERGY ID, so a link since the plan (to any record) is no change."""
     sku = change.canonical_sku or (change.master_row.sku if change.master_row else change.ppak_sku)
-    return _stale(change.master_fingerprint, fingerprint(library.material(sku)), "-", "-")
+    material = library.material(sku)
+    linked = material.innergy_id if material else None
+    return _stale(
+        change.master_fingerprint, _master_now(change.master_fingerprint, material, linked), "-", "-"
+    )
 
 
 def decide(
@@ -540,7 +567,7 @@ def _now() -> str:
 
 COUNT_KEYS = (
     "ticked", "created", "updated", "deactivated", "reactivated", "ppak_added", "ppak_updated",
-    "applied", "stale", "failed", "skipped", "exported",
+    "applied", "stale", "failed", "skipped", "exported", "linked",
 )  # fmt: skip
 
 
@@ -691,6 +718,34 @@ def _lost_write_back(sheet: Sheet, innergy: Innergy, change: MaterialChange) -> 
     return None
 
 
+def link_ids(back: WriteBack, sheet: Sheet, innergy: Innergy, plan_id: str | None) -> list[SheetWrite]:
+    """Fill blank INNERGY ID cells of master rows whose SKU is exactly one INNERGY record's
+    external id, so rows in step with INNERGY are linked without a change to approve.
+
+    Nothing is applied to INNERGY and nothing a person typed is overwritten: only blank
+    cells, only from the records read by this push (never a stale id), never a record that
+    another row already names or a row this push writes itself, no Last Synced (nothing was
+    synced). A SKU two records share stays blank (the plan lists it as a conflict).
+    """
+    ids = {row: value for tab, row, column, value in back.cells if (tab, column) == (MASTER, "INNERGY ID")}
+    claimed = {m.innergy_id for m in sheet.library.materials if m.innergy_id} | set(ids.values())
+    records = innergy.sole_records()
+    links: list[SheetWrite] = []
+    for material in sheet.library.materials:
+        record, row = records.get(material.key), sheet.rows.get(material.key)
+        if record is None or row is None or row in ids or record.id in claimed:
+            continue
+        old = sheet.master_cell(row, "INNERGY ID")
+        if not is_blank(old):
+            continue
+        back.set(MASTER, row, "INNERGY ID", record.id)
+        claimed.add(record.id)
+        cells = {"row": row, "before": {"INNERGY ID": old}, "after": {"INNERGY ID": record.id}}
+        intent = Intent(MASTER_TARGET, "link", material.sku, cells["before"], cells, None, plan_id)
+        links.append((intent, cells["after"]))
+    return links
+
+
 def read_sheet(workbook: Workbook) -> Sheet:
     """The master (as the Library, with its row numbers) and the two diff tabs."""
     values = workbook.read_tabs([*LIBRARY_TABS, *DIFF_TABS, SYNC_LOG, ISSUES])
@@ -741,7 +796,8 @@ def _outcome(
         f"(created {report.counts['created']}, updated {report.counts['updated']}, deactivated "
         f"{report.counts['deactivated']}, reactivated {report.counts['reactivated']}, PPak rows "
         f"{report.counts['ppak_added'] + report.counts['ppak_updated']}); stale {report.counts['stale']}, "
-        f"failed {report.counts['failed']}, skipped {report.counts['skipped']}",
+        f"failed {report.counts['failed']}, skipped {report.counts['skipped']}; "
+        f"{'would link' if dry_run else 'linked'} {report.counts['linked']} INNERGY IDs",
         *(f"  {t.tab} row {t.row}: {r}" for t, r in report.results.items() if r != APPLIED),
     ]
     if run_id:
@@ -770,7 +826,7 @@ def run_push(
         sheet = read_sheet(workbook)
         plan = load_plan(settings.output_dir, sheet.plan_id) if sheet.ticked else None
         with ExitStack() as stack:
-            if plan is not None and client is None:
+            if client is None and (plan is not None or settings.innergy_api_key is not None):
                 client = stack.enter_context(innergy_client(settings))
             if dry_run:
                 return _dry_run(settings, sheet, plan, client)
@@ -791,8 +847,8 @@ def _journalled(
     run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
     report, back = Report(), WriteBack()
     try:
-        if plan is not None and client is not None:
-            innergy = Innergy(tuple(client.list_materials()))
+        innergy = Innergy(tuple(client.list_materials())) if client is not None else None
+        if plan is not None and innergy is not None:
             pending = resolve_pending(journal, innergy)
             applied = journal.applied_change_ids(plan.plan_id)
             decisions = decide(sheet.ticked, plan, sheet.library, innergy, applied)
@@ -800,6 +856,10 @@ def _journalled(
                 sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
             )
             report.pending_resolved = pending
+        if innergy is not None:
+            links = link_ids(back, sheet, innergy, sheet.plan_id)
+            _journal_sheet(journal, run_id, links)
+            report.counts["linked"] = len(links)
         results_cells(report, sheet, back)
         back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
@@ -814,14 +874,16 @@ def _journalled(
 def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: InnergyClient | None) -> Outcome:
     """What push would write, computed from the same reads; nothing is written anywhere."""
     report, back = Report(), WriteBack()
-    if plan is not None and client is not None:
-        innergy = Innergy(tuple(client.list_materials()))
+    innergy = Innergy(tuple(client.list_materials())) if client is not None else None
+    if plan is not None and innergy is not None:
         applied = read_applied_change_ids(settings.output_dir, plan.plan_id)
         for decision in decide(sheet.ticked, plan, sheet.library, innergy, applied):
             change = decision.change
             report.record(decision.ticked, decision.verdict or WOULD_APPLY, change)
             if decision.verdict is None and isinstance(change, PPakChange):
                 report.problems.extend(ppak_master_writes(change, sheet, back)[0])
+    if innergy is not None:
+        report.counts["linked"] = len(link_ids(back, sheet, innergy, sheet.plan_id))
     results_cells(report, sheet, back)
     return _outcome(report, None, sheet.plan_id, True, back)
 

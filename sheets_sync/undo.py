@@ -37,7 +37,7 @@ __all__ = ["Conflict", "JournalWrite", "Step", "UndoPlan", "material_state", "pl
 
 INNERGY_MATERIAL = "innergy.material"
 MASTER_TARGET = "sheet.MATERIAL_LIBRARY_MASTER"
-CELL_OPS = frozenset({"write_back", "ppak_differs"})
+CELL_OPS = frozenset({"write_back", "link", "ppak_differs"})
 """Master writes that set cells (payload ``{row, before, after}``): undone cell by cell."""
 DONE = "done"
 _WRITABLE = tuple(f.alias or name for name, f in wire.MaterialWrite.model_fields.items())
