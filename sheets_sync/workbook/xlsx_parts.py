@@ -352,12 +352,15 @@ def _cell(ref: str, value: Value, xf: int) -> str:
 
 def _styled_rows(look: Look, styles: _Styles) -> dict[int, list[int]]:
     """Sheet row -> cellXfs number per column, for the header and the coloured rows."""
+    lines: dict[tuple[int, str | None], list[int]] = {}  # one list per kind of row, shared
     styled = {}
     for number in sorted({*look.fills, look.header_row}):
-        bold = look.bold_columns if number == look.header_row else 0
-        fill = look.fills.get(number)
-        span = max(bold, look.fill_width if fill else 0)
-        styled[number] = [styles.xf(c < bold, fill if c < look.fill_width else None) for c in range(span)]
+        kind = (look.bold_columns if number == look.header_row else 0, look.fills.get(number))
+        if kind not in lines:
+            bold, fill = kind
+            span = max(bold, look.fill_width if fill else 0)
+            lines[kind] = [styles.xf(c < bold, fill if c < look.fill_width else None) for c in range(span)]
+        styled[number] = lines[kind]
     return {n: xfs for n, xfs in styled.items() if xfs}
 
 
