@@ -540,7 +540,7 @@ def ppak_master_writes(
         column = PPAK_COLUMNS.get(line.field)
         if column is None:
             continue
-        before[column] = line.old
+        before[column] = sheet.master_cell(row_number, column)  # the cell's own text, for undo
         after[column] = line.new
         back.set(MASTER, row_number, column, line.new)
     return [], {"row": row_number, "before": before, "after": after}

@@ -147,10 +147,6 @@ class _World:
             record_id = self.by_external_id.get(sku_key(str(payload.get("ExternalId") or write.key)))
         return record_id, self.records.get(record_id) if record_id else None
 
-    def row(self, number: Any) -> tuple[int, dict[str, Any]] | None:
-        """A master row by its number (for writes journalled under another key)."""
-        return next((found for found in self.master.values() if found[0] == number), None)
-
 
 def _revert_material(write: JournalWrite, world: _World, plan: UndoPlan) -> None:
     """Edit back to the before-image (a create: deactivate) if the record is as the run left it.
@@ -197,8 +193,8 @@ def _revert_cells(write: JournalWrite, world: _World, plan: UndoPlan) -> None:
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         _conflict(plan, write, "the journal holds no old cell values for this write")
         return
-    found = world.master.get(sku_key(write.key)) or world.row(payload.get("row"))
-    if found is None:
+    found = world.master.get(sku_key(write.key))  # by SKU, wherever the row is now
+    if found is None:  # the row number the write had may hold another SKU by now
         _conflict(plan, write, f"master row for SKU {write.key} is gone")
         return
     row, cells = found

@@ -14,14 +14,16 @@ from canonical.models import Library, Material, UomMapping
 from canonical.plan import build_plan
 from reports.plan import diff_ppak_rows
 from sheets_sync.health import health
-from sheets_sync.push import DIFF_PPAK, decide, push, read_diff_tab
-from sheets_sync.tabs import MASTER
+from sheets_sync.push import DIFF_PPAK, Sheet, WriteBack, decide, ppak_master_writes, push, read_diff_tab
+from sheets_sync.tabs import MASTER, MASTER_FIELDS
 from sheets_sync.undo import undo
 from sheets_sync.workbook import CellUpdate
 from tests.fakes import push_world
 from tests.fakes.push_world import World, part
 
 fake, sandbox, make_world = push_world.fake, push_world.sandbox, push_world.make_world
+
+UOM = UomMapping(source_uom="EA", canonical_uom="EA", innergy_uom_group="EA", innergy_common_uom="EA")
 
 
 def _ids(world: World) -> dict[str, str]:
@@ -159,17 +161,32 @@ def test_dry_run_lists_the_links_and_writes_nothing(make_world: Callable[..., Wo
 
 
 def test_a_ppak_change_on_a_row_linked_since_the_plan_is_not_stale_but_an_edit_still_is() -> None:
-    uom = UomMapping(source_uom="EA", canonical_uom="EA", innergy_uom_group="EA", innergy_common_uom="EA")
     row = part(1)
-    plan = build_plan(Library(materials=(row,), uoms=(uom,)), [], ppak=[part(1, "5.00")])
+    plan = build_plan(Library(materials=(row,), uoms=(UOM,)), [], ppak=[part(1, "5.00")])
     (change,) = plan.ppak_changes
     ticks = read_diff_tab(DIFF_PPAK, diff_ppak_rows(plan, [change.change_id])).ticked
 
     def verdict(now: Material) -> str | None:
-        (decision,) = decide(ticks, plan, Library(materials=(now,), uoms=(uom,)), None, set())
+        (decision,) = decide(ticks, plan, Library(materials=(now,), uoms=(UOM,)), None, set())
         return decision.verdict
 
     assert verdict(row.model_copy(update={"innergy_id": "rec-1"})) is None
     assert verdict(row.model_copy(update={"innergy_id": "rec-1", "name": "renamed"})) == (
         "stale: the master row changed since the plan"
     )
+
+
+def test_a_ppak_cell_write_journals_the_cells_own_text_under_the_master_sku() -> None:
+    library = Library(materials=(part(1),), uoms=(UOM,))
+    (change,) = build_plan(library, [], ppak=[part(1, "5.00")]).ppak_changes
+    header = list(MASTER_FIELDS)
+    cells = dict.fromkeys(header) | {"SKU": "P-0001", "Name": "Part 1", "UoM": "EA", "Cost": "$4.25"}
+    master = [header, ["other"], [cells[h] for h in header]]  # P-0001 is on sheet row 3
+    sheet = Sheet(library, {"p-0001": 3}, {}, master=master)
+    back = WriteBack()
+
+    _, written = ppak_master_writes(change, sheet, back)
+
+    assert written == {"row": 3, "before": {"Cost": "$4.25"}, "after": {"Cost": "5.00"}}
+    assert back.cells == [(MASTER, 3, "Cost", "5.00")]
+    assert change.canonical_sku == "P-0001"  # journalled under this key (push._ppak_key)

@@ -130,6 +130,18 @@ def test_master_cells_are_restored_unless_changed_since() -> None:
     assert "INNERGY ID" in conflict.reason and "row 7" in conflict.reason
 
 
+def test_a_ppak_cell_write_is_found_by_its_sku_after_rows_moved_and_never_by_its_old_row_number() -> None:
+    before, after = {"Cost": "$4.25", "UoM": "EA"}, {"Cost": "5.00", "UoM": "BX"}
+    payload = {"row": 5, "before": before, "after": after}
+    differs = Row("p1", "sheet.MATERIAL_LIBRARY_MASTER", "ppak_differs", "A-1", before, payload, after)
+    moved = {"a-1": (7, {"sku": "A-1", "cost": "5.00", "uom": "BX"})}  # two rows inserted above
+    (step,) = plan_undo([differs], [], moved).steps
+    assert (step.row, step.body) == (7, before)
+    gone = {"b-2": (5, {"sku": "B-2", "cost": "5.00", "uom": "BX"})}  # A-1 deleted; B-2 at row 5 now
+    plan = plan_undo([differs], [], gone)
+    assert plan.steps == [] and "A-1 is gone" in plan.conflicts[0].reason
+
+
 def test_what_the_api_cannot_revert_is_left_for_a_person() -> None:
     opportunity = Row("o1", "innergy.opportunity", "create", "P-1", None, {"Name": "x"}, {"Id": "o"})
     (conflict,) = plan_undo([opportunity], [], {}).conflicts
