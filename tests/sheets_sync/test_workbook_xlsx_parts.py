@@ -203,3 +203,68 @@ def test_edits_inside_a_tab_and_new_files_go_through_openpyxl(path, tmp_path):
     assert plan([Style("MINE", bold_header=True)]) is None
     assert plan([Rewrite("issues", ROWS)]) is None  # Excel's tab names ignore case: openpyxl decides
     assert plan([Rewrite("T", ROWS)], tmp_path / "new.xlsx") is None
+
+
+_MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_EXCEL_NS = (
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" mc:Ignorable="x14ac xr xr2 xr3" '
+    'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac" '
+    'xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/2014/revision" '
+    'xmlns:xr2="http://schemas.microsoft.com/office/spreadsheetml/2015/revision2" '
+    'xmlns:xr3="http://schemas.microsoft.com/office/spreadsheetml/2016/revision3"'
+)
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+EXCEL_PARTS = {
+    "[Content_Types].xml": f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_TYPE}.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="{_TYPE}.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="{_TYPE}.styles+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="{_TYPE}.sharedStrings+xml"/></Types>""",  # noqa: E501
+    "_rels/.rels": f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>""",  # noqa: E501
+    "xl/workbook.xml": f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook {_MAIN} {_EXCEL_NS}><fileVersion appName="xl" lastEdited="7" rupBuild="27328"/><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><mc:Choice Requires="x15"><x15ac:absPath url="C:\\shop\\" xmlns:x15ac="http://schemas.microsoft.com/office/spreadsheetml/2010/11/ac"/></mc:Choice></mc:AlternateContent><bookViews><workbookView xWindow="0" yWindow="0" windowWidth="28800" windowHeight="12300" activeTab="1"/></bookViews><sheets><sheet name="MINE" sheetId="1" r:id="rId1"/><sheet name="ISSUES" sheetId="4" r:id="rId2"/></sheets><calcPr calcId="191029"/></workbook>""",  # noqa: E501
+    "xl/_rels/workbook.xml.rels": f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId3" Type="{_REL}/styles" Target="styles.xml"/><Relationship Id="rId2" Type="{_REL}/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId4" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>""",  # noqa: E501
+    "xl/sharedStrings.xml": f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst {_MAIN} count="3" uniqueCount="3"><si><t>Unit</t></si><si><t>EA</t></si><si><t>old issue</t></si></sst>""",  # noqa: E501
+    "xl/styles.xml": f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet {_MAIN} {_EXCEL_NS}><fonts count="2" x14ac:knownFonts="1"><font><sz val="11"/><color theme="1"/><name val="Aptos Narrow"/><family val="2"/><scheme val="minor"/></font><font><i/><sz val="11"/><color rgb="FF0000FF"/><name val="Aptos Narrow"/><family val="2"/><scheme val="minor"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles><dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium2" defaultPivotStyle="PivotStyleLight16"/></styleSheet>""",  # noqa: E501
+    "xl/worksheets/sheet1.xml": f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet {_MAIN} {_EXCEL_NS} xr:uid="{{00000000-0001-0000-0000-000000000000}}"><dimension ref="A1:A2"/><sheetViews><sheetView workbookViewId="0"/></sheetViews><sheetFormatPr defaultRowHeight="15" x14ac:dyDescent="0.25"/><sheetData><row r="1" spans="1:1" x14ac:dyDescent="0.25"><c r="A1" s="1" t="s"><v>0</v></c></row><row r="2" spans="1:1" x14ac:dyDescent="0.25"><c r="A2" t="s"><v>1</v></c></row></sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>""",  # noqa: E501
+    "xl/worksheets/sheet2.xml": f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet {_MAIN} {_EXCEL_NS} xr:uid="{{00000000-0001-0000-0100-000000000000}}"><sheetPr><tabColor rgb="FFFF0000"/></sheetPr><dimension ref="A1:B9"/><sheetViews><sheetView tabSelected="1" zoomScale="140" workbookViewId="0"><selection activeCell="B9" sqref="B9"/></sheetView></sheetViews><sheetFormatPr defaultRowHeight="15" x14ac:dyDescent="0.25"/><cols><col min="2" max="2" width="30.7109375" customWidth="1"/></cols><sheetData><row r="1" spans="1:2" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>2</v></c><c r="B1"><f>1+1</f><v>2</v></c></row><row r="9" spans="1:2" x14ac:dyDescent="0.25"><c r="B9" s="1"><v>5</v></c></row></sheetData><dataValidations count="1"><dataValidation type="whole" operator="greaterThan" allowBlank="1" showInputMessage="1" showErrorMessage="1" sqref="E2:E9" xr:uid="{{4A1B2C3D-0000-0000-0000-000000000000}}"><formula1>0</formula1></dataValidation></dataValidations><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/><extLst><ext uri="{{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="0" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/></ext></extLst></worksheet>""",  # noqa: E501
+}
+"""A workbook as Excel writes one: shared strings, markup-compatibility namespaces, revision ids, extLst."""
+
+
+@pytest.mark.filterwarnings("ignore:Data Validation extension is not supported")
+def test_an_excel_written_workbook_keeps_its_parts_namespaces_and_extensions(tmp_path):
+    from xml.etree import ElementTree
+
+    path = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, text in EXCEL_PARTS.items():
+            package.writestr(name, text.encode())
+    assert XlsxWorkbook(path).read_tabs(["ISSUES"]) == {
+        "ISSUES": [["old issue", "2"], [], [], [], [], [], [], [], [None, "5"]]
+    }
+    before = _members(path)
+    XlsxWorkbook(path).write([Rewrite("ISSUES", ROWS, LOOK)])
+    after = _members(path)
+    for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/workbook.xml", "_rels/.rels"):
+        assert after[name] == before[name]
+    issues = after["xl/worksheets/sheet2.xml"][2]
+    ElementTree.fromstring(issues)  # well-formed, every prefix declared
+    assert b'mc:Ignorable="x14ac xr xr2 xr3"' in issues and b"<x14:dataValidations" in issues
+    assert b'<tabColor rgb="FFFF0000"/>' in issues and b"<f>" not in issues
+    book = load_workbook(path)
+    sheet = book["ISSUES"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == ROWS
+    assert sheet.column_dimensions["B"].width == pytest.approx(30.7109375)
+    assert sheet.sheet_view.zoomScale == 140 and sheet.sheet_view.tabSelected and sheet.freeze_panes == "A2"
+    assert sheet.sheet_properties.tabColor.rgb == "FFFF0000"
+    assert len(sheet.data_validations.dataValidation) == 4
+    assert book["MINE"]["A1"].font.i and book["MINE"]["A1"].value == "Unit"
+    assert sheet["A1"].font.b and sheet["A1"].font.name == "Aptos Narrow"
+    assert _calamine(path, "ISSUES") == [[v if v is not None else "" for v in row] for row in ROWS]
+    assert XlsxWorkbook(path).read_tabs(["MINE"]) == {"MINE": [["Unit"], ["EA"]]}
