@@ -505,6 +505,8 @@ class _Package:
     types: _Node
     rel_attr: str
     edits: dict[str, list[tuple[int, int, bytes]]] = field(default_factory=dict)
+    defined: list[_Node] = field(default_factory=list)
+    """workbook.xml's defined names."""
     added: list[str] = field(default_factory=list)
     """Relationship ids of the tabs added."""
 
@@ -532,7 +534,10 @@ class _Package:
         prefix = next((k[6:] for k, v in workbook.attrs.items() if k.startswith("xmlns:") and v == RELS), "r")
         if len(sheets) != 1 or sheets[0].empty:
             return None
-        return cls(book, workbook_part, raw, sheets[0], rels, types, prefix + ":id", {n: [] for n in names})
+        defined = [d for node in workbook.find("definedNames") for d in node.children]
+        return cls(
+            book, workbook_part, raw, sheets[0], rels, types, prefix + ":id", {n: [] for n in names}, defined
+        )
 
     @property
     def names(self) -> list[str]:
@@ -568,6 +573,18 @@ class _Package:
         self.edits[rels].append((self.rels.close, self.rels.close, _element("Relationship", link)))
         kind = {"PartName": "/" + part, "ContentType": WORKSHEET_TYPE}
         self.edits[types].append((self.types.close, self.types.close, _element("Override", kind)))
+
+    def refilter(self, tab: str, ref: str) -> None:
+        """Point Excel's hidden name for the filtered range of ``tab``, when it has one, at ``ref``."""
+        index = str([s.attrs.get("name") for s in self.sheets.children].index(tab))
+        quoted = "'" + tab.replace("'", "''") + "'!" + re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", ref)
+        self.edits[self.names[0]] += [
+            (d.inner, d.close, _escape(quoted).encode())
+            for d in self.defined
+            if d.attrs.get("name") == "_xlnm._FilterDatabase"
+            and d.attrs.get("localSheetId") == index
+            and not d.empty
+        ]
 
     def drop(self, rel: _Node) -> str:
         """Unlist the part ``rel`` points to; its name, for the writer to leave out."""
@@ -660,6 +677,9 @@ def _plan(
         if shell is None or rel.get("TargetMode") == "External":
             return None
         plan.sheets[part] = _Sheet(part, values[tab], looks.get(tab), *shell)
+        look = looks.get(tab)
+        if look is not None and look.filter_ref:
+            package.refilter(tab, look.filter_ref)
     if len(plan.sheets) > len(package.added):  # the calculation chain may list the old cells' formulas
         plan.dropped.update(package.drop(chain) for chain in package.of_type("calcChain"))
     for sheet in plan.sheets.values():

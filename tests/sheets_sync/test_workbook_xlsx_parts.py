@@ -50,6 +50,7 @@ def path(tmp_path):
     issues = book.create_sheet("ISSUES")
     issues.append(["old header"])
     issues.column_dimensions["B"].width = 30
+    issues.auto_filter.ref = "A1:A9"  # openpyxl also names it for Excel: _xlnm._FilterDatabase
     rule = DataValidation(type="whole", operator="greaterThan", formula1="0")
     rule.add("E2:E9")
     issues.add_data_validation(rule)
@@ -83,11 +84,13 @@ def test_a_rewrite_patches_only_its_tab_and_reads_the_same_in_openpyxl_and_calam
     before, mine_before = _members(path), _cells(load_workbook(path)["MINE"])
     XlsxWorkbook(path).write([Rewrite("ISSUES", ROWS, LOOK)])
     after = _members(path)
-    touched = {"xl/worksheets/sheet2.xml", "xl/styles.xml"}
+    touched = {"xl/worksheets/sheet2.xml", "xl/styles.xml", "xl/workbook.xml"}
     assert {n: m for n, m in after.items() if n not in touched} == {
         n: m for n, m in before.items() if n not in touched
     }
     assert after[CUSTOM][2] == b"<item>the user's own part</item>"
+    assert b">'ISSUES'!$A$1:$A$9<" in before["xl/workbook.xml"][2]
+    assert after["xl/workbook.xml"][2] == before["xl/workbook.xml"][2].replace(b"$A$1:$A$9", b"$A$1:$E$4")
     book = load_workbook(path)
     assert book.sheetnames == ["MINE", "ISSUES"]
     assert _cells(book["MINE"]) == mine_before
