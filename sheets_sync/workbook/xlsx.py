@@ -1,16 +1,18 @@
 """The local .xlsx backend: calamine reads, and two writers.
 
-Reads use calamine (fast, cached formula values). A batch that only rewrites whole tabs
-(``Rewrite``, with or without its ``Style``, or a new tab; what ``pull`` and ``plan``
-write) patches the zip parts of those tabs and copies every other part byte for byte
-(``xlsx_parts``): no load of a 100k-row master. Any other batch (``Append``,
-``CellUpdate``, a ``Style`` alone: ``push``, ``init-sheet``), a new file or a package
-``xlsx_parts`` does not know goes through openpyxl: load the whole workbook, change the
-tabs the batch names, save. Either way the new file is written beside the original and
-renamed over it, so other tabs and the user's formatting survive and a crash never
+Reads use calamine (fast, cached formula values). A write patches the .xlsx zip parts
+it changes and copies every other part byte for byte (``xlsx_parts``): tabs rewritten
+whole or new (``Rewrite`` with or without its ``Style``: what ``pull`` and ``plan``
+write) get a freshly streamed part, and cells written inside an existing tab
+(``Append``, ``CellUpdate``: ``push``, ``undo``) are spliced into its rows, so a
+100k-row master is never loaded into openpyxl. A batch ``xlsx_parts`` does not take (a
+``Style`` on a tab not rewritten, as ``init-sheet`` sends; a new file; a shared formula
+overwritten; an unusual package) goes through openpyxl: load the whole workbook, change
+the tabs the batch names, save. Either way the new file is written beside the original
+and renamed over it, so other tabs and the user's formatting survive and a crash never
 leaves half a file. A workbook that is open in Excel or LibreOffice (their lock file is
-beside it) or that cannot be replaced raises ``WorkbookLocked``; a value an .xlsx
-cannot hold raises ``UnstorableValue`` before anything is written.
+beside it) or that cannot be replaced raises ``WorkbookLocked``; a value an .xlsx cannot
+hold raises ``UnstorableValue`` before anything is written.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Whole-tab rewrites of an .xlsx by patching its zip parts; every other part is copied as is.
+"""Writes to an .xlsx by patching the zip parts they change; every other part is copied as is.
 
 openpyxl loads and saves the whole workbook to change one tab: ~14 s and over 1 GB when
 ``pull`` rewrites a small ISSUES tab beside a 100k-row master. Here a tab that a batch
@@ -6,10 +6,13 @@ rewrites whole (or creates) gets a freshly streamed worksheet part with inline s
 (``t="inlineStr"``, so sharedStrings is never renumbered); its ``Style`` becomes a frozen
 pane, an autofilter, our data validations and a few cell formats appended to styles.xml
 (existing ones keep their numbers, identical ones are reused, so a re-run adds nothing);
-new tabs are registered in workbook.xml, its rels and [Content_Types].xml. Every other
-zip member (other tabs, sharedStrings, drawings, a .xlsm's VBA) is copied compressed,
-byte for byte. ``patch_plan`` answers ``None`` for anything it does not know (an edit
-inside a tab, an unusual package); the caller then uses openpyxl.
+new tabs are registered in workbook.xml, its rels and [Content_Types].xml. Cells written
+inside an existing tab (``Append``, ``CellUpdate``) are spliced into their rows, each
+keeping its cell format; the other rows are copied as bytes. Every other zip member
+(other tabs, sharedStrings, drawings, a .xlsm's VBA) is copied compressed, byte for
+byte; a stale calcChain is dropped (Excel rebuilds it). ``patch_plan`` answers ``None``
+for what it does not take (a ``Style`` on a tab not rewritten, a new file, an unusual
+package, a shared formula's anchor overwritten); the caller then uses openpyxl.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import IO, Any
 from xml.parsers import expat
 from zipfile import ZIP64_LIMIT, ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from canonical.errors import WorkbookError
 from sheets_sync.workbook.base import Rows, Style, Value, WriteBatch, column_index
@@ -85,6 +88,10 @@ _ORDER = [
 """Children of a worksheet in the order the schema requires."""
 _TAG = re.compile(rb"<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*/?>")
 _SHEET_DATA = re.compile(rb"<sheetData[\s/>]")
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
+_STYLE = re.compile(rb'\ss="(\d+)"')
+_SPANS = re.compile(rb'\sspans="[^"]*"')
 _ESCAPE_X = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 """Excel reads ``_x0041_`` in cell text as "A"; its own escape keeps such text literal."""
 _CHUNK_ROWS = 2_000
@@ -340,7 +347,7 @@ class _Styles:
 def _cell(ref: str, value: Value, xf: int) -> str:
     style = f' s="{xf}"' if xf else ""
     value = native(value)
-    if value is None:
+    if value is None or value == "":
         return f'<c r="{ref}"{style}/>' if xf else ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
@@ -459,21 +466,25 @@ class _Sheet:
         yield b"</worksheet>"
 
 
+def _rows_span(raw: bytes) -> tuple[int, int, int, int] | None:
+    """``<sheetData>`` in a worksheet part: its start, content start, end tag start, end."""
+    found = _SHEET_DATA.search(raw)
+    tag = _TAG.match(raw, found.start()) if found is not None else None
+    if found is None or tag is None:
+        return None
+    inner = tag.end()
+    if raw[inner - 2 : inner] == b"/>":
+        return found.start(), inner, inner, inner
+    close = raw.find(b"</sheetData>", inner)
+    return (found.start(), inner, close, close + len(b"</sheetData>")) if close >= 0 else None
+
+
 def _shell(raw: bytes) -> tuple[bytes, _Node] | None:
     """A worksheet part without its rows (``<sheetData/>``), parsed; ``None`` when unusual."""
-    found = _SHEET_DATA.search(raw)
-    if found is None:
+    span = _rows_span(raw)
+    if span is None:
         return None
-    tag = _TAG.match(raw, found.start())
-    if tag is None:
-        return None
-    stop = tag.end()
-    if raw[stop - 2 : stop] != b"/>":
-        close = raw.find(b"</sheetData>", stop)
-        if close < 0:
-            return None
-        stop = close + len(b"</sheetData>")
-    shell = raw[: found.start()] + b"<sheetData/>" + raw[stop:]
+    shell = raw[: span[0]] + b"<sheetData/>" + raw[span[3] :]
     root = _main_root(shell, "worksheet", 2)
     if root is None or any(c.name not in _ORDER for c in root.children):
         return None
@@ -481,6 +492,104 @@ def _shell(raw: bytes) -> tuple[bytes, _Node] | None:
     if len(set(names)) != len(names) or "sheetData" not in names:
         return None
     return shell, root
+
+
+# -- cells edited inside a tab ------------------------------------------------------------------
+
+
+def _patch_row(row: bytes, number: int, edits: Mapping[int, Value]) -> bytes | None:
+    """A ``<row>`` with ``edits`` (column -> value) written, each cell keeping its format;
+    ``None`` when the row is unusual (no references, a formula others share)."""
+    tag = _TAG.match(row)
+    if tag is None:
+        return None
+    head = _SPANS.sub(b"", row[: tag.end()])  # the hint of used columns may grow
+    body = b"" if head.endswith(b"/>") else row[tag.end() : -len(b"</row>")]
+    head = head[:-2].rstrip() + b">" if head.endswith(b"/>") else head
+    cells: dict[int, tuple[bytes, int]] = {}
+    at = 0
+    while (start := body.find(b"<c", at)) >= 0:
+        cell = _TAG.match(body, start)
+        ref = _CELL_REF.search(body, start, cell.end()) if cell is not None else None
+        if cell is None or ref is None or int(ref.group(2)) != number:
+            return None
+        end = cell.end() if body[cell.end() - 2 : cell.end()] == b"/>" else body.find(b"</c>", cell.end()) + 4
+        if end < cell.end() or body[at:start].strip():
+            return None
+        cells[column_index_from_string(ref.group(1).decode())] = (body[start:end], cell.end() - start)
+        at = end
+    if body[at:].strip():
+        return None
+    for col, value in edits.items():
+        old, head_len = cells.get(col, (b"", 0))
+        if b"<f" in old and b" ref=" in old:  # the anchor of a shared or array formula
+            return None
+        style = _STYLE.search(old, 0, head_len)
+        new = _cell(f"{get_column_letter(col)}{number}", value, int(style.group(1)) if style else 0)
+        cells[col] = (new.encode(), 0)
+    return head + b"".join(cells[c][0] for c in sorted(cells)) + b"</row>"
+
+
+def _grown(ref: str, rows: int, cols: int) -> str:
+    """A ``dimension`` reference grown to hold ``rows`` x ``cols``."""
+    last = ref.rsplit(":", 1)[-1]
+    match = re.fullmatch(r"([A-Z]{1,3})(\d+)", last)
+    if match is None:
+        return ref
+    first = ref.split(":")[0] if ":" in ref else "A1"
+    width = max(column_index_from_string(match.group(1)), cols)
+    return f"{first}:{get_column_letter(width)}{max(int(match.group(2)), rows)}"
+
+
+def _edit_cells(raw: bytes, cells: Mapping[int, Mapping[int, Value]]) -> bytes | None:
+    """The worksheet part with ``cells`` (row -> column -> value) written; other rows copied as they are."""
+    parsed, span = _shell(raw), _rows_span(raw)
+    if parsed is None or span is None:
+        return None
+    start, inner, close, end = span
+    pieces = [raw[:start]]
+    dimension = parsed[1].find("dimension")
+    if dimension and "ref" in dimension[0].attrs:
+        cols = max((max(line) for line in cells.values() if line), default=1)
+        ref = _grown(dimension[0].attrs["ref"], max(cells, default=1), cols)
+        pieces = [
+            raw[: dimension[0].start],
+            _element("dimension", {"ref": ref}),
+            raw[dimension[0].end : start],
+        ]
+    pieces.append(b"<sheetData>")
+    waiting = sorted(cells, reverse=True)
+    copied = at = inner
+    while (at := raw.find(b"<row", at, close)) >= 0:
+        tag = _TAG.match(raw, at)
+        number = _ROW_NUMBER.search(raw, at, tag.end()) if tag is not None else None
+        if tag is None or number is None:
+            return None
+        stop = (
+            tag.end()
+            if raw[tag.end() - 2 : tag.end()] == b"/>"
+            else raw.find(b"</row>", tag.end(), close) + 6
+        )
+        if stop < tag.end():
+            return None
+        row = int(number.group(1))
+        if waiting and waiting[-1] <= row:
+            pieces.append(raw[copied:at])
+            while waiting and waiting[-1] < row:
+                added = waiting.pop()
+                pieces.append(_patch_row(f'<row r="{added}"/>'.encode(), added, cells[added]) or b"")
+            if waiting and waiting[-1] == row:
+                patched = _patch_row(raw[at:stop], row, cells[waiting.pop()])
+                if patched is None:
+                    return None
+                pieces.append(patched)
+                copied = stop
+            else:
+                copied = at
+        at = stop
+    pieces.append(raw[copied:close])
+    pieces += [_patch_row(f'<row r="{n}"/>'.encode(), n, cells[n]) or b"" for n in reversed(waiting)]
+    return b"".join([*pieces, b"</sheetData>", raw[end:]])
 
 
 # -- the package ----------------------------------------------------------------------------
@@ -611,20 +720,33 @@ class PatchPlan:
     dropped: set[str] = field(default_factory=set)
 
 
+def _is_sheet(rel: Mapping[str, str] | None) -> bool:
+    return rel is not None and rel.get("Type") == RELS + "/worksheet" and rel.get("TargetMode") != "External"
+
+
 def patch_plan(path: Path, batch: WriteBatch, known: Mapping[str, Rows]) -> PatchPlan | None:
     """How to apply ``batch`` by patching parts, or ``None`` when it needs openpyxl.
 
-    Patched: every tab the batch touches is rewritten whole (``Rewrite``, with at most
-    one ``Style``) in an existing, ordinary .xlsx package.
+    Patched, in an existing, ordinary .xlsx package: tabs rewritten whole (``Rewrite``,
+    with at most one ``Style``) or new, and cells written inside existing tabs
+    (``Append``, ``CellUpdate``) that have no ``Style`` in the batch.
     """
-    blocks = {b.tab: b for b in batch.blocks}
-    style_tabs = [s.tab for s in batch.styles]
-    if not path.is_file() or len(blocks) != len(batch.blocks) or len(set(style_tabs)) != len(style_tabs):
+    whole = set(batch.clear_below)
+    styled = [s.tab for s in batch.styles]
+    if not path.is_file() or len(set(styled)) != len(styled) or not whole.issuperset(styled):
         return None
-    if any(
-        t not in batch.clear_below or t not in blocks or (blocks[t].row, blocks[t].col) != (1, 1)
-        for t in batch.tabs
-    ):
+    values: dict[str, list[list[Value]]] = {}
+    edits: dict[str, dict[int, dict[int, Value]]] = {}
+    for block in batch.blocks:
+        if block.tab in whole:
+            if block.tab in values or (block.row, block.col) != (1, 1):
+                return None
+            values[block.tab] = block.values
+            continue
+        cells = edits.setdefault(block.tab, {})
+        for number, row in enumerate(block.values, start=block.row):
+            cells.setdefault(number, {}).update(enumerate(row, start=block.col))
+    if not whole.issubset(values):
         return None
     try:
         with ZipFile(path) as book:
@@ -635,7 +757,7 @@ def patch_plan(path: Path, batch: WriteBatch, known: Mapping[str, Rows]) -> Patc
             package = _Package.read(book) if usual else None
             if package is None:
                 return None
-            return _plan(PatchPlan(path), package, batch, {t: b.values for t, b in blocks.items()}, known)
+            return _plan(PatchPlan(path), package, batch, values, edits, known)
     except (BadZipFile, OSError, KeyError, UnicodeDecodeError):
         return None
 
@@ -645,6 +767,7 @@ def _plan(
     package: _Package,
     batch: WriteBatch,
     values: Mapping[str, list[list[Value]]],
+    edits: Mapping[str, Mapping[int, Mapping[int, Value]]],
     known: Mapping[str, Rows],
 ) -> PatchPlan | None:
     names = set(package.book.namelist())
@@ -656,8 +779,21 @@ def _plan(
     tabs = package.tabs()
     folded = {name.casefold() for name in tabs}
     looks = {s.tab: tab_look(s, known) for s in batch.styles}
+    changed = 0  # existing tabs written
+    edited: dict[str, bytes] = {}  # part -> a tab with cells written inside it
     for tab in batch.tabs:
         rel = tabs.get(tab)
+        if tab not in values:
+            if tab not in edits and rel is not None:
+                continue  # nothing to write (an Append of no rows)
+            part = package.target(rel) if rel is not None else ""
+            readable = tab in edits and part in names and _is_sheet(rel)
+            patched = _edit_cells(package.book.read(part), edits[tab]) if readable else None
+            if patched is None:
+                return None
+            edited[part] = patched
+            changed += 1
+            continue
         if rel is None:
             if tab.casefold() in folded:
                 return None
@@ -669,23 +805,20 @@ def _plan(
             plan.sheets[part] = _Sheet(part, values[tab], looks.get(tab))
             continue
         part = package.target(rel)
-        shell = (
-            _shell(package.book.read(part))
-            if part in names and rel.get("Type") == RELS + "/worksheet"
-            else None
-        )
-        if shell is None or rel.get("TargetMode") == "External":
+        shell = _shell(package.book.read(part)) if part in names and _is_sheet(rel) else None
+        if shell is None:
             return None
         plan.sheets[part] = _Sheet(part, values[tab], looks.get(tab), *shell)
+        changed += 1
         look = looks.get(tab)
         if look is not None and look.filter_ref:
             package.refilter(tab, look.filter_ref)
-    if len(plan.sheets) > len(package.added):  # the calculation chain may list the old cells' formulas
+    if changed:  # the calculation chain may list formulas of cells now overwritten
         plan.dropped.update(package.drop(chain) for chain in package.of_type("calcChain"))
     for sheet in plan.sheets.values():
         if sheet.look is not None and styles is not None:
             sheet.styled = _styled_rows(sheet.look, styles)
-    plan.replaced = package.patched()
+    plan.replaced = {**package.patched(), **edited}
     if styles is not None and (patched := styles.patched()) is not None:
         plan.replaced[styles_part] = patched
     return plan

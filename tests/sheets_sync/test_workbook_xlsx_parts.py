@@ -194,18 +194,76 @@ def test_the_calculation_chain_of_a_rewritten_tab_is_dropped(path):
     assert load_workbook(path)["ISSUES"]["A1"].value == "Severity"
 
 
-def test_edits_inside_a_tab_and_new_files_go_through_openpyxl(path, tmp_path):
+def test_what_is_patched_and_what_goes_through_openpyxl(path, tmp_path):
     def plan(ops, where=path):
         workbook = XlsxWorkbook(where, create=True)
         known = workbook.read_tabs(["MINE", "ISSUES"])
         return patch_plan(where, plan_write(ops, known), known)
 
     assert plan([Rewrite("ISSUES", ROWS, LOOK)]) is not None
+    assert (
+        plan([Rewrite("ISSUES", ROWS), CellUpdate("MINE", 2, 1, "x"), Append("MINE", [["BF"]])]) is not None
+    )
     assert plan([Rewrite("ISSUES", ROWS), Append("ISSUES", [["more"]])]) is None
-    assert plan([Rewrite("ISSUES", ROWS), CellUpdate("MINE", 2, 1, "x")]) is None
+    assert plan([CellUpdate("MINE", 2, 1, "x"), Style("MINE", bold_header=True)]) is None
     assert plan([Style("MINE", bold_header=True)]) is None
+    assert plan([CellUpdate("NEW", 1, 1, "x")]) is None
     assert plan([Rewrite("issues", ROWS)]) is None  # Excel's tab names ignore case: openpyxl decides
     assert plan([Rewrite("T", ROWS)], tmp_path / "new.xlsx") is None
+
+
+def _openpyxl_write(path, ops) -> None:
+    """The same batch through the openpyxl writer, for a differential check."""
+    workbook = XlsxWorkbook(path)
+    workbook.read_tabs(["MINE", "ISSUES"])
+    book = workbook._load_for_write()
+    workbook._apply(book, plan_write(ops, workbook._known))
+    book.save(path)
+
+
+def test_cells_written_inside_a_tab_match_the_openpyxl_writer(path, tmp_path):
+    twin = tmp_path / "twin.xlsx"
+    twin.write_bytes(path.read_bytes())
+    ops = [
+        CellUpdate("MINE", 1, 1, "UNIT"),  # italic blue header keeps its font; headers ignore case
+        CellUpdate("MINE", 3, 2, "=not a formula"),  # a cell in shared strings becomes text in place
+        CellUpdate("MINE", 2, 2, None),  # emptied, keeps its green fill
+        CellUpdate("MINE", 2, 5, 12.5),  # a new cell after the others in its row
+        Append("MINE", [{"Unit": "LF", "Note": True}, ["PC", None, 3]]),
+        CellUpdate("MINE", 9, 3, "far below"),
+    ]
+    before = _members(path)
+    XlsxWorkbook(path).write(ops)
+    _openpyxl_write(twin, ops)
+    after = _members(path)
+    assert {n for n in after if after[n] != before.get(n)} == {"xl/worksheets/sheet1.xml"}
+    ours, theirs = load_workbook(path)["MINE"], load_workbook(twin)["MINE"]
+    assert _cells(ours) == _cells(theirs)
+    assert ours["A1"].font.i and ours["A1"].font.color.rgb == "FF0000FF"
+    assert ours["B2"].fill.start_color.rgb == "FF00FF00" and ours["B2"].value is None
+    expected = XlsxWorkbook(twin).read_tabs(["MINE"])
+    assert XlsxWorkbook(path).read_tabs(["MINE"]) == expected
+    assert expected["MINE"][4:] == [["LF", True], ["PC", None, "3"], [], [], [None, None, "far below"]]
+    assert _calamine(path, "MINE") == _calamine(twin, "MINE")
+    assert ours.freeze_panes == "B2" and ours.column_dimensions["A"].width == 42
+
+
+def test_an_anchor_of_a_shared_formula_is_left_to_openpyxl(path):
+    with zipfile.ZipFile(path) as source:
+        parts = {i.filename: source.read(i) for i in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(
+        b"</sheetData>",
+        b'<row r="7"><c r="A7"><f t="shared" ref="A7:A8" si="0">1+1</f><v>2</v></c></row></sheetData>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    known = XlsxWorkbook(path).read_tabs(["MINE"])
+    assert patch_plan(path, plan_write([CellUpdate("MINE", 7, 1, "x")], known), known) is None
+    assert patch_plan(path, plan_write([CellUpdate("MINE", 7, 2, "x")], known), known) is not None
+    XlsxWorkbook(path).write([CellUpdate("MINE", 7, 1, "x")])
+    assert XlsxWorkbook(path).read_tabs(["MINE"])["MINE"][6] == ["x"]
 
 
 _MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
