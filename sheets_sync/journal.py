@@ -27,6 +27,7 @@ import os
 import secrets as random_tokens
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -122,8 +123,12 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+_CHUNK = 500
+"""Ids per ``IN (...)`` query (well under SQLite's limit on bound parameters)."""
 
 WriteId = str | int
+_Settled = tuple[int, str, str | None, str | None, str | None]
+"""A write's new state: (write id, state, INNERGY id, answer JSON, error)."""
 """Write ids are handed out as text (``"17"``); the integer is accepted too."""
 
 
@@ -430,18 +435,24 @@ class Journal:
 
     @staticmethod
     def _refuse_applied(db: sqlite3.Connection, run_id: str, intents: Sequence[Intent]) -> None:
+        """One query per plan and ``_CHUNK`` change ids, not one per write."""
+        wanted: dict[str, list[str]] = {}
         for intent in intents:
-            if intent.change_id is None or intent.plan_id is None:
-                continue
-            row = db.execute(
-                "SELECT run_id FROM applied_changes WHERE plan_id = ? AND change_id = ? AND run_id != ?",
-                (intent.plan_id, intent.change_id, run_id),
-            ).fetchone()
-            if row is not None:
-                raise JournalError(
-                    f"change {intent.change_id} of plan {intent.plan_id} was already applied by run "
-                    f"{row[0]}; it is never applied twice"
-                )
+            if intent.change_id is not None and intent.plan_id is not None:
+                wanted.setdefault(intent.plan_id, []).append(intent.change_id)
+        for plan_id, change_ids in wanted.items():
+            for start in range(0, len(change_ids), _CHUNK):
+                chunk = change_ids[start : start + _CHUNK]
+                row = db.execute(
+                    "SELECT change_id, run_id FROM applied_changes WHERE plan_id = ? AND run_id != ?"
+                    f" AND change_id IN ({', '.join('?' * len(chunk))}) LIMIT 1",
+                    (plan_id, run_id, *chunk),
+                ).fetchone()
+                if row is not None:
+                    raise JournalError(
+                        f"change {row[0]} of plan {plan_id} was already applied by run {row[1]}; "
+                        "it is never applied twice"
+                    )
 
     def mark_sent(self, write_id: WriteId) -> None:
         self._settle([(int(write_id), "sent", None, None, None)], from_states=("intended",))
@@ -471,29 +482,46 @@ class Journal:
 
     def _settle(
         self,
-        changes: Sequence[tuple[int, str, str | None, str | None, str | None]],
+        changes: Sequence[_Settled],
         from_states: Sequence[str] = OPEN_STATES,
     ) -> None:
         if not changes:
             return
         now = _now()
-        allowed = ", ".join(f"'{s}'" for s in from_states)
         with self._tx() as db:
-            for write_id, state, innergy_id, answer, error in changes:
-                cursor = db.execute(
-                    "UPDATE writes SET state = ?, innergy_id = COALESCE(?, innergy_id),"
-                    " answer = COALESCE(?, answer), error = ?, updated_at = ?"
-                    f" WHERE write_id = ? AND state IN ({allowed})",
-                    (state, innergy_id, answer, error, now, write_id),
-                )
-                if cursor.rowcount != 1:
-                    raise JournalError(self._not_open(db, write_id, state))
+            self._refuse_closed(db, changes, from_states)
+            db.executemany(
+                "UPDATE writes SET state = ?, innergy_id = COALESCE(?, innergy_id),"
+                " answer = COALESCE(?, answer), error = ?, updated_at = ? WHERE write_id = ?",
+                [
+                    (state, innergy_id, answer, error, now, w)
+                    for w, state, innergy_id, answer, error in changes
+                ],
+            )
             db.executemany(
                 "INSERT OR IGNORE INTO applied_changes (plan_id, change_id, run_id, write_id, applied_at)"
                 " SELECT plan_id, change_id, run_id, write_id, ? FROM writes"
                 " WHERE write_id = ? AND change_id IS NOT NULL AND plan_id IS NOT NULL",
                 [(now, c[0]) for c in changes if c[1] == "done"],
             )
+
+    @classmethod
+    def _refuse_closed(
+        cls, db: sqlite3.Connection, changes: Sequence[_Settled], from_states: Sequence[str]
+    ) -> None:
+        """Every write to settle exists and is in one of ``from_states`` (one query per ``_CHUNK``)."""
+        ids = [change[0] for change in changes]
+        twice = sorted(w for w, n in Counter(ids).items() if n > 1)
+        if twice:
+            raise JournalError(f"writes {twice} are settled twice in one call")
+        states: dict[int, str] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            query = f"SELECT write_id, state FROM writes WHERE write_id IN ({', '.join('?' * len(chunk))})"
+            states.update(db.execute(query, chunk))
+        for write_id, state, *_ in changes:
+            if states.get(write_id) not in from_states:
+                raise JournalError(cls._not_open(db, write_id, state))
 
     @staticmethod
     def _not_open(db: sqlite3.Connection, write_id: int, state: str) -> str:

@@ -208,6 +208,23 @@ def test_a_batch_settled_part_done_part_failed_applies_only_what_landed(journal:
         journal.mark_failed_many([(ids[3], "again")])
 
 
+def test_batches_larger_than_one_query_are_checked_whole(journal: Journal) -> None:
+    first = journal.start_run("push", plan_id="p1")
+    intents = [Intent(MATERIAL, "create", f"SKU-{n}", change_id=f"c-{n}", plan_id="p1") for n in range(1200)]
+    ids = journal.intend_many(first, intents)
+    journal.mark_done_many((w, None, None) for w in ids[1100:1101])
+    second = journal.start_run("push", plan_id="p1")
+    with pytest.raises(JournalError, match="change c-1100 of plan p1 was already applied"):
+        journal.intend_many(second, intents)
+    journal.mark_done_many((w, None, None) for w in ids[:1100])
+    with pytest.raises(JournalError, match=f"write {ids[5]} is already done; it cannot become failed"):
+        journal.mark_failed_many([(ids[1101], "x"), (ids[5], "x")])
+    with pytest.raises(JournalError, match="settled twice"):
+        journal.mark_failed_many([(ids[1101], "x"), (ids[1101], "y")])
+    assert journal.writes(first)[1101].state == "intended"  # a refused call changes nothing
+    assert len(journal.applied_change_ids("p1")) == 1101
+
+
 def test_a_credential_key_in_any_case_is_refused_however_deep(db: Path) -> None:
     with Journal.open(db, secrets=[]) as journal:
         run = journal.start_run("push")
