@@ -231,6 +231,8 @@ def test_cells_written_inside_a_tab_match_the_openpyxl_writer(path, tmp_path):
         CellUpdate("MINE", 2, 5, 12.5),  # a new cell after the others in its row
         Append("MINE", [{"Unit": "LF", "Note": True}, ["PC", None, 3]]),
         CellUpdate("MINE", 9, 3, "far below"),
+        CellUpdate("MINE", 9, 1, "first"),  # before the only cell of its row
+        CellUpdate("MINE", 2, 4, "between"),  # between B2 and the new E2
     ]
     before = _members(path)
     XlsxWorkbook(path).write(ops)
@@ -243,7 +245,8 @@ def test_cells_written_inside_a_tab_match_the_openpyxl_writer(path, tmp_path):
     assert ours["B2"].fill.start_color.rgb == "FF00FF00" and ours["B2"].value is None
     expected = XlsxWorkbook(twin).read_tabs(["MINE"])
     assert XlsxWorkbook(path).read_tabs(["MINE"]) == expected
-    assert expected["MINE"][4:] == [["LF", True], ["PC", None, "3"], [], [], [None, None, "far below"]]
+    assert expected["MINE"][4:] == [["LF", True], ["PC", None, "3"], [], [], ["first", None, "far below"]]
+    assert expected["MINE"][1] == ["EA", None, None, "between", "12.5"]
     assert _calamine(path, "MINE") == _calamine(twin, "MINE")
     assert ours.freeze_panes == "B2" and ours.column_dimensions["A"].width == 42
 
@@ -264,6 +267,15 @@ def test_an_anchor_of_a_shared_formula_is_left_to_openpyxl(path):
     assert patch_plan(path, plan_write([CellUpdate("MINE", 7, 2, "x")], known), known) is not None
     XlsxWorkbook(path).write([CellUpdate("MINE", 7, 1, "x")])
     assert XlsxWorkbook(path).read_tabs(["MINE"])["MINE"][6] == ["x"]
+
+
+def test_text_that_reads_like_a_cell_reference_is_not_taken_for_the_cell(path):
+    XlsxWorkbook(path).write([Rewrite("T", [["a"], ['say r="B2"']])])
+    known = XlsxWorkbook(path).read_tabs(["T"])
+    assert patch_plan(path, plan_write([CellUpdate("T", 2, 3, "z")], known), known) is not None
+    assert patch_plan(path, plan_write([CellUpdate("T", 2, 2, "y")], known), known) is None
+    XlsxWorkbook(path).write([CellUpdate("T", 2, 2, "y")])
+    assert XlsxWorkbook(path).read_tabs(["T"]) == {"T": [["a"], ['say r="B2"', "y"]]}
 
 
 _MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
