@@ -228,17 +228,12 @@ def _tree(raw: bytes, depth: int) -> _Node | None:
 
 
 def _escape(text: str) -> str:
+    """Element text; a carriage return as a reference, or a parser would read it as a line feed."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _attr(text: str) -> str:
-    return (
-        _escape(text)
-        .replace('"', "&quot;")
-        .replace("\n", "&#10;")
-        .replace("\t", "&#9;")
-        .replace("\r", "&#13;")
-    )
+    return _escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
 def _element(name: str, attrs: Mapping[str, str], inner: bytes | None = None) -> bytes:
@@ -411,6 +406,7 @@ def _views(old: _Node | None, shell: bytes, frozen: int) -> bytes:
 
 
 def _validations(old: _Node | None, shell: bytes, wanted: Mapping[str, str]) -> bytes:
+    """``<dataValidations>``: the user's rules kept, ours for the same ranges replaced."""
     kept = [
         shell[v.start : v.end]
         for v in (old.children if old is not None else [])
