@@ -190,3 +190,18 @@ def test_a_ppak_cell_write_journals_the_cells_own_text_under_the_master_sku() ->
     assert written == {"row": 3, "before": {"Cost": "$4.25"}, "after": {"Cost": "5.00"}}
     assert back.cells == [(MASTER, 3, "Cost", "5.00")]
     assert change.canonical_sku == "P-0001"  # journalled under this key (push._ppak_key)
+
+
+def test_with_nothing_ticked_and_no_innergy_key_push_does_not_call_innergy(
+    make_world: Callable[..., World],
+) -> None:
+    materials = [part(n) for n in range(2)]
+    world = make_world(materials, materials)
+    calls = len(world.sandbox.requests)
+
+    outcome = push(world.settings.model_copy(update={"innergy_api_key": None}))
+
+    assert outcome.exit_code == ExitCode.OK, outcome.lines
+    assert outcome.summary["linked"] == 0
+    assert len(world.sandbox.requests) == calls
+    assert {row.get("INNERGY ID") for row in world.master().values()} == {None}
