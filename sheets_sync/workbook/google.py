@@ -25,10 +25,13 @@ from typing import Any
 
 import requests
 from gspread.http_client import HTTPClient
+from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
 from canonical.errors import ConfigError, SheetsApiError, WorkbookError
+from canonical.gc_pause import paused_gc
 from sheets_sync.config import DEFAULT_SHEETS_ENDPOINT, Settings
 from sheets_sync.workbook.base import (
+    Cell,
     Op,
     Rewrite,
     Rows,
@@ -157,6 +160,25 @@ def _wire(value: Value) -> Any:
     raise WorkbookError(f"cannot write a {type(value).__name__} to a sheet")
 
 
+class _NumberTexts(dict[str, Cell]):
+    """JSON number literal -> ``cell_text`` of its value, each distinct literal converted once.
+
+    Used as the decoder's number hooks, so a read converts numbers while the answer is
+    decoded and never calls Python per cell: a hit is a C-level dict lookup."""
+
+    def __init__(self, parse: Callable[[str], float | int]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, literal: str) -> Cell:
+        text = self[literal] = cell_text(self.parse(literal))
+        return text
+
+
+_BLANK_IS_NONE: dict[Cell, Cell] = {"": None}
+"""``get(cell, cell)``: an empty cell inside a row reads as None, like ``cell_text``."""
+
+
 def _extent(rows: Rows) -> tuple[int, int]:
     """(rows, columns) a tab's content spans."""
     return len(rows), max(map(len, rows), default=0)
@@ -205,15 +227,22 @@ class GoogleWorkbook:
         present = [name for name in dict.fromkeys(names) if name in self._sheets]
         if not present:
             return {}
-        answer = self.http.values_batch_get(
-            self.key,
-            [_quote_tab(name) for name in present],
-            params={"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "FORMATTED_STRING"},
-        )
+        params = {
+            "ranges": [_quote_tab(name) for name in present],
+            "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "FORMATTED_STRING",
+        }
+        response = self.http.request("get", SPREADSHEET_VALUES_BATCH_URL % self.key, params=params)
+        floats, ints = _NumberTexts(float), _NumberTexts(int)
+        unblank = _BLANK_IS_NONE.get
         result: dict[str, Rows] = {}
-        for name, value_range in zip(present, answer.get("valueRanges", []), strict=True):
-            result[name] = [[cell_text(v) for v in row] for row in value_range.get("values", [])]
-        self._known.update({k: [list(r) for r in v] for k, v in result.items()})
+        with paused_gc():  # a row list per sheet row, none in a cycle
+            answer = response.json(
+                parse_float=floats.__getitem__, parse_int=ints.__getitem__, parse_constant=floats.__getitem__
+            )
+            for name, value_range in zip(present, answer.get("valueRanges", []), strict=True):
+                result[name] = [list(map(unblank, row, row)) for row in value_range.get("values", [])]
+            self._known.update({k: [list(r) for r in v] for k, v in result.items()})
         return result
 
     def write(self, ops: Sequence[Op]) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from canonical.errors import MissingTab, SheetsApiError
 from sheets_sync.workbook import Append, CellUpdate, Rewrite, Style, open_workbook, require_tabs
+from sheets_sync.workbook.base import cell_text
 from sheets_sync.workbook.google import SheetsHTTPClient
 from sheets_sync.workbook.retry import RetryPolicy, retry_after_seconds
 from tests.fakes.sheets_server import Formula
@@ -227,3 +228,21 @@ def test_a_refused_add_sheet_for_a_tab_that_is_not_there_is_still_an_error(make_
     with pytest.raises(SheetsApiError, match="INVALID_ARGUMENT"):
         workbook.write([Rewrite("NEW", [["x"]])])
     assert [s.title for s in sheet.server.spreadsheets[sheet.key].sheets] == ["A"]
+
+
+LOOKALIKES = [
+    0, -0.0, 1, 1.0, 1.5, -2.25, 0.1 + 0.2, 1e5, 1e-7, 1e15, 1e16, 123456789012345678, 2**70,
+    -(2**70), 12.0, True, False, "", " ", "1", "1.0", "0.75", "TRUE", "nan", "🙂", "=1+1",
+]  # fmt: skip
+
+
+def test_cells_read_as_cell_text_of_the_value_google_sent(make_google_sheet):
+    """Numbers are turned into text while the answer is decoded, each distinct literal once;
+    the text is exactly ``cell_text`` of the number, and blanks inside a row read as None."""
+    grid = [LOOKALIKES, LOOKALIKES[::-1], ["", "x", "", 0.75, ""], [0.75, 0.75, 96, 96, 1e16, 1e16]]
+    sheet = make_google_sheet({"T": grid})
+    read = open_workbook(sheet.settings).read_tabs(["T"])["T"]
+    expected = [[cell_text(v) for v in row] for row in sheet.values("T")]
+    assert read == expected
+    assert [[type(c) for c in row] for row in read] == [[type(c) for c in row] for row in expected]
+    assert read[2] == [None, "x", None, "0.75"]
