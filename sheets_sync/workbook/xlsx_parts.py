@@ -836,7 +836,7 @@ def _copy_member(source: IO[bytes], info: ZipInfo, out: ZipFile) -> None:
     source.seek(info.header_offset)
     local = source.read(30)
     if local[:4] != b"PK\x03\x04":
-        raise BadZipFile(f"no local header for {info.filename}")
+        raise WorkbookError(f"the workbook is damaged: no local header for its part {info.filename}")
     source.seek(
         info.header_offset
         + 30
@@ -852,7 +852,7 @@ def _copy_member(source: IO[bytes], info: ZipInfo, out: ZipFile) -> None:
     while left:
         data = source.read(min(left, 1 << 20))
         if not data:
-            raise BadZipFile(f"{info.filename} is truncated")
+            raise WorkbookError(f"the workbook is damaged: its part {info.filename} is truncated")
         out.fp.write(data)
         left -= len(data)
     out.filelist.append(copied)
