@@ -32,11 +32,11 @@ from sheets_sync.tabs import (
     MAP_STATUS,
     MAP_UOM,
     MASTER,
-    MASTER_FIELDS,
     SPECS,
 )
 from sheets_sync.workbook import CellUpdate, Rewrite, open_workbook
 from sheets_sync.workbook.xlsx import XlsxWorkbook
+from tests.fakes.master_tab import master_tab
 from tests.fakes.sheets_server import FakeSheets
 
 __all__ = ["World", "fake", "make_world", "part", "sandbox", "seed_innergy", "tabs_for", "xlsx_world"]
@@ -51,12 +51,8 @@ def part(n: int, cost: str = "4.25") -> Material:
 
 def tabs_for(materials: Sequence[Material]) -> dict[str, list[list[Any]]]:
     """A workbook as a person fills it: the master as text cells, one unit in MAP_UOM."""
-    master: list[list[Any]] = [list(MASTER_FIELDS)]
-    for m in materials:
-        values = m.model_dump()
-        master.append([None if values[f] is None else str(values[f]) for f in MASTER_FIELDS.values()])
     return {
-        MASTER: master,
+        MASTER: master_tab(materials, checkboxes=False),
         MAP_STATUS: [list(SPECS[MAP_STATUS].headers)],
         MAP_PHASE: [list(SPECS[MAP_PHASE].headers)],
         MAP_MATERIAL_SKU: [list(SPECS[MAP_MATERIAL_SKU].headers)],

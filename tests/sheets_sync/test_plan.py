@@ -39,6 +39,7 @@ from sheets_sync.tabs import (
     MASTER_FIELDS,
     SPECS,
 )
+from tests.fakes.master_tab import master_tab
 from tests.fakes.sheets_server import FakeSheets, Sheet
 
 EACH = UomMapping(
@@ -64,24 +65,11 @@ def material(sku: str, name: str, cost: str = "10.00", **fields: Any) -> Materia
     return Material(sku=sku, name=name, category="Hardware", uom="EA", cost=Decimal(cost), **fields)
 
 
-def master_tab(materials: Sequence[Material], extra: Sequence[Sequence[Any]] = ()) -> list[list[Any]]:
-    """The master as a person types it: text cells, a checkbox for Active."""
-    rows: list[list[Any]] = [list(MASTER_FIELDS)]
-    for m in materials:
-        values = m.model_dump()
-        row: list[Any] = []
-        for field in MASTER_FIELDS.values():
-            value = values.get(field)
-            row.append(value if isinstance(value, bool) or value is None else str(value))
-        rows.append(row)
-    return rows + [list(r) for r in extra]
-
-
 def workbook_tabs(materials: Sequence[Material], extra: Sequence[Sequence[Any]] = ()) -> dict[str, Any]:
     uoms = [[u.source_uom, u.canonical_uom, u.innergy_uom_group, u.innergy_common_uom,
              str(u.base_units_per_uom or "")] for u in (EACH, SHEET)]  # fmt: skip
     return {
-        MASTER: master_tab(materials, extra),
+        MASTER: master_tab(materials) + [list(r) for r in extra],
         MAP_STATUS: [list(SPECS[MAP_STATUS].headers)],
         MAP_PHASE: [list(SPECS[MAP_PHASE].headers)],
         MAP_MATERIAL_SKU: [list(SPECS[MAP_MATERIAL_SKU].headers), ["PP-7", "A-7", ""]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from sheets_sync.init_sheet import init_sheet
 from sheets_sync.pull import parse_library, pull
 from sheets_sync.tabs import MASTER, MASTER_FIELDS
 from sheets_sync.workbook import Rewrite, open_workbook
+from tests.fakes.master_tab import master_tab
 
 HEADER = list(MASTER_FIELDS)
 UOM = [
@@ -215,3 +217,27 @@ def test_pull_through_xlsx(tmp_path):
     assert outcome.summary["materials"] == 0 and outcome.summary["problems"] == 2
     issues = open_workbook(settings).read_tabs(["ISSUES"])["ISSUES"]
     assert [r[2] for r in issues[1:]] == ["2", "3"]
+
+
+@pytest.mark.parametrize("checkboxes", [True, False])
+def test_the_shared_master_tab_builder_reads_back_as_its_materials(checkboxes):
+    """tests/fakes/master_tab types a master the tests of plan, push and undo all start from."""
+    full = Material(
+        sku="P-1", name="Oak", description="Edge", category="Sheet Goods", subcategory="Ply", uom="ea",
+        purchase_uom="SHT", purchase_conversion=Decimal("32"), thickness_in=Decimal("0.75"),
+        width_in=Decimal("48"), length_in=Decimal("96"), species_color="White Oak", grade="A",
+        core="MDF", manufacturer="Acme", manufacturer_sku="AC-1", vendor="V", vendor_sku="V-1",
+        cost=Decimal("64.25"), margin=Decimal("0.35"), waste=Decimal("0.05"), lead_time="2 weeks",
+        gl_account="5000", taxable=False, active=False, innergy_id="id-1", notes="stock",
+    )  # fmt: skip
+    bare = Material(sku="P-2", name="Pine", category="Sheet Goods", uom="ea", cost=Decimal("1"))
+    master = master_tab([full, bare], checkboxes=checkboxes, typed={"Last Synced": "2024-01-02T03:04:05Z"})
+    assert {type(c) for c in master[2] if c is not None} == ({str, bool} if checkboxes else {str})
+    library, problems, _ = parse_library({**library_tabs([]), MASTER: master})
+    assert problems == []
+    synced = {"last_synced": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)}
+    assert [m.model_dump() for m in library.materials] == [
+        m.model_copy(update=synced).model_dump() for m in (full, bare)
+    ]
+    with pytest.raises(KeyError, match="Last synced"):
+        master_tab([bare], typed={"Last synced": "x"})

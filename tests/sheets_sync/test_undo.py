@@ -24,6 +24,7 @@ from sheets_sync.tabs import MASTER
 from sheets_sync.undo import material_state, plan_undo, undo
 from sheets_sync.workbook import Append
 from tests.fakes import push_world
+from tests.fakes.master_tab import master_tab
 from tests.fakes.push_world import seed_innergy
 from tests.fakes.sheets_server import FakeSheets
 
@@ -193,11 +194,11 @@ def _push(make_world: Callable[..., push_world.World], client: InnergyClient, sy
     assert fake is not None
     seed_innergy(sandbox, [_material("B-2", "3"), _material("Z-9", "4"), _material("K-5", "5")])
     ids = {str(r["ExternalId"]): str(r["Id"]) for r in sandbox.materials}
-    synced_rows = [
-        {"SKU": s, "Name": f"Part {s}", "Category": "Hardware", "UoM": "EA", "Cost": cost,
-         "INNERGY ID": ids[s], "Last Synced": synced}
-        for s, cost in (("B-2", "3.75"), ("K-5", "5"))
-    ]  # fmt: skip
+    synced_rows = master_tab(
+        [_material(s, cost, innergy_id=ids[s]) for s, cost in (("B-2", "3.75"), ("K-5", "5"))],
+        checkboxes=False,
+        typed={"Last Synced": synced},
+    )[1:]
     world.write([Append(MASTER, synced_rows)])
     world.plan()
     assert sorted(world.diff_rows()) == ["A-1", "B-2", "Z-9"]
