@@ -2,17 +2,17 @@
 
 Reads use calamine (fast, cached formula values). A write patches the .xlsx zip parts
 it changes and copies every other part byte for byte (``xlsx_parts``): tabs rewritten
-whole or new (``Rewrite`` with or without its ``Style``: what ``pull`` and ``plan``
-write) get a freshly streamed part, and cells written inside an existing tab
-(``Append``, ``CellUpdate``: ``push``, ``undo``) are spliced into its rows, so a
+whole or new (``Rewrite``: what ``pull`` and ``plan`` write) get a freshly streamed
+part; cells written inside an existing tab (``Append``, ``CellUpdate``: ``push``,
+``undo``) and a ``Style`` on it (``init-sheet``) are spliced into its rows. So a
 100k-row master is never loaded into openpyxl. A batch ``xlsx_parts`` does not take (a
-``Style`` on a tab not rewritten, as ``init-sheet`` sends; a new file; a shared formula
-overwritten; an unusual package) goes through openpyxl: load the whole workbook, change
-the tabs the batch names, save. Either way the new file is written beside the original
-and renamed over it, so other tabs and the user's formatting survive and a crash never
-leaves half a file. A workbook that is open in Excel or LibreOffice (their lock file is
-beside it) or that cannot be replaced raises ``WorkbookLocked``; a value an .xlsx cannot
-hold raises ``UnstorableValue`` before anything is written.
+new file, a new tab not rewritten whole, a shared formula overwritten, an unusual
+package) goes through openpyxl: load the whole workbook, change the tabs the batch
+names, save. Either way the new file is written beside the original and renamed over
+it, so other tabs and the user's formatting survive and a crash never leaves half a
+file. A workbook that is open in Excel or LibreOffice (their lock file is beside it) or
+that cannot be replaced raises ``WorkbookLocked``; a value an .xlsx cannot hold raises
+``UnstorableValue`` before anything is written.
 """
 
 from __future__ import annotations

@@ -3,26 +3,28 @@
 openpyxl loads and saves the whole workbook to change one tab: ~14 s and over 1 GB when
 ``pull`` rewrites a small ISSUES tab beside a 100k-row master. Here a tab that a batch
 rewrites whole (or creates) gets a freshly streamed worksheet part with inline strings
-(``t="inlineStr"``, so sharedStrings is never renumbered); its ``Style`` becomes a frozen
-pane, an autofilter, our data validations and a few cell formats appended to styles.xml
-(existing ones keep their numbers, identical ones are reused, so a re-run adds nothing);
-new tabs are registered in workbook.xml, its rels and [Content_Types].xml. Cells written
-inside an existing tab (``Append``, ``CellUpdate``) are spliced into their rows, each
-keeping its cell format; the other rows are copied as bytes. Every other zip member
-(other tabs, sharedStrings, drawings, a .xlsm's VBA) is copied compressed, byte for
-byte; a stale calcChain is dropped (Excel rebuilds it). ``patch_plan`` answers ``None``
-for what it does not take (a ``Style`` on a tab not rewritten, a new file, an unusual
-package, a shared formula's anchor overwritten); the caller then uses openpyxl.
+(``t="inlineStr"``, so sharedStrings is never renumbered). Cells written inside an
+existing tab (``Append``, ``CellUpdate``) are spliced into their rows, each keeping its
+format; the other rows are copied as bytes. A ``Style`` becomes a frozen pane, an
+autofilter, our data validations and cell formats derived from each cell's own (bold,
+filled), appended to styles.xml: existing formats keep their numbers and identical ones
+are reused, so a re-run adds nothing. New tabs are registered in workbook.xml, its rels
+and [Content_Types].xml. Every other zip member (other tabs, sharedStrings, drawings, a
+.xlsm's VBA) is copied compressed, byte for byte; a stale calcChain is dropped (Excel
+rebuilds it). ``patch_plan`` answers ``None`` for what it does not take (a new file, a
+new tab not rewritten whole, two Styles for one tab, an unusual package, a shared
+formula's anchor overwritten); the caller then uses openpyxl.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import posixpath
 import re
 import time
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -92,6 +94,7 @@ _SHEET_DATA = re.compile(rb"<sheetData[\s/>]")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _CELL_COLUMN = re.compile(rb'<c[\s/>][^>]*?\br="([A-Z]{1,3})\d+"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
+_BOLD = re.compile(rb"<b(?:\s[^>]*)?(?:/>|>\s*</b>)")
 _SPANS = re.compile(rb'\sspans="[^"]*"')
 _ESCAPE_X = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 """Excel reads ``_x0041_`` in cell text as "A"; its own escape keeps such text literal."""
@@ -279,7 +282,7 @@ class _Styles:
         self.raw = raw
         self.sections = {name: root.find(name)[0] for name in ("fonts", "fills", "cellXfs")}
         self.added: dict[str, list[bytes]] = {name: [] for name in self.sections}
-        self.cache: dict[tuple[bool, str | None], int] = {}
+        self.cache: dict[tuple[int, bool, str | None], int] = {}
 
     @classmethod
     def parse(cls, raw: bytes) -> _Styles | None:
@@ -298,14 +301,14 @@ class _Styles:
         self.added[section].append(entry)
         return len(existing)
 
-    def xf(self, bold: bool, fill: str | None) -> int:
-        """The cellXfs number of the default format made bold and/or filled."""
-        key = (bold, fill)
+    def xf(self, base: int, bold: bool, fill: str | None) -> int:
+        """The cellXfs number of format ``base`` made bold and/or filled (IndexError when absent)."""
+        key = (base, bold, fill)
         if key not in self.cache:
-            base = self.sections["cellXfs"].children[0]
-            attrs = dict(base.attrs)
+            node = self.sections["cellXfs"].children[base]
+            attrs = dict(node.attrs)
             if bold:
-                attrs["fontId"] = str(self._index("fonts", self._bold_font()))
+                attrs["fontId"] = str(self._index("fonts", self._bold_font(int(attrs.get("fontId", "0")))))
                 attrs["applyFont"] = "1"
             if fill is not None:
                 solid = (
@@ -314,16 +317,18 @@ class _Styles:
                 )
                 attrs["fillId"] = str(self._index("fills", solid.encode()))
                 attrs["applyFill"] = "1"
-            inner = None if base.empty else self.raw[base.inner : base.close]
-            self.cache[key] = self._index("cellXfs", _element(base.name, attrs, inner))
+            inner = None if node.empty else self.raw[node.inner : node.close]
+            self.cache[key] = self._index("cellXfs", _element(node.name, attrs, inner))
         return self.cache[key]
 
-    def _bold_font(self) -> bytes:
-        font = self.sections["fonts"].children[0]
-        raw = self.raw[font.start : font.end]
-        if font.empty:
+    def _bold_font(self, index: int) -> bytes:
+        """Font ``index`` with ``<b val="1"/>`` as its first child (any other ``<b>`` removed)."""
+        font = self.sections["fonts"].children[index]
+        raw = _BOLD.sub(b"", self.raw[font.start : font.end])
+        if raw.endswith(b"/>"):
             return raw[:-2].rstrip() + b'><b val="1"/></font>'
-        return raw[: font.inner - font.start] + b'<b val="1"/>' + raw[font.inner - font.start :]
+        head = raw.index(b">") + 1
+        return raw[:head] + b'<b val="1"/>' + raw[head:]
 
     def patched(self) -> bytes | None:
         """The new styles.xml, or ``None`` when nothing was added."""
@@ -354,18 +359,30 @@ def _cell(ref: str, value: Value, xf: int) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _styled_rows(look: Look, styles: _Styles) -> dict[int, list[int]]:
-    """Sheet row -> cellXfs number per column, for the header and the coloured rows."""
-    lines: dict[tuple[int, str | None], list[int]] = {}  # one list per kind of row, shared
-    styled = {}
+def _row_formats(look: Look) -> dict[int, list[tuple[bool, str | None]]]:
+    """Sheet row -> (bold, fill) of each cell from column A: the header and the coloured rows."""
+    kinds: dict[tuple[int, str | None], list[tuple[bool, str | None]]] = {}  # rows alike share a list
+    formats = {}
     for number in sorted({*look.fills, look.header_row}):
         kind = (look.bold_columns if number == look.header_row else 0, look.fills.get(number))
-        if kind not in lines:
+        if kind not in kinds:
             bold, fill = kind
             span = max(bold, look.fill_width if fill else 0)
-            lines[kind] = [styles.xf(c < bold, fill if c < look.fill_width else None) for c in range(span)]
-        styled[number] = lines[kind]
-    return {n: xfs for n, xfs in styled.items() if xfs}
+            kinds[kind] = [(c < bold, fill if c < look.fill_width else None) for c in range(span)]
+        if kinds[kind]:
+            formats[number] = kinds[kind]
+    return formats
+
+
+def _styled_rows(look: Look, styles: _Styles) -> dict[int, list[int]]:
+    """Sheet row -> cellXfs number of each new cell from column A (see ``_row_formats``)."""
+    numbers: dict[int, list[int]] = {}
+    styled = {}
+    for row, line in _row_formats(look).items():
+        if id(line) not in numbers:
+            numbers[id(line)] = [styles.xf(0, bold, fill) for bold, fill in line]
+        styled[row] = numbers[id(line)]
+    return styled
 
 
 def _sheet_data(values: Sequence[Sequence[Value]], styled: Mapping[int, list[int]]) -> Iterator[bytes]:
@@ -424,44 +441,60 @@ def _validations(old: _Node | None, shell: bytes, wanted: Mapping[str, str]) -> 
     return _element("dataValidations", {"count": str(len(entries))}, b"".join(entries)) if entries else b""
 
 
+def _look_elements(look: Look | None, root: _Node | None, shell: bytes) -> dict[str, bytes]:
+    """The worksheet elements a look replaces: pane, our validations, filter."""
+    if look is None:
+        return {}
+    old = {c.name: c for c in root.children} if root is not None else {}
+    made = {
+        "sheetViews": _views(old.get("sheetViews"), shell, look.frozen),
+        "dataValidations": _validations(old.get("dataValidations"), shell, look.validations),
+    }
+    if look.filter_ref:
+        made["autoFilter"] = _element("autoFilter", {"ref": look.filter_ref})
+    return made
+
+
 @dataclass
 class _Sheet:
-    """One tab to write whole: its part, the kept bytes of its old part, values and look."""
+    """A worksheet part to write: its ``<sheetData>``, the elements made anew, the old part's others."""
 
-    part: str
-    values: Sequence[Sequence[Value]]
-    look: Look | None
+    rows: Iterable[bytes]
+    made: Mapping[str, bytes]
+    """Element name -> its new bytes (empty: dropped)."""
     shell: bytes = b""
     root: _Node | None = None
-    styled: Mapping[int, list[int]] = field(default_factory=dict)
-    """Sheet row -> cellXfs number per column (see ``_styled_rows``)."""
 
     def pieces(self) -> Iterator[bytes]:
-        """The worksheet XML: old elements kept in place, ours generated, in schema order."""
-        width = max((len(r) for r in self.values), default=0)
-        height = len(self.values)
-        ref = f"A1:{get_column_letter(width)}{height}" if width and height else "A1"
-        made: dict[str, bytes] = {"dimension": f'<dimension ref="{ref}"/>'.encode(), "hyperlinks": b""}
+        """The worksheet XML in schema order: old elements kept as bytes unless made anew."""
         old = {c.name: c for c in self.root.children} if self.root is not None else {}
-        if self.look is not None:
-            made["sheetViews"] = _views(old.get("sheetViews"), self.shell, self.look.frozen)
-            made["dataValidations"] = _validations(
-                old.get("dataValidations"), self.shell, self.look.validations
-            )
-            if self.look.filter_ref:
-                made["autoFilter"] = _element("autoFilter", {"ref": self.look.filter_ref})
         if self.root is None:
             yield _DECLARATION + f'<worksheet xmlns="{MAIN}" xmlns:r="{RELS}">'.encode()
         else:
             yield self.shell[: self.root.inner]
         for name in _ORDER:
             if name == "sheetData":
-                yield from _sheet_data(self.values, self.styled)
-            elif name in made:
-                yield made[name]
+                yield from self.rows
+            elif name in self.made:
+                yield self.made[name]
             elif name in old:
                 yield self.shell[old[name].start : old[name].end]
         yield b"</worksheet>"
+
+
+def _whole(
+    values: list[list[Value]],
+    look: Look | None,
+    styles: _Styles | None,
+    shell: bytes = b"",
+    root: _Node | None = None,
+) -> _Sheet:
+    """A tab rewritten whole (or new): rows streamed, hyperlinks of the old cells dropped."""
+    width, height = max((len(r) for r in values), default=0), len(values)
+    ref = f"A1:{get_column_letter(width)}{height}" if width and height else "A1"
+    made = {"dimension": _element("dimension", {"ref": ref}), "hyperlinks": b""}
+    styled = _styled_rows(look, styles) if look is not None and styles is not None else {}
+    return _Sheet(_sheet_data(values, styled), {**made, **_look_elements(look, root, shell)}, shell, root)
 
 
 def _rows_span(raw: bytes) -> tuple[int, int, int, int] | None:
@@ -499,9 +532,21 @@ def _column_key(letters: bytes) -> tuple[int, bytes]:
     return len(letters), letters
 
 
-def _patch_row(row: bytes, number: int, edits: Mapping[int, Value]) -> bytes | None:
-    """A ``<row>`` with ``edits`` (column -> value) written, each cell keeping its format;
-    ``None`` when the row is unusual (a cell found in text, a formula others share).
+@dataclass(frozen=True)
+class _Edit:
+    """What happens to one cell inside a tab: a new value and/or a format made bold or filled."""
+
+    value: Value = None
+    write: bool = True
+    """``False``: the cell keeps its value, only its format changes."""
+    bold: bool = False
+    fill: str | None = None
+
+
+def _patch_row(row: bytes, number: int, edits: Mapping[int, _Edit], styles: _Styles | None) -> bytes | None:
+    """A ``<row>`` with ``edits`` (column -> edit) applied, each cell keeping its own format
+    unless made bold or filled; ``None`` when the row is unusual (a cell found in text, a
+    formula others share overwritten).
 
     Cells are found by their reference with C-level searches, not parsed one by one: a
     push writes two cells in each of 100k rows of 28."""
@@ -511,7 +556,7 @@ def _patch_row(row: bytes, number: int, edits: Mapping[int, Value]) -> bytes | N
     head = _SPANS.sub(b"", row[: tag.end()])  # the hint of used columns may grow
     empty = head.endswith(b"/>")
     body = b"" if empty else row[tag.end() : -len(b"</row>")]
-    for col, value in edits.items():
+    for col, edit in edits.items():
         letters = get_column_letter(col).encode()
         found = body.find(b' r="%s%d"' % (letters, number))
         if found >= 0:
@@ -529,11 +574,22 @@ def _patch_row(row: bytes, number: int, edits: Mapping[int, Value]) -> bytes | N
             if start < 0:
                 return None
         old = body[start:stop]
-        if b"<f" in old and b" ref=" in old:  # the anchor of a shared or array formula
+        if edit.write and b"<f" in old and b" ref=" in old:  # the anchor of a shared or array formula
             return None
-        style = _STYLE.search(old, 0, old.find(b">") + 1)
-        new = _cell(f"{letters.decode()}{number}", value, int(style.group(1)) if style else 0)
-        body = body[:start] + new.encode() + body[stop:]
+        tag_end = old.find(b">") + 1
+        style = _STYLE.search(old, 0, tag_end)
+        xf = int(style.group(1)) if style else 0
+        if edit.bold or edit.fill:
+            if styles is None:
+                return None
+            xf = styles.xf(xf, edit.bold, edit.fill)
+        if edit.write or not old:
+            new = _cell(f"{letters.decode()}{number}", edit.value if edit.write else None, xf).encode()
+        elif style:
+            new = old[: style.start()] + b' s="%d"' % xf + old[style.end() :]
+        else:
+            new = b'<c s="%d"' % xf + old[2:]
+        body = body[:start] + new + body[stop:]
     return (head[:-2].rstrip() + b">" if empty else head) + body + b"</row>"
 
 
@@ -548,23 +604,23 @@ def _grown(ref: str, rows: int, cols: int) -> str:
     return f"{first}:{get_column_letter(width)}{max(int(match.group(2)), rows)}"
 
 
-def _edit_cells(raw: bytes, cells: Mapping[int, Mapping[int, Value]]) -> bytes | None:
-    """The worksheet part with ``cells`` (row -> column -> value) written; other rows copied as they are."""
+def _edited(
+    raw: bytes, cells: Mapping[int, Mapping[int, _Edit]], look: Look | None, styles: _Styles | None
+) -> _Sheet | None:
+    """A tab with ``cells`` (row -> column -> edit) changed in place; other rows copied as bytes."""
     parsed, span = _shell(raw), _rows_span(raw)
     if parsed is None or span is None:
         return None
-    start, inner, close, end = span
-    pieces = [raw[:start]]
-    dimension = parsed[1].find("dimension")
+    shell, root = parsed
+    _, inner, close, _ = span
+    made = _look_elements(look, root, shell)
+    dimension = root.find("dimension")
     if dimension and "ref" in dimension[0].attrs:
         cols = max((max(line) for line in cells.values() if line), default=1)
-        ref = _grown(dimension[0].attrs["ref"], max(cells, default=1), cols)
-        pieces = [
-            raw[: dimension[0].start],
-            _element("dimension", {"ref": ref}),
-            raw[dimension[0].end : start],
-        ]
-    pieces.append(b"<sheetData>")
+        made["dimension"] = _element(
+            "dimension", {"ref": _grown(dimension[0].attrs["ref"], max(cells, default=1), cols)}
+        )
+    pieces = [b"<sheetData>"]
     waiting = sorted(cells, reverse=True)
     copied = at = inner
     while (at := raw.find(b"<row", at, close)) >= 0:
@@ -582,21 +638,35 @@ def _edit_cells(raw: bytes, cells: Mapping[int, Mapping[int, Value]]) -> bytes |
         row = int(number.group(1))
         if waiting and waiting[-1] <= row:
             pieces.append(raw[copied:at])
-            while waiting and waiting[-1] < row:
+            copied = at
+            while waiting and waiting[-1] <= row:
                 added = waiting.pop()
-                pieces.append(_patch_row(f'<row r="{added}"/>'.encode(), added, cells[added]) or b"")
-            if waiting and waiting[-1] == row:
-                patched = _patch_row(raw[at:stop], row, cells[waiting.pop()])
+                patched = _patch_row(
+                    raw[at:stop] if added == row else b'<row r="%d"/>' % added, added, cells[added], styles
+                )
                 if patched is None:
                     return None
                 pieces.append(patched)
-                copied = stop
-            else:
-                copied = at
+                copied = stop if added == row else copied
         at = stop
     pieces.append(raw[copied:close])
-    pieces += [_patch_row(f'<row r="{n}"/>'.encode(), n, cells[n]) or b"" for n in reversed(waiting)]
-    return b"".join([*pieces, b"</sheetData>", raw[end:]])
+    for added in reversed(waiting):
+        patched = _patch_row(b'<row r="%d"/>' % added, added, cells[added], styles)
+        if patched is None:
+            return None
+        pieces.append(patched)
+    pieces.append(b"</sheetData>")
+    return _Sheet([b"".join(pieces)], made, shell, root)
+
+
+def _edits(values: Mapping[int, Mapping[int, Value]], look: Look | None) -> dict[int, dict[int, _Edit]]:
+    """Cells written inside a tab and, with a look, the header and coloured rows reformatted."""
+    cells = {number: {col: _Edit(value) for col, value in line.items()} for number, line in values.items()}
+    for number, line in (_row_formats(look) if look is not None else {}).items():
+        row = cells.setdefault(number, {})
+        for col, (bold, fill) in enumerate(line, start=1):
+            row[col] = dataclasses.replace(row.get(col, _Edit(write=False)), bold=bold, fill=fill)
+    return cells
 
 
 # -- the package ----------------------------------------------------------------------------
@@ -722,7 +792,7 @@ class PatchPlan:
 
     source: Path
     sheets: dict[str, _Sheet] = field(default_factory=dict)
-    """Part name -> tab written whole."""
+    """Part name -> a worksheet written anew (rewritten, new or edited)."""
     replaced: dict[str, bytes] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)
 
@@ -734,13 +804,13 @@ def _is_sheet(rel: Mapping[str, str] | None) -> bool:
 def patch_plan(path: Path, batch: WriteBatch, known: Mapping[str, Rows]) -> PatchPlan | None:
     """How to apply ``batch`` by patching parts, or ``None`` when it needs openpyxl.
 
-    Patched, in an existing, ordinary .xlsx package: tabs rewritten whole (``Rewrite``,
-    with at most one ``Style``) or new, and cells written inside existing tabs
-    (``Append``, ``CellUpdate``) that have no ``Style`` in the batch.
+    Patched, in an existing, ordinary .xlsx package: tabs rewritten whole or new
+    (``Rewrite``), cells written inside existing tabs (``Append``, ``CellUpdate``), and a
+    ``Style`` (at most one per tab) on either.
     """
     whole = set(batch.clear_below)
     styled = [s.tab for s in batch.styles]
-    if not path.is_file() or len(set(styled)) != len(styled) or not whole.issuperset(styled):
+    if not path.is_file() or len(set(styled)) != len(styled):
         return None
     values: dict[str, list[list[Value]]] = {}
     edits: dict[str, dict[int, dict[int, Value]]] = {}
@@ -765,7 +835,7 @@ def patch_plan(path: Path, batch: WriteBatch, known: Mapping[str, Rows]) -> Patc
             if package is None:
                 return None
             return _plan(PatchPlan(path), package, batch, values, edits, known)
-    except (BadZipFile, OSError, KeyError, UnicodeDecodeError):
+    except (BadZipFile, OSError, KeyError, IndexError, ValueError, UnicodeDecodeError):
         return None
 
 
@@ -786,46 +856,37 @@ def _plan(
     tabs = package.tabs()
     folded = {name.casefold() for name in tabs}
     looks = {s.tab: tab_look(s, known) for s in batch.styles}
-    changed = 0  # existing tabs written
-    edited: dict[str, bytes] = {}  # part -> a tab with cells written inside it
     for tab in batch.tabs:
-        rel = tabs.get(tab)
-        if tab not in values:
-            if tab not in edits and rel is not None:
-                continue  # nothing to write (an Append of no rows)
-            part = package.target(rel) if rel is not None else ""
-            readable = tab in edits and part in names and _is_sheet(rel)
-            patched = _edit_cells(package.book.read(part), edits[tab]) if readable else None
-            if patched is None:
-                return None
-            edited[part] = patched
-            changed += 1
-            continue
-        if rel is None:
-            if tab.casefold() in folded:
+        rel, look = tabs.get(tab), looks.get(tab)
+        if rel is None:  # a new tab: only one rewritten whole, under a name no tab has in any case
+            if tab not in values or tab.casefold() in folded:
                 return None
             part = next(
                 p for n in range(1, len(names) + 2) if (p := f"xl/worksheets/sheet{n}.xml") not in names
             )
             names.add(part)
             package.add_tab(tab, part)
-            plan.sheets[part] = _Sheet(part, values[tab], looks.get(tab))
+            plan.sheets[part] = _whole(values[tab], look, styles)
             continue
         part = package.target(rel)
-        shell = _shell(package.book.read(part)) if part in names and _is_sheet(rel) else None
-        if shell is None:
+        if part not in names or not _is_sheet(rel):
             return None
-        plan.sheets[part] = _Sheet(part, values[tab], looks.get(tab), *shell)
-        changed += 1
-        look = looks.get(tab)
+        if tab not in values and tab not in edits and look is None:
+            continue  # nothing to write (an Append of no rows)
+        raw = package.book.read(part)
+        if tab in values:
+            shell = _shell(raw)
+            sheet = _whole(values[tab], look, styles, *shell) if shell is not None else None
+        else:
+            sheet = _edited(raw, _edits(edits.get(tab, {}), look), look, styles)
+        if sheet is None:
+            return None
+        plan.sheets[part] = sheet
         if look is not None and look.filter_ref:
             package.refilter(tab, look.filter_ref)
-    if changed:  # the calculation chain may list formulas of cells now overwritten
+    if len(plan.sheets) > len(package.added):  # the calculation chain may list formulas now overwritten
         plan.dropped.update(package.drop(chain) for chain in package.of_type("calcChain"))
-    for sheet in plan.sheets.values():
-        if sheet.look is not None and styles is not None:
-            sheet.styled = _styled_rows(sheet.look, styles)
-    plan.replaced = {**package.patched(), **edited}
+    plan.replaced = package.patched()
     if styles is not None and (patched := styles.patched()) is not None:
         plan.replaced[styles_part] = patched
     return plan

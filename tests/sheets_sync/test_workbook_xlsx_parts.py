@@ -65,11 +65,22 @@ def _members(path) -> dict[str, tuple[int, int, bytes]]:
         return {i.filename: (i.CRC, i.compress_size, package.read(i)) for i in package.infolist()}
 
 
-def _cells(sheet) -> list[list[tuple[object, str, bool, str | None, str | None]]]:
-    return [
-        [(c.value, c.data_type, bool(c.font.b), c.fill.fill_type, c.fill.start_color.rgb) for c in row]
-        for row in sheet.iter_rows()
-    ]
+def _cells(sheet) -> list[list[tuple[object, ...]]]:
+    """Each cell's value, type, bold, italic, font colour and fill, as openpyxl reads them."""
+
+    def seen(c):
+        font = c.font
+        return (
+            c.value,
+            c.data_type,
+            bool(font.b),
+            bool(font.i),
+            font.color and font.color.rgb,
+            c.fill.fill_type,
+            c.fill.start_color.rgb,
+        )
+
+    return [[seen(c) for c in row] for row in sheet.iter_rows()]
 
 
 def _calamine(path, tab: str) -> list[list[object]]:
@@ -205,8 +216,9 @@ def test_what_is_patched_and_what_goes_through_openpyxl(path, tmp_path):
         plan([Rewrite("ISSUES", ROWS), CellUpdate("MINE", 2, 1, "x"), Append("MINE", [["BF"]])]) is not None
     )
     assert plan([Rewrite("ISSUES", ROWS), Append("ISSUES", [["more"]])]) is None
-    assert plan([CellUpdate("MINE", 2, 1, "x"), Style("MINE", bold_header=True)]) is None
-    assert plan([Style("MINE", bold_header=True)]) is None
+    assert plan([CellUpdate("MINE", 2, 1, "x"), Style("MINE", bold_header=True)]) is not None
+    assert plan([Style("MINE", bold_header=True), Style("MINE", filter=True)]) is None
+    assert plan([Style("NEW")]) is None
     assert plan([CellUpdate("NEW", 1, 1, "x")]) is None
     assert plan([Rewrite("issues", ROWS)]) is None  # Excel's tab names ignore case: openpyxl decides
     assert plan([Rewrite("T", ROWS)], tmp_path / "new.xlsx") is None
@@ -249,6 +261,40 @@ def test_cells_written_inside_a_tab_match_the_openpyxl_writer(path, tmp_path):
     assert expected["MINE"][1] == ["EA", None, None, "between", "12.5"]
     assert _calamine(path, "MINE") == _calamine(twin, "MINE")
     assert ours.freeze_panes == "B2" and ours.column_dimensions["A"].width == 42
+
+
+def test_a_style_on_a_tab_not_rewritten_matches_the_openpyxl_writer(path, tmp_path):
+    twin = tmp_path / "twin.xlsx"
+    twin.write_bytes(path.read_bytes())
+    look = Style(
+        "MINE",
+        frozen_rows=2,
+        checkboxes=("Done",),
+        dropdowns={"Unit": Dropdown(values=("EA", "SHT"))},
+        filter=True,
+        row_colors={3: "#F4CCCC", 6: "#FFF2CC"},
+    )
+    ops = [CellUpdate("MINE", 1, 3, "Done"), look]
+    before = _members(path)
+    XlsxWorkbook(path).write(ops)
+    _openpyxl_write(twin, ops)
+    after = _members(path)
+    assert {n for n in after if after[n] != before.get(n)} == {"xl/worksheets/sheet1.xml", "xl/styles.xml"}
+    ours, theirs = load_workbook(path)["MINE"], load_workbook(twin)["MINE"]
+    assert _cells(ours) == _cells(theirs)
+    assert ours["A1"].font.b and ours["A1"].font.i and ours["A1"].font.color.rgb == "FF0000FF"
+    assert ours["B2"].fill.start_color.rgb == "FF00FF00" and ours["B3"].fill.start_color.rgb == "FFF4CCCC"
+    assert (
+        (ours.freeze_panes, ours.auto_filter.ref)
+        == (theirs.freeze_panes, theirs.auto_filter.ref)
+        == ("A3", "A1:C4")
+    )
+    rules = {str(dv.sqref): dv.formula1 for dv in ours.data_validations.dataValidation}
+    assert rules == {str(dv.sqref): dv.formula1 for dv in theirs.data_validations.dataValidation}
+    assert rules == {"C2:C1048576": '"TRUE,FALSE"', "A2:A1048576": '"EA,SHT"'}
+    assert XlsxWorkbook(path).read_tabs(["MINE"]) == XlsxWorkbook(twin).read_tabs(["MINE"])
+    XlsxWorkbook(path).write(ops)
+    assert _members(path) == after, "a second run changes nothing: no new formats, no second rule"
 
 
 def test_an_anchor_of_a_shared_formula_is_left_to_openpyxl(path):
