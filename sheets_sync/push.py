@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -344,26 +344,37 @@ class Writer:
     # edits
 
     def edit(self, changes: Sequence[tuple[MaterialChange, wire.Material]]) -> None:
-        """Edits with the whole record: INNERGY's current one with the approved fields changed."""
+        """Edits with the whole record: INNERGY's current one with the approved fields changed.
+
+        Rounds of 50 overlap: the next round is intended and queued before the answers of
+        the one in flight are journalled, so the connections never wait on the journal.
+        """
         workers = max(1, int(getattr(self.client, "concurrency", 1)))
+        in_flight: list[tuple[MaterialChange, str, Future[wire.Material]]] = []
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for chunk in _chunks(changes, 50):
                 bodies = [edit_body(current, _edit_changes(change)) for change, current in chunk]
                 ids = self._intend(
                     [(c, c.action, current, b) for (c, current), b in zip(chunk, bodies, strict=True)]
                 )
-                futures = [
-                    pool.submit(self.client.edit_material, current.id, body)
-                    for (_, current), body in zip(chunk, bodies, strict=True)
+                sent = [
+                    (change, write_id, pool.submit(self.client.edit_material, current.id, body))
+                    for (change, current), write_id, body in zip(chunk, ids, bodies, strict=True)
                 ]
-                landed, failed = [], []
-                for (change, _), write_id, future in zip(chunk, ids, futures, strict=True):
-                    try:
-                        landed.append((change, write_id, future.result()))
-                    except InnergyError as exc:
-                        failed.append((change, write_id, _reason(exc)))
-                self._done(landed)
-                self._failed(failed)
+                self._answers(in_flight)
+                in_flight = sent
+            self._answers(in_flight)
+
+    def _answers(self, sent: Sequence[tuple[MaterialChange, str, Future[wire.Material]]]) -> None:
+        """Wait for a round of edits and journal it: landed ones done, refused ones failed."""
+        landed, failed = [], []
+        for change, write_id, future in sent:
+            try:
+                landed.append((change, write_id, future.result()))
+            except InnergyError as exc:
+                failed.append((change, write_id, _reason(exc)))
+        self._done(landed)
+        self._failed(failed)
 
     # journal
 
