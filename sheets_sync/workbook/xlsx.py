@@ -6,7 +6,7 @@ whole or new (``Rewrite``: what ``pull`` and ``plan`` write) get a freshly strea
 part; cells written inside an existing tab (``Append``, ``CellUpdate``: ``push``,
 ``undo``) and a ``Style`` on it (``init-sheet``) are spliced into its rows. So a
 100k-row master is never loaded into openpyxl. A batch ``xlsx_parts`` does not take (a
-new file, a new tab not rewritten whole, a shared formula overwritten, an unusual
+new file, two Styles for one tab, a shared formula overwritten, an unusual
 package) goes through openpyxl: load the whole workbook, change the tabs the batch
 names, save. Either way the new file is written beside the original and renamed over
 it, so other tabs and the user's formatting survive and a crash never leaves half a

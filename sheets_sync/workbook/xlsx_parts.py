@@ -12,7 +12,7 @@ are reused, so a re-run adds nothing. New tabs are registered in workbook.xml, i
 and [Content_Types].xml. Every other zip member (other tabs, sharedStrings, drawings, a
 .xlsm's VBA) is copied compressed, byte for byte; a stale calcChain is dropped (Excel
 rebuilds it). ``patch_plan`` answers ``None`` for what it does not take (a new file, a
-new tab not rewritten whole, two Styles for one tab, an unusual package, a shared
+new tab named like another in all but case, two Styles for one tab, an unusual package, a shared
 formula's anchor overwritten); the caller then uses openpyxl.
 """
 
@@ -659,6 +659,17 @@ def _edited(
     return _Sheet([b"".join(pieces)], made, shell, root)
 
 
+def _grid(cells: Mapping[int, Mapping[int, Value]]) -> list[list[Value]]:
+    """Cells (row -> column -> value) of a new tab as rows from A1."""
+    grid: list[list[Value]] = [[] for _ in range(max(cells, default=0))]
+    for number, line in cells.items():
+        row = grid[number - 1]
+        for col, value in line.items():
+            row.extend([None] * (col - len(row)))
+            row[col - 1] = value
+    return grid
+
+
 def _edits(values: Mapping[int, Mapping[int, Value]], look: Look | None) -> dict[int, dict[int, _Edit]]:
     """Cells written inside a tab and, with a look, the header and coloured rows reformatted."""
     cells = {number: {col: _Edit(value) for col, value in line.items()} for number, line in values.items()}
@@ -858,15 +869,15 @@ def _plan(
     looks = {s.tab: tab_look(s, known) for s in batch.styles}
     for tab in batch.tabs:
         rel, look = tabs.get(tab), looks.get(tab)
-        if rel is None:  # a new tab: only one rewritten whole, under a name no tab has in any case
-            if tab not in values or tab.casefold() in folded:
+        if rel is None:  # a new tab, under a name no tab has in any case
+            if tab.casefold() in folded:
                 return None
             part = next(
                 p for n in range(1, len(names) + 2) if (p := f"xl/worksheets/sheet{n}.xml") not in names
             )
             names.add(part)
             package.add_tab(tab, part)
-            plan.sheets[part] = _whole(values[tab], look, styles)
+            plan.sheets[part] = _whole(values.get(tab) or _grid(edits.get(tab, {})), look, styles)
             continue
         part = package.target(rel)
         if part not in names or not _is_sheet(rel):

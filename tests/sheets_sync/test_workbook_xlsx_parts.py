@@ -218,8 +218,7 @@ def test_what_is_patched_and_what_goes_through_openpyxl(path, tmp_path):
     assert plan([Rewrite("ISSUES", ROWS), Append("ISSUES", [["more"]])]) is None
     assert plan([CellUpdate("MINE", 2, 1, "x"), Style("MINE", bold_header=True)]) is not None
     assert plan([Style("MINE", bold_header=True), Style("MINE", filter=True)]) is None
-    assert plan([Style("NEW")]) is None
-    assert plan([CellUpdate("NEW", 1, 1, "x")]) is None
+    assert plan([CellUpdate("NEW", 3, 2, "Approve"), Style("NEW", header_row=3)]) is not None
     assert plan([Rewrite("issues", ROWS)]) is None  # Excel's tab names ignore case: openpyxl decides
     assert plan([Rewrite("T", ROWS)], tmp_path / "new.xlsx") is None
 
@@ -295,6 +294,26 @@ def test_a_style_on_a_tab_not_rewritten_matches_the_openpyxl_writer(path, tmp_pa
     assert XlsxWorkbook(path).read_tabs(["MINE"]) == XlsxWorkbook(twin).read_tabs(["MINE"])
     XlsxWorkbook(path).write(ops)
     assert _members(path) == after, "a second run changes nothing: no new formats, no second rule"
+
+
+def test_a_new_tab_made_of_cells_and_a_style_matches_the_openpyxl_writer(path, tmp_path):
+    twin = tmp_path / "twin.xlsx"
+    twin.write_bytes(path.read_bytes())
+    ops = [
+        CellUpdate("DIFF", 1, 1, "Plan ID"),
+        CellUpdate("DIFF", 3, 1, "Approve"),
+        CellUpdate("DIFF", 3, 2, "SKU"),
+        Style("DIFF", header_row=3, checkboxes=("Approve",), filter=True),
+    ]
+    XlsxWorkbook(path).write(ops)
+    _openpyxl_write(twin, ops)
+    assert _members(path)[CUSTOM][2] == b"<item>the user's own part</item>", "patched, not saved by openpyxl"
+    ours, theirs = load_workbook(path), load_workbook(twin)
+    assert ours.sheetnames == theirs.sheetnames == ["MINE", "ISSUES", "DIFF"]
+    assert _cells(ours["DIFF"]) == _cells(theirs["DIFF"])
+    assert ours["DIFF"]["A3"].font.b and not ours["DIFF"]["A1"].font.b
+    assert (ours["DIFF"].freeze_panes, ours["DIFF"].auto_filter.ref) == ("A4", "A3:B3")
+    assert XlsxWorkbook(path).read_tabs(["DIFF"]) == {"DIFF": [["Plan ID"], [], ["Approve", "SKU"]]}
 
 
 def test_an_anchor_of_a_shared_formula_is_left_to_openpyxl(path):
