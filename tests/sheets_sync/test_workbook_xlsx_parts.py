@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import zipfile
 
 import pytest
@@ -65,22 +66,27 @@ def _members(path) -> dict[str, tuple[int, int, bytes]]:
         return {i.filename: (i.CRC, i.compress_size, package.read(i)) for i in package.infolist()}
 
 
-def _cells(sheet) -> list[list[tuple[object, ...]]]:
-    """Each cell's value, type, bold, italic, font colour and fill, as openpyxl reads them."""
-
-    def seen(c):
-        font = c.font
-        return (
-            c.value,
-            c.data_type,
-            bool(font.b),
-            bool(font.i),
-            font.color and font.color.rgb,
-            c.fill.fill_type,
-            c.fill.start_color.rgb,
-        )
-
-    return [[seen(c) for c in row] for row in sheet.iter_rows()]
+def _cells(sheet) -> dict[str, tuple[object, ...]]:
+    """Each cell with a value or a look: value, type, bold, italic, font colour and fill, as
+    openpyxl reads them (an empty cell without a look counts as no cell)."""
+    seen = {}
+    for row in sheet.iter_rows():
+        for c in row:
+            colour = getattr(c.font.color, "rgb", None)
+            look = (
+                bool(c.font.b),
+                bool(c.font.i),
+                colour if isinstance(colour, str) else None,
+                c.fill.fill_type,
+            )
+            if c.value is not None or look != (False, False, None, None):
+                seen[c.coordinate] = (
+                    c.value,
+                    c.value is not None and c.data_type,
+                    *look,
+                    c.fill.start_color.rgb,
+                )
+    return seen
 
 
 def _calamine(path, tab: str) -> list[list[object]]:
@@ -406,3 +412,33 @@ def test_an_excel_written_workbook_keeps_its_parts_namespaces_and_extensions(tmp
     assert sheet["A1"].font.b and sheet["A1"].font.name == "Aptos Narrow"
     assert _calamine(path, "ISSUES") == [[v if v is not None else "" for v in row] for row in ROWS]
     assert XlsxWorkbook(path).read_tabs(["MINE"]) == {"MINE": [["Unit"], ["EA"]]}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_cell_batches_match_the_openpyxl_writer(tmp_path, seed):
+    rng = random.Random(seed)
+    kinds = [None, "", "text", "=1+1", "00123", 7, -2.5, True, False, "a\nb"]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "MINE"
+    for _ in range(25):
+        cell = sheet.cell(rng.randint(1, 12), rng.randint(1, 8), rng.choice(kinds[2:]))
+        if rng.random() < 0.3:
+            cell.font = Font(italic=True)
+        if rng.random() < 0.3:
+            cell.fill = PatternFill(fill_type="solid", start_color="FF00FF00")
+    path, twin = tmp_path / "ours.xlsx", tmp_path / "twin.xlsx"
+    book.save(path)
+    twin.write_bytes(path.read_bytes())
+    ops: list = [
+        CellUpdate("MINE", rng.randint(1, 16), rng.randint(1, 10), rng.choice(kinds)) for _ in range(15)
+    ]
+    ops.insert(rng.randint(0, len(ops)), Append("MINE", [[rng.choice(kinds) for _ in range(4)]]))
+    if rng.random() < 0.5:
+        ops.append(Style("MINE", bold_header=True, row_colors={rng.randint(2, 14): "#FFF2CC"}))
+    before = _members(path)
+    XlsxWorkbook(path).write(ops)
+    assert _members(path)["xl/theme/theme1.xml"] == before["xl/theme/theme1.xml"]
+    _openpyxl_write(twin, ops)
+    assert _cells(load_workbook(path)["MINE"]) == _cells(load_workbook(twin)["MINE"])
+    assert XlsxWorkbook(path).read_tabs(["MINE"]) == XlsxWorkbook(twin).read_tabs(["MINE"])
