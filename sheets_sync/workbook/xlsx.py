@@ -169,8 +169,12 @@ class XlsxWorkbook:
             self._replace(lambda temp: write_patch(plan, temp))
             return
         book = self._load_for_write()
-        self._apply(book, batch)
-        self._replace(book.save)
+        try:
+            self._apply(book, batch)
+            self._replace(book.save)
+        finally:
+            if book.vba_archive is not None:  # openpyxl's in-memory copy of a .xlsm's macros
+                book.vba_archive.close()
 
     def close(self) -> None:
         self._known.clear()
