@@ -21,7 +21,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections import UserDict
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
@@ -132,6 +133,57 @@ def _validated(model: type[BaseModel], body: Any, index: int | None = None) -> d
         raise _error(400, *messages) from None
 
 
+class _Materials(UserDict[str, dict[str, Any]]):
+    """The materials by id, with who holds each MaterialName and ExternalId (case ignored).
+
+    INNERGY refuses a second material with a name or external id already taken; looking
+    them up here keeps that check O(1) (scanning every record cost 5 ms an edit at 4,000
+    records). Every way in and out of the mapping goes through ``__setitem__`` and
+    ``__delitem__``, so records seeded straight into the store are indexed too; a name or
+    external id changes by replacing the record, never by editing it in place.
+    """
+
+    UNIQUE = ("MaterialName", "ExternalId")
+
+    def __init__(self, records: Mapping[str, dict[str, Any]] | None = None) -> None:
+        self.holders: dict[str, dict[str, set[str]]] = {field: {} for field in self.UNIQUE}
+        """field -> casefolded value -> ids of the records holding it."""
+        super().__init__(records)
+
+    def __setitem__(self, material_id: str, record: dict[str, Any]) -> None:
+        if material_id in self.data:
+            del self[material_id]
+        self.data[material_id] = record
+        for field, key in self._keys(record):
+            self.holders[field].setdefault(key, set()).add(material_id)
+
+    def __delitem__(self, material_id: str) -> None:
+        for field, key in self._keys(self.data.pop(material_id)):
+            holders = self.holders[field][key]
+            holders.discard(material_id)
+            if not holders:
+                del self.holders[field][key]
+
+    def _keys(self, record: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+        for field in self.UNIQUE:
+            if value := record.get(field):
+                yield field, str(value).casefold()
+
+    def clashes(self, candidates: list[dict[str, Any]], skip_id: str | None = None) -> list[str]:
+        """INNERGY's messages for candidates taken by another record or an earlier candidate."""
+        messages: list[str] = []
+        for field in self.UNIQUE:
+            taken, batch = self.holders[field], set()
+            for item in candidates:
+                if not (value := item.get(field)):
+                    continue
+                key = value.casefold()
+                if key in batch or any(holder != skip_id for holder in taken.get(key, ())):
+                    messages.append(f"A material with {field} '{value}' already exists")
+                batch.add(key)
+        return messages
+
+
 class _Store:
     """The sandbox's records, saved atomically to a JSON file after every write."""
 
@@ -140,10 +192,12 @@ class _Store:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.lock = threading.RLock()
-        self.data: dict[str, dict[str, Any]] = {kind: {} for kind in self.KINDS}
+        loaded: dict[str, Any] = {}
         if path is not None and path.is_file():
             loaded = json.loads(path.read_text(encoding="utf-8"))
-            self.data.update({k: v for k, v in loaded.items() if k in self.KINDS})
+        self.materials = _Materials(loaded.get("materials"))
+        self.data: dict[str, MutableMapping[str, Any]] = {kind: loaded.get(kind, {}) for kind in self.KINDS}
+        self.data["materials"] = self.materials
 
     def save(self) -> None:
         if self.path is None:
@@ -151,7 +205,7 @@ class _Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".sandbox-", dir=self.path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(self.data, handle, ensure_ascii=False)
+            json.dump(self.data, handle, ensure_ascii=False, default=dict)
         os.replace(tmp, self.path)
 
 
@@ -195,7 +249,7 @@ class Sandbox:
     @property
     def materials(self) -> list[dict[str, Any]]:
         with self.store.lock:
-            return list(self.store.data["materials"].values())
+            return list(self.store.materials.values())
 
     @property
     def projects(self) -> list[dict[str, Any]]:
@@ -332,7 +386,7 @@ class Sandbox:
         return self._items(self.materials)
 
     def _material(self, material_id: str) -> dict[str, Any]:
-        record = self.store.data["materials"].get(material_id)
+        record = self.store.materials.get(material_id)
         if record is None:
             raise _error(404, f"Material {material_id} not found")
         return record
@@ -342,20 +396,7 @@ class Sandbox:
             return _Reply(200, self._material(Id))
 
     def _check_unique(self, candidates: list[dict[str, Any]], skip_id: str | None = None) -> None:
-        messages: list[str] = []
-        for field in ("MaterialName", "ExternalId"):
-            seen = {
-                str(r[field]).casefold()
-                for r in self.store.data["materials"].values()
-                if r.get(field) and r["Id"] != skip_id
-            }
-            for item in candidates:
-                value = item.get(field)
-                if value and value.casefold() in seen:
-                    messages.append(f"A material with {field} '{value}' already exists")
-                elif value:
-                    seen.add(value.casefold())
-        if messages:
+        if messages := self.store.materials.clashes(candidates, skip_id):
             raise _error(400, *messages)
 
     def materials_create(self, body: Any, **_: Any) -> _Reply:
@@ -367,7 +408,7 @@ class Sandbox:
             now, created = _now(), []
             for item in items:
                 record = {"Id": str(uuid.uuid4()), **item, "CreatedOn": now, "ModifiedOn": now}
-                self.store.data["materials"][record["Id"]] = record
+                self.store.materials[record["Id"]] = record
                 created.append(record)
             self.store.save()
         return _Reply(200, created)
@@ -375,9 +416,9 @@ class Sandbox:
     def materials_edit(self, Id: str, body: Any, **_: Any) -> _Reply:
         item = _validated(wire.MaterialWrite, body)
         with self.store.lock:
-            record = self._material(Id)
+            record = {**self._material(Id), **item, "ModifiedOn": _now()}
             self._check_unique([item], skip_id=Id)
-            record.update(item, ModifiedOn=_now())
+            self.store.materials[Id] = record
             self.store.save()
             return _Reply(200, dict(record))
 

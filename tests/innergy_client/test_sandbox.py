@@ -135,3 +135,56 @@ def test_matsync_sandbox_starts_and_answers_version(tmp_path: Path) -> None:
 def test_running_sandbox_takes_knobs_at_start(knob: str) -> None:
     with running_sandbox(**{knob: 0.5}) as sandbox:
         assert getattr(sandbox.faults, knob) == 0.5
+
+
+def test_uniqueness_follows_renames_deactivations_and_records_seeded_into_the_store(sandbox: Sandbox) -> None:
+    def refused(answer: httpx.Response) -> list[str]:
+        assert answer.status_code == 400, answer.text
+        return list(answer.json()["Messages"])
+
+    cherry = {"MaterialName": "Cherry 4/4", "ExternalId": "CH-44"}
+    with api(sandbox) as http:
+        walnut, other = http.post("/api/materials/create", json=[GOOD, cherry]).json()
+        edit = f"/api/materials/{walnut['Id']}/edit"
+        renamed = {**GOOD, "MaterialName": "Walnut 5/4", "ExternalId": "WAL-54"}
+        assert http.post(edit, json=renamed).status_code == 200
+        reuse = {"MaterialName": "walnut 4/4", "ExternalId": "wal-44"}
+        assert http.post("/api/materials/create", json=[reuse]).status_code == 200, "old values freed"
+        assert refused(http.post("/api/materials/create", json=[{"MaterialName": "WALNUT 5/4"}])) == [
+            "A material with MaterialName 'WALNUT 5/4' already exists"
+        ]
+        taking = {**cherry, "MaterialName": "Walnut 5/4", "ExternalId": "wal-54"}
+        assert refused(http.post(f"/api/materials/{other['Id']}/edit", json=taking)) == [
+            "A material with MaterialName 'Walnut 5/4' already exists",
+            "A material with ExternalId 'wal-54' already exists",
+        ]
+        assert http.post(edit, json={**renamed, "Status": "Inactive"}).status_code == 200, "its own values"
+        assert refused(http.post("/api/materials/create", json=[{"MaterialName": "Walnut 5/4"}])), (
+            "an inactive material keeps its name"
+        )
+        assert http.post(edit, json={**renamed, "ExternalId": None}).status_code == 200
+        batch = [
+            {"MaterialName": "Cherry 4/4", "ExternalId": "WAL-54"},
+            {"MaterialName": "Oak", "ExternalId": "wal-54"},
+        ]
+        assert refused(http.post("/api/materials/create", json=batch)) == [
+            "A material with MaterialName 'Cherry 4/4' already exists",
+            "A material with ExternalId 'wal-54' already exists",
+        ], "the cleared external id is free; the second item repeats the first's"
+        seeded = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+        with sandbox.store.lock:
+            sandbox.store.data["materials"][seeded] = {
+                "Id": seeded,
+                "MaterialName": "Seeded",
+                "ExternalId": None,
+            }
+        assert refused(http.post("/api/materials/create", json=[{"MaterialName": "seeded"}]))
+        with sandbox.store.lock:
+            del sandbox.store.data["materials"][seeded]
+        assert http.post("/api/materials/create", json=[{"MaterialName": "seeded"}]).status_code == 200
+    assert sorted(m["MaterialName"] for m in sandbox.materials) == [
+        "Cherry 4/4",
+        "Walnut 5/4",
+        "seeded",
+        "walnut 4/4",
+    ]
