@@ -207,26 +207,50 @@ def _trim(values: Sequence[Value]) -> list[Value]:
     return row
 
 
-def _resolve(known: Mapping[str, Rows], tab: str, header_row: int, column: str | int) -> int:
-    """A column header (or 1-based number) as a 1-based column number."""
-    if isinstance(column, int):
-        if column < 1:
-            raise WorkbookError(f"column number {column} in tab {tab} must be 1 or more")
-        return column
-    rows = known.get(tab) or []
-    header = rows[header_row - 1] if len(rows) >= header_row else []
-    index = column_index(header, column)
-    if index is None:
-        raise WorkbookError(
-            f"tab {tab} has no column {column!r} in its header row {header_row}: "
-            "run `matsync init-sheet` to repair the headers"
-        )
-    return index + 1
+class _Headers:
+    """Each tab's header row as ``{header_key: column}``, built once per plan, dropped when written.
+
+    A plan resolves thousands of ``CellUpdate`` columns against a few header rows; scanning
+    the header for each one was a sixth of a large push's CPU.
+    """
+
+    def __init__(self, known: Mapping[str, Rows]) -> None:
+        self.known = known
+        self.columns: dict[tuple[str, int], dict[str, int]] = {}
+
+    def resolve(self, tab: str, header_row: int, column: str | int) -> int:
+        """A column header (or 1-based number) as a 1-based column number."""
+        if isinstance(column, int):
+            if column < 1:
+                raise WorkbookError(f"column number {column} in tab {tab} must be 1 or more")
+            return column
+        columns = self.columns.get((tab, header_row))
+        if columns is None:
+            rows = self.known.get(tab) or []
+            columns = {}
+            for index, cell in enumerate(rows[header_row - 1] if len(rows) >= header_row else []):
+                columns.setdefault(header_key(cell), index + 1)
+            self.columns[tab, header_row] = columns
+        found = columns.get(header_key(column))
+        if found is None:
+            raise WorkbookError(
+                f"tab {tab} has no column {column!r} in its header row {header_row}: "
+                "run `matsync init-sheet` to repair the headers"
+            )
+        return found
+
+    def written(self, tab: str, rows: range | None = None) -> None:
+        """Forget ``tab``'s header rows among ``rows`` written (all of them when ``None``).
+
+        A header row below 1 counts from the end, so any write may move it.
+        """
+        for key in [k for k in self.columns if k[0] == tab and (rows is None or k[1] in rows or k[1] < 1)]:
+            del self.columns[key]
 
 
 def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
     """Resolve operations into blocks against ``known`` tabs, updating ``known`` as written."""
-    batch = WriteBatch()
+    batch, headers = WriteBatch(), _Headers(known)
     for op in ops:
         batch.touch(op.tab)
         if isinstance(op, Style):
@@ -239,6 +263,7 @@ def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
             batch.blocks.append(Block(op.tab, 1, 1, padded))
             batch.clear_below[op.tab] = (len(padded), width)
             known[op.tab] = [[cell_text(v) for v in r] for r in values]
+            headers.written(op.tab)
             if op.style is not None:
                 batch.styles.append(op.style)
         elif isinstance(op, Append):
@@ -249,7 +274,7 @@ def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
                 if isinstance(row, Mapping):
                     cells: list[Value] = []
                     for title, value in row.items():
-                        col = _resolve(known, op.tab, op.header_row, title)
+                        col = headers.resolve(op.tab, op.header_row, title)
                         cells.extend([None] * (col - len(cells)))
                         cells[col - 1] = value
                     values.append(cells)
@@ -259,8 +284,9 @@ def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
             if width:
                 batch.blocks.append(Block(op.tab, start, 1, [r + [None] * (width - len(r)) for r in values]))
                 rows.extend([cell_text(v) for v in _trim(r)] for r in values)
+                headers.written(op.tab, range(start, len(rows) + 1))
         else:
-            col = _resolve(known, op.tab, op.header_row, op.column)
+            col = headers.resolve(op.tab, op.header_row, op.column)
             if op.row < 1:
                 raise WorkbookError(f"row {op.row} in tab {op.tab} must be 1 or more")
             batch.blocks.append(Block(op.tab, op.row, col, [[op.value]]))
@@ -269,4 +295,5 @@ def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
             line = rows[op.row - 1]
             line.extend([None] * (col - len(line)))
             line[col - 1] = cell_text(op.value)
+            headers.written(op.tab, range(op.row, op.row + 1))
     return batch
