@@ -22,7 +22,7 @@ whole 0.5 s budget. DeepDiff stays the oracle of the field detail in a property 
 from __future__ import annotations
 
 import operator
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -215,6 +215,15 @@ def _baseline_clash(base: InnergyMaterial, change: Difference) -> str | None:
     return "INNERGY was edited since the last sync in fields the master also changed: " + "; ".join(clashes)
 
 
+def _first_index(keys: list[str]) -> dict[str, int]:
+    """key -> the position of its first occurrence, in the order of ``keys``."""
+    index = dict(zip(keys, range(len(keys)), strict=True))
+    if len(index) < len(keys):  # a key repeats: the later positions must not overwrite
+        index = {}
+        deque(map(index.setdefault, keys, range(len(keys))), maxlen=0)
+    return index
+
+
 def _unique(indexes: list[int | None]) -> bool:
     """No index is given twice (``None`` aside)."""
     found = len(indexes) - indexes.count(None)
@@ -240,7 +249,7 @@ class _Diff:
         externals = list(map(_r_external, self.held))
         self.keys = _keys(map(_BLANK_FOR_NONE.get, externals, externals))
         self.hand = list(compress(range(len(records)), map(operator.not_, self.keys)))
-        self.by_key = dict(zip(reversed(self.keys), reversed(range(len(records))), strict=True))
+        self.by_key = _first_index(self.keys)
         self.by_key.pop("", None)
         self.shared: dict[str, list[int]] = {}
         """External ids held by more than one INNERGY record: conflicts, whatever the master says."""
@@ -258,7 +267,7 @@ class _Diff:
     def masters(self) -> dict[str, int]:
         """sku_key -> the master row it names; of duplicate SKUs the first row wins."""
         keys = _keys(map(_m_sku, self.rows))
-        return dict(zip(reversed(keys), reversed(range(len(keys))), strict=True))
+        return _first_index(keys)
 
     def run(self, masters: dict[str, int]) -> list[tuple[str, int]]:
         """Match every master row by INNERGY ID, else SKU, and compare; return the rest."""

@@ -175,6 +175,18 @@ def test_conflicts_are_shown_not_applied(
     assert any(reason in (c.reason or "") for c in conflicts)
 
 
+def test_the_first_master_row_wins_a_record_two_rows_claim() -> None:
+    """Two rows naming one INNERGY ID, or two rows fitting one hand-entered record: the row
+    higher in the master gets it, whatever the SKUs."""
+    rows = [row(sku="Z-9", innergy_id="r1"), row(sku="A-1", name="Other", innergy_id="r1")]
+    by_id = {(c.action, c.sku) for c in run(rows, [record()]).changes}
+    assert ("update", "Z-9") in by_id and ("conflict", "A-1") in by_id
+    hand = record(external_id=None, innergy_id="h1")
+    by_name = run([row(sku="Z-9"), row(sku="A-1", active=False)], [hand])
+    [adopted] = [c for c in by_name.changes if c.record is hand]
+    assert adopted.sku == "Z-9"
+
+
 def test_innergy_edit_since_last_sync_clashes_only_on_fields_the_master_changed() -> None:
     synced = record()
     edited = record(vendor="Bolt")
