@@ -210,8 +210,8 @@ def _trim(values: Sequence[Value]) -> list[Value]:
 class _Headers:
     """Each tab's header row as ``{header_key: column}``, built once per plan, dropped when written.
 
-    A plan resolves thousands of ``CellUpdate`` columns against a few header rows; scanning
-    the header for each one was a sixth of a large push's CPU.
+    A push resolves three ``CellUpdate`` columns a row (30,000 at 10,000 rows) against a
+    few header rows, so each header is read once rather than scanned per update.
     """
 
     def __init__(self, known: Mapping[str, Rows]) -> None:
@@ -230,7 +230,8 @@ class _Headers:
             columns = {}
             for index, cell in enumerate(rows[header_row - 1] if len(rows) >= header_row else []):
                 columns.setdefault(header_key(cell), index + 1)
-            self.columns[tab, header_row] = columns
+            if header_row >= 1:  # a row below 1 counts from the end, which every write may move
+                self.columns[tab, header_row] = columns
         found = columns.get(header_key(column))
         if found is None:
             raise WorkbookError(
@@ -239,12 +240,12 @@ class _Headers:
             )
         return found
 
-    def written(self, tab: str, rows: range | None = None) -> None:
-        """Forget ``tab``'s header rows among ``rows`` written (all of them when ``None``).
-
-        A header row below 1 counts from the end, so any write may move it.
-        """
-        for key in [k for k in self.columns if k[0] == tab and (rows is None or k[1] in rows or k[1] < 1)]:
+    def written(self, tab: str, rows: int | range | None = None) -> None:
+        """Forget ``tab``'s header rows among ``rows`` written: one, a range, or all (``None``)."""
+        if isinstance(rows, int):
+            self.columns.pop((tab, rows), None)
+            return
+        for key in [k for k in self.columns if k[0] == tab and (rows is None or k[1] in rows)]:
             del self.columns[key]
 
 
@@ -295,5 +296,5 @@ def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
             line = rows[op.row - 1]
             line.extend([None] * (col - len(line)))
             line[col - 1] = cell_text(op.value)
-            headers.written(op.tab, range(op.row, op.row + 1))
+            headers.written(op.tab, op.row)
     return batch
