@@ -15,10 +15,8 @@ requests of ours against the baseline, with the ratios, and the CPU time of push
 thread (reading, deciding, journalling, the write-back; the sandbox's threads and the
 edit threads excluded).
 
-The sandbox runs in this process and checks every edit for unique names and external ids
-by scanning all its records under one lock (about 5 ms an edit at 4,000 records, 24 ms at
-10,000 on the machine this was written on), so at 5,000 + 5,000 the wall time is mostly
-the sandbox's; push's own cost is the CPU figure.
+The sandbox runs in this process (its uniqueness checks are index lookups), so the wall
+time includes the sandbox's own work on the same 2 cores; push's own cost is the CPU figure.
 
     python benchmarks/bench_push.py [--creates 5000] [--updates 5000] [--latency 0.002]
 """
