@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -38,6 +37,7 @@ from canonical.errors import (
     InnergyValidationError,
 )
 from canonical.normalize import sku_key
+from canonical.retry_after import retry_after_seconds
 from innergy_client import wire
 from innergy_client.mapping import edit_body
 from innergy_client.wire import Endpoint, endpoint, json_body
@@ -169,7 +169,7 @@ class InnergyClient:
     def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
         status = response.status_code
         if status in _RETRY_STATUSES:
-            raise _Retryable(f"HTTP {status}", _retry_after(response))
+            raise _Retryable(f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After")))
         content = response.content
         if content[:2] == b"\x1f\x8b":
             content = gzip.decompress(content)
@@ -430,19 +430,6 @@ def _messages(data: Any) -> list[str]:
         found = data.get("Messages") or data.get("messages") or data.get("Message") or []
         return [str(m) for m in (found if isinstance(found, list) else [found])]
     return []
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
 
 
 def check_connection(base_url: str, api_key: str, **options: Any) -> str:

@@ -8,7 +8,7 @@ from canonical.errors import MissingTab, SheetsApiError
 from sheets_sync.workbook import Append, CellUpdate, Rewrite, Style, open_workbook, require_tabs
 from sheets_sync.workbook.base import cell_text
 from sheets_sync.workbook.google import SheetsHTTPClient
-from sheets_sync.workbook.retry import RetryPolicy, retry_after_seconds
+from sheets_sync.workbook.retry import RetryPolicy
 from tests.fakes.sheets_server import Formula
 
 HOSTILE = [
@@ -113,13 +113,6 @@ def test_retry_waits_what_retry_after_says(make_google_sheet):
     sheet.server.inject(429, count=2, retry_after="3")
     http.values_batch_get(sheet.key, ["A"])
     assert len(waits) == 2 and all(3 <= w <= 3.3 for w in waits)
-
-
-def test_retry_after_forms():
-    assert retry_after_seconds("2.5") == 2.5
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None
 
 
 def test_fake_enforces_grid_limits_and_range_fit(make_google_sheet):
