@@ -105,7 +105,7 @@ def fold_text(raw: Any) -> str:
     """Text for comparison: trimmed, inner white space folded to one space."""
     if is_blank(raw):
         return ""
-    return _WS.sub(" ", str(raw).strip())
+    return " ".join(str(raw).split())  # str.split's white space is the \s of _WS
 
 
 def sku_key(raw: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -203,6 +204,12 @@ def test_sku_key_matches_case_and_space_variants_but_display_is_kept() -> None:
     assert sku_key("plywo34-vc-4x8 ") == sku_key("PLYWO34-VC-4X8")
     assert sku_key("EB-WO 15/16") == sku_key("eb-wo15/16")
     assert clean_text("  PLYWO34-VC-4X8 ") == "PLYWO34-VC-4X8"
+
+
+def test_fold_text_folds_every_white_space_run(naughty_strings: list[str]) -> None:
+    white = "".join(c for c in map(chr, range(0x3100)) if c.isspace())
+    for text in [*naughty_strings, f"a{white}b", f"{white}x\u200by{white}"]:
+        assert fold_text(text) == re.sub(r"\s+", " ", text).strip()
 
 
 def test_text() -> None:
