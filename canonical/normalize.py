@@ -41,6 +41,7 @@ __all__ = [
     "fold_text",
     "is_blank",
     "markup_to_margin",
+    "not_finite",
     "parse_bool",
     "parse_date",
     "parse_decimal",
@@ -68,6 +69,14 @@ class Money:
     value: Decimal
     per: str | None = None
     """The unit hint written after a slash (``$9.75/BF`` -> ``BF``), as written."""
+
+
+def not_finite(raw: Any) -> bool:
+    """A float or Decimal NaN or infinity: no sheet cell holds one, but a file reader can
+    hand one over, and pandas' rules would read NaN as a blank cell."""
+    if isinstance(raw, float):
+        return not math.isfinite(raw)
+    return isinstance(raw, Decimal) and not raw.is_finite()
 
 
 def is_blank(raw: Any) -> bool:

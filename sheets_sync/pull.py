@@ -9,12 +9,10 @@ can tell "left out for a problem" from "not in the master".
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from functools import partial
 from itertools import zip_longest
 from typing import Any
@@ -36,6 +34,7 @@ from canonical.normalize import (
     CLEAR,
     BadValue,
     clean_text,
+    not_finite,
     parse_bool,
     parse_decimal,
     parse_money,
@@ -255,7 +254,7 @@ def _outcome(cell: Any, parser: Parser | None) -> Any:
         if parser is None:
             return text
         value: Any = text
-    elif _not_finite(cell):
+    elif not_finite(cell):  # the normalisers would read NaN as blank: drop or empty a cell
         return _Bad(cell, f"the cell holds {cell}, which is not a finite number; type the value again")
     else:
         value = cell
@@ -263,15 +262,6 @@ def _outcome(cell: Any, parser: Parser | None) -> Any:
         return (parser or clean_text)(value)
     except BadValue as exc:
         return _Bad(cell, str(exc))
-
-
-def _not_finite(cell: Any) -> bool:
-    """NaN or infinity: no sheet cell holds one, but a file reader or a float cell can hand
-    one over, and the normalisers read NaN as pandas' "missing" (blank), which here would
-    drop the cell or leave a required field empty."""
-    if isinstance(cell, float):
-        return not math.isfinite(cell)
-    return isinstance(cell, Decimal) and not cell.is_finite()
 
 
 def _present(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,6 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from copy import copy
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from canonical.errors import UnstorableValue, WorkbookError, WorkbookLocked
 from canonical.gc_pause import paused_gc
+from canonical.normalize import not_finite
 from sheets_sync.workbook.base import Cell, Op, Rows, Style, WriteBatch, cell_text, plan_write, tabs_to_read
 from sheets_sync.workbook.xlsx_parts import MARKER, native, patch_plan, tab_look, write_patch
 
@@ -49,7 +49,7 @@ _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 def unstorable(value: object) -> str | None:
     """Why an .xlsx cannot hold this value as written, or ``None`` when it can."""
-    if isinstance(value, float | Decimal) and not Decimal(value).is_finite():
+    if not_finite(value):
         return f"is {value}, not a finite number; an .xlsx number cell would read back empty"
     if not isinstance(value, str):
         return None

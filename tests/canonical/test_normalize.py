@@ -18,6 +18,7 @@ from canonical.normalize import (
     cost_per_base_unit,
     fold_text,
     markup_to_margin,
+    not_finite,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -210,6 +211,17 @@ def test_fold_text_folds_every_white_space_run(naughty_strings: list[str]) -> No
     white = "".join(c for c in map(chr, range(0x3100)) if c.isspace())
     for text in [*naughty_strings, f"a{white}b", f"{white}x\u200by{white}"]:
         assert fold_text(text) == re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        *[(float("nan"), True), (float("-inf"), True), (Decimal("sNaN"), True), (Decimal("Inf"), True)],
+        *[(1.5, False), (Decimal("0"), False), ("nan", False), (None, False)],
+    ],
+)
+def test_not_finite_is_a_float_or_decimal_nan_or_infinity(raw, expected) -> None:
+    assert not_finite(raw) is expected
 
 
 def test_text() -> None:
