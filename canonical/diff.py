@@ -25,7 +25,7 @@ import operator
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from itertools import chain, compress, filterfalse, repeat
 from operator import attrgetter, itemgetter
 from typing import Any, Literal, cast
@@ -38,6 +38,7 @@ from canonical.projection import (
     COMPARED_FIELDS,
     MONEY_FIELDS,
     SHARED_FIELDS,
+    per_base_unit,
     projected_rows,
     unit_parts,
 )
@@ -318,7 +319,9 @@ class _Diff:
         return [
             a
             if a is not None
-            else (b if b is not None and b not in self.claimed and self.held[b][0] not in wanted else None)
+            else (
+                b if b is not None and b not in self.claimed and _r_id(self.held[b]) not in wanted else None
+            )
             for a, b in zip(by_id, map(self.by_key.get, keys), strict=True)
         ]
 
@@ -359,8 +362,12 @@ class _Diff:
         parts = unit_parts(uoms)
         costs = list(map(_m_cost, mine))
         divisors = {unit: _divisor(p) for unit, p in parts.items() if _divisor(p) != _ONE}
-        for n in compress(range(len(units)), map(divisors.__contains__, units)):
-            costs[n] = (costs[n] / divisors[units[n]]).quantize(_FOUR, ROUND_HALF_EVEN)
+        at = list(compress(range(len(units)), map(divisors.__contains__, units)))
+        per_base = per_base_unit(
+            map(costs.__getitem__, at), map(divisors.__getitem__, map(units.__getitem__, at))
+        )
+        for n, cost in zip(at, per_base, strict=True):
+            costs[n] = cost
         groups = {unit: _group_and_common(p) for unit, p in parts.items()}
         differ = list(
             map(

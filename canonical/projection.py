@@ -9,7 +9,7 @@ A blank master cell projects to ``None``: the diff reads that as "no change".
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -24,6 +24,7 @@ __all__ = [
     "MONEY_FIELDS",
     "SHARED_FIELDS",
     "UnitParts",
+    "per_base_unit",
     "project_material",
     "projected_rows",
     "projected_values",
@@ -87,6 +88,13 @@ def unit_parts(uoms: Mapping[str, UomMapping | None]) -> dict[str, UnitParts]:
     }
 
 
+def per_base_unit(costs: Iterable[Decimal], divisors: Iterable[Decimal]) -> Iterator[Decimal]:
+    """``cost_per_base_unit``'s arithmetic over many costs, by C-level maps: Decimal
+    division, half-even to 4 places (``divisors`` as ``unit_parts`` gives them)."""
+    exact = map(operator.truediv, costs, divisors)
+    return map(Decimal.quantize, exact, repeat(_FOUR), repeat(ROUND_HALF_EVEN))
+
+
 def projected_rows(
     materials: Sequence[Material], uoms: Mapping[str, UomMapping | None]
 ) -> list[tuple[Any, ...]]:
@@ -99,8 +107,7 @@ def projected_rows(
     holds the two equal). Raises ``BadValue`` for a Base Units per UoM not above zero.
     """
     parts = list(map(unit_parts(uoms).__getitem__, map(_unit, materials)))
-    exact = map(operator.truediv, map(_cost, materials), map(_base, parts))
-    costs = map(Decimal.quantize, exact, repeat(_FOUR), repeat(ROUND_HALF_EVEN))
+    costs = per_base_unit(map(_cost, materials), map(_base, parts))
     tails = map(tuple.__add__, map(_group_and_common, parts), zip(costs))
     return list(map(tuple.__add__, map(_shared, materials), tails))
 
