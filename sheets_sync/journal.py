@@ -126,6 +126,14 @@ SCHEMA_VERSION = len(MIGRATIONS)
 _CHUNK = 500
 """Ids per ``IN (...)`` query (well under SQLite's limit on bound parameters)."""
 
+
+def _chunks(ids: Sequence[Any]) -> Iterator[tuple[Sequence[Any], str]]:
+    """``ids`` in slices of ``_CHUNK``, each with its ``?, ?, ...`` placeholders."""
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        yield chunk, ", ".join("?" * len(chunk))
+
+
 WriteId = str | int
 _Settled = tuple[int, str, str | None, str | None, str | None]
 """A write's new state: (write id, state, INNERGY id, answer JSON, error)."""
@@ -441,11 +449,10 @@ class Journal:
             if intent.change_id is not None and intent.plan_id is not None:
                 wanted.setdefault(intent.plan_id, []).append(intent.change_id)
         for plan_id, change_ids in wanted.items():
-            for start in range(0, len(change_ids), _CHUNK):
-                chunk = change_ids[start : start + _CHUNK]
+            for chunk, marks in _chunks(change_ids):
                 row = db.execute(
                     "SELECT change_id, run_id FROM applied_changes WHERE plan_id = ? AND run_id != ?"
-                    f" AND change_id IN ({', '.join('?' * len(chunk))}) LIMIT 1",
+                    f" AND change_id IN ({marks}) LIMIT 1",
                     (plan_id, run_id, *chunk),
                 ).fetchone()
                 if row is not None:
@@ -515,9 +522,8 @@ class Journal:
         if twice:
             raise JournalError(f"writes {twice} are settled twice in one call")
         states: dict[int, str] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            query = f"SELECT write_id, state FROM writes WHERE write_id IN ({', '.join('?' * len(chunk))})"
+        for chunk, marks in _chunks(ids):
+            query = f"SELECT write_id, state FROM writes WHERE write_id IN ({marks})"
             states.update(db.execute(query, chunk))
         for write_id, state, *_ in changes:
             if states.get(write_id) not in from_states:
