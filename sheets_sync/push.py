@@ -56,6 +56,7 @@ from sheets_sync.workbook import (
     Rewrite,
     Rows,
     Workbook,
+    header_columns,
     header_key,
     open_workbook,
 )
@@ -480,8 +481,7 @@ class Sheet:
     def _master_columns(self) -> dict[str, int]:
         """The master's header as ``header_key`` -> position (the first of a repeated title),
         found once rather than per cell."""
-        header = self.master[0] if self.master else []
-        return {header_key(title): at for at, title in reversed(list(enumerate(header)))}
+        return header_columns(self.master[0] if self.master else [])
 
     @property
     def plan_id(self) -> str | None:

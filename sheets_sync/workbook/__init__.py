@@ -23,6 +23,7 @@ from sheets_sync.workbook.base import (
     Value,
     Workbook,
     column_index,
+    header_columns,
     header_key,
     require_tabs,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Value",
     "Workbook",
     "column_index",
+    "header_columns",
     "header_key",
     "open_workbook",
     "require_tabs",

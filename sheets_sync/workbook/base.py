@@ -42,6 +42,7 @@ __all__ = [
     "WriteBatch",
     "cell_text",
     "column_index",
+    "header_columns",
     "header_key",
     "plan_write",
     "require_tabs",
@@ -174,13 +175,18 @@ def header_key(title: object) -> str:
     return str(title).strip().casefold() if title is not None else ""
 
 
+def header_columns(header: Sequence[Cell]) -> dict[str, int]:
+    """``header_key`` -> 0-based position in a header row, the first of a repeated title
+    (built once where many columns are looked up in one header)."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        columns.setdefault(header_key(cell), index)
+    return columns
+
+
 def column_index(header: Sequence[Cell], title: str) -> int | None:
     """The 0-based position of a header text in a header row, or ``None``."""
-    wanted = header_key(title)
-    for index, cell in enumerate(header):
-        if header_key(cell) == wanted:
-            return index
-    return None
+    return header_columns(header).get(header_key(title))
 
 
 def cell_text(value: object) -> Cell:
@@ -227,9 +233,7 @@ class _Headers:
         columns = self.columns.get((tab, header_row))
         if columns is None:
             rows = self.known.get(tab) or []
-            columns = {}
-            for index, cell in enumerate(rows[header_row - 1] if len(rows) >= header_row else []):
-                columns.setdefault(header_key(cell), index + 1)
+            columns = header_columns(rows[header_row - 1] if len(rows) >= header_row else [])
             if header_row >= 1:  # a row below 1 counts from the end, which every write may move
                 self.columns[tab, header_row] = columns
         found = columns.get(header_key(column))
@@ -238,7 +242,7 @@ class _Headers:
                 f"tab {tab} has no column {column!r} in its header row {header_row}: "
                 "run `matsync init-sheet` to repair the headers"
             )
-        return found
+        return found + 1
 
     def written(self, tab: str, rows: int | range | None = None) -> None:
         """Forget ``tab``'s header rows among ``rows`` written: one, a range, or all (``None``)."""
