@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import chain, compress, filterfalse, repeat
 from operator import attrgetter, itemgetter
 from typing import Any, Literal, cast
 
+from pydantic import BaseModel, TypeAdapter
+
 from canonical.gc_pause import paused_gc
+from canonical.keys import name_key, name_keys, sku_keys
 from canonical.models import InnergyMaterial, Library, Material, Problem, UomMapping
 from canonical.normalize import BadValue, canonical_unit, fold_text
 from canonical.projection import (
@@ -38,6 +41,7 @@ from canonical.projection import (
     COMPARED_FIELDS,
     MONEY_FIELDS,
     SHARED_FIELDS,
+    UnitParts,
     per_base_unit,
     projected_rows,
     unit_parts,
@@ -63,13 +67,23 @@ PPakKind = Literal["new", "differs"]
 MASTER = "MATERIAL_LIBRARY_MASTER"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class FieldChange:
     """One ``field: old -> new`` line; values as a person reads them, ``None`` for blank."""
 
     field: str
     old: str | None = None
     new: str | None = None
+
+    def __init__(self, field: str, old: str | None = None, new: str | None = None) -> None:
+        # Set through the slots' descriptors: a frozen dataclass's own __init__ goes through
+        # object.__setattr__, 3x slower, and a plan holds one line per changed field.
+        _set_field(self, field)
+        _set_old(self, old)
+        _set_new(self, new)
+
+
+_set_field, _set_old, _set_new = (vars(FieldChange)[name].__set__ for name in ("field", "old", "new"))
 
 
 @dataclass(frozen=True)
@@ -152,44 +166,53 @@ _r_units = itemgetter(slice(_SHARED_END, _SHARED_END + 2))
 _r_cost = itemgetter(2 + COMPARED_FIELDS.index("cost"))
 _group_and_common = itemgetter(slice(0, 2))
 _divisor = itemgetter(2)
+_values_of = vars(BaseModel)["__dict__"].__get__
+"""A model's field values by name (its ``__dict__``), through the slot's descriptor: a
+third cheaper than ``vars``, which looks the slot up past pydantic's ``__getattr__``."""
+_RECORDS = TypeAdapter(list[InnergyMaterial])
+"""Validates the records of many creates in one call (pydantic's loop, not ours)."""
 _BLANK_FOR_NONE = {None: ""}
 """``.get(x, x)``: ``""`` for ``None``, else ``x``, as a C-level map."""
 
 
-def _keys(skus: Iterable[str]) -> list[str]:
-    """``sku_key`` of many SKUs by C-level maps (``str.split`` splits on the same white space
-    as ``\\s``); the diff keys every row of both sides."""
-    return list(map(str.casefold, map("".join, map(str.split, skus))))
+def _same_money(a: Decimal | None, b: Decimal | None) -> bool:
+    return a is not None and b is not None and a.quantize(_FOUR) == b.quantize(_FOUR)
 
 
-def _key(sku: str | None) -> str:
-    return _keys([sku or ""])[0]
+def _same_text(a: str | None, b: str | None) -> bool:
+    """``fold_text(a) == fold_text(b)`` for text fields (``str`` or ``None``), inlined: the
+    diff asks it of every changed text field."""
+    return (" ".join(a.split()) if a else "") == (" ".join(b.split()) if b else "")
 
 
-def _name_keys(names: Iterable[str]) -> list[str]:
-    """MaterialName as INNERGY's uniqueness sees it: white space folded, case-folded."""
-    return list(map(str.casefold, map(" ".join, map(str.split, names))))
+def _never(a: Any, b: Any) -> bool:
+    return False
 
 
-def _name_key(name: str) -> str:
-    return _name_keys([name])[0]
+_SAME = {field: _same_money if field in MONEY_FIELDS else _same_text for field in COMPARED_FIELDS}
+_SAME["active"] = _never
+"""How each compared field tells two unequal values apart from a real change."""
+_SAME_AT = tuple(map(_SAME.__getitem__, COMPARED_FIELDS))
+_AT = range(len(COMPARED_FIELDS))
 
 
 def _same(field: str, a: Any, b: Any) -> bool:
-    if a == b:
-        return True
-    if field in MONEY_FIELDS:
-        return a is not None and b is not None and bool(a.quantize(_FOUR) == b.quantize(_FOUR))
-    return field != "active" and fold_text(a) == fold_text(b)
+    return a == b or _SAME[field](a, b)
 
 
 def _field_changes(material: Material, new: tuple[Any, ...], old: tuple[Any, ...]) -> list[FieldChange]:
-    cleared = CLEARABLE.intersection(material.cleared)
+    """The lines of the fields whose values differ beyond the comparison rules; a blank
+    master value is no change unless the field is cleared."""
     changes = []
-    for i in compress(range(len(new)), map(operator.ne, new, old)):
-        field, value, was = COMPARED_FIELDS[i], new[i], old[i]
-        if (value is not None or field in cleared) and not _same(field, value, was):
-            changes.append(FieldChange(field, display(was), display(value)))
+    for i in compress(_AT, map(operator.ne, new, old)):
+        value, was = new[i], old[i]
+        if value is None and (
+            COMPARED_FIELDS[i] not in material.cleared or COMPARED_FIELDS[i] not in CLEARABLE
+        ):
+            continue
+        if _SAME_AT[i](value, was):
+            continue
+        changes.append(FieldChange(COMPARED_FIELDS[i], display(was), display(value)))
     return changes
 
 
@@ -232,6 +255,18 @@ def _unique(indexes: list[int | None]) -> bool:
     return len(set(indexes)) - (found < len(indexes)) == found
 
 
+def _costs(rows: list[tuple[Any, ...]], units: list[str], parts: Mapping[str, UnitParts]) -> list[Decimal]:
+    """The master rows' costs as INNERGY would hold them, dividing only where a divisor
+    is not 1 (at 100,000 rows, every Decimal operation saved counts)."""
+    costs = list(map(_m_cost, rows))
+    divisors = {unit: _divisor(p) for unit, p in parts.items() if _divisor(p) != _ONE}
+    at = list(compress(range(len(units)), map(divisors.__contains__, units)))
+    if not at:
+        return costs
+    divided = per_base_unit(map(costs.__getitem__, at), map(divisors.__getitem__, map(units.__getitem__, at)))
+    return list(map(dict(zip(at, divided, strict=True)).get, range(len(costs)), costs))
+
+
 class _Diff:
     """One diff run over the master's rows and INNERGY's records, both read once as tuples.
 
@@ -243,13 +278,13 @@ class _Diff:
 
     def __init__(self, library: Library, records: list[InnergyMaterial]) -> None:
         self.materials = library.materials
-        self.rows = list(map(_master_fields, map(vars, self.materials)))
+        self.rows = list(map(_master_fields, map(_values_of, self.materials)))
         self.records = records
-        self.held = list(map(_record_fields, map(vars, records)))
+        self.held = list(map(_record_fields, map(_values_of, records)))
         self.by_id: dict[str | None, int] = {}
         self.ids_unique = True
         externals = list(map(_r_external, self.held))
-        self.keys = _keys(map(_BLANK_FOR_NONE.get, externals, externals))
+        self.keys = sku_keys(map(_BLANK_FOR_NONE.get, externals, externals))
         self.hand = list(compress(range(len(records)), map(operator.not_, self.keys)))
         self.by_key = _first_index(self.keys)
         self.by_key.pop("", None)
@@ -266,30 +301,39 @@ class _Diff:
         self.problems: list[Problem] = []
         self.unchanged = 0
 
-    def masters(self) -> dict[str, int]:
-        """sku_key -> the master row it names; of duplicate SKUs the first row wins."""
-        keys = _keys(map(_m_sku, self.rows))
-        return _first_index(keys)
+    def masters(self) -> tuple[list[str], Sequence[int]]:
+        """The master rows' sku_keys and positions; of duplicate SKUs the first row wins."""
+        keys = sku_keys(map(_m_sku, self.rows))
+        index = _first_index(keys)
+        if len(index) == len(keys):
+            return keys, range(len(keys))
+        return list(index), list(index.values())
 
-    def run(self, masters: dict[str, int]) -> list[tuple[str, int]]:
+    def run(self, keys: list[str], rows: Sequence[int]) -> list[tuple[str, int]]:
         """Match every master row by INNERGY ID, else SKU, and compare; return the rest."""
-        keys, rows = list(masters), list(masters.values())
         ids = list(map(_m_id, map(self.rows.__getitem__, rows)))
         if ids.count(None) < len(ids):
             self.index_ids()
-        picks = list(map(self.by_id.get, ids, map(self.by_key.get, keys)))
-        if not (self.ids_unique and _unique(picks) and self.claimed.isdisjoint(picks)):
+            picks = list(map(self.by_id.get, ids, map(self.by_key.get, keys)))
+            safe = self.ids_unique and _unique(picks)
+        else:
+            picks = list(map(self.by_key.get, keys))
+            safe = True  # distinct keys pick distinct records
+        if not (safe and (not self.claimed or self.claimed.isdisjoint(picks))):
             picks = self.match_slowly(keys, rows, ids)
         found = list(map(operator.is_not, picks, repeat(None)))
-        matched = cast("list[int]", list(compress(picks, found)))
+        if found.count(False):
+            unmatched = list(compress(zip(keys, rows, strict=True), map(operator.not_, found)))
+            picks, keys, rows = (
+                list(compress(picks, found)),
+                list(compress(keys, found)),
+                list(compress(rows, found)),
+            )
+        else:
+            unmatched = []
+        matched = cast("list[int]", picks)
         self.claimed.update(matched)
-        unmatched = list(compress(zip(keys, rows, strict=True), map(operator.not_, found)))
-        keys, rows = list(compress(keys, found)), list(compress(rows, found))
-        externals = list(map(_r_external, map(self.held.__getitem__, matched)))
-        relinks = list(map(operator.ne, externals, map(_m_sku, map(self.rows.__getitem__, rows))))
-        for n in compress(range(len(relinks)), relinks):
-            relinks[n] = _key(externals[n]) != keys[n]
-        self.compare_all(rows, matched, relinks)
+        self.compare_all(rows, matched, keys)
         return unmatched
 
     def index_ids(self) -> None:
@@ -299,7 +343,7 @@ class _Diff:
         self.by_id.pop(None, None)
         self.ids_unique = len(self.by_id) == len(ids) - ids.count(None)
 
-    def match_slowly(self, keys: list[str], rows: list[int], ids: list[str | None]) -> list[int | None]:
+    def match_slowly(self, keys: list[str], rows: Sequence[int], ids: list[str | None]) -> list[int | None]:
         """Matching when a record would be claimed twice: the first claimant of an INNERGY
         ID keeps it (the others are conflicts), and a SKU never takes a record that a row
         names by ID or that shares its external id."""
@@ -325,7 +369,7 @@ class _Diff:
             for a, b in zip(by_id, map(self.by_key.get, keys), strict=True)
         ]
 
-    def usable(self, rows: list[int], units: list[str]) -> dict[str, UomMapping | None]:
+    def usable(self, rows: Sequence[int], units: list[str]) -> dict[str, UomMapping | None]:
         """MAP_UOM for each unit; a row whose entry has Base Units per UoM <= 0 is a Problem."""
         uoms = {unit: self.uom_lookup(unit) for unit in set(units)}
         bad = {
@@ -340,47 +384,38 @@ class _Diff:
             self.problems.append(problem)
         return {u: m for u, m in uoms.items() if u not in bad}
 
-    def compare_all(self, rows: list[int], records: list[int], relinks: list[bool]) -> None:
+    def compare_all(self, rows: Sequence[int], records: list[int], keys: list[str]) -> None:
         """Skip pairs whose values are equal (C-level comparisons); explain the rest.
 
-        Only the costs of units with a divisor are projected here: an amount entered per
-        base unit is compared as entered (equal amounts are equal at 4 places too, and the
-        few that differ only beyond 4 places are settled by the field comparison).
+        ``keys`` are the rows' sku_keys: a record keyed otherwise is relinked (its external
+        id set to the row's SKU). Only the costs of units with a divisor are projected here:
+        an amount entered per base unit is compared as entered (equal amounts are equal at 4
+        places too, and the few that differ only beyond 4 places are settled field by field).
         """
         mine = list(map(self.rows.__getitem__, rows))
         units = list(map(_m_unit, mine))
         uoms = self.usable(rows, units)
         if len(uoms) < len(set(units)):
             ok = list(map(uoms.__contains__, units))
-            rows, records, relinks = (
+            rows, records, keys = (
                 list(compress(rows, ok)),
                 list(compress(records, ok)),
-                list(compress(relinks, ok)),
+                list(compress(keys, ok)),
             )
             mine, units = list(compress(mine, ok)), list(compress(units, ok))
         theirs = list(map(self.held.__getitem__, records))
         parts = unit_parts(uoms)
-        costs = list(map(_m_cost, mine))
-        divisors = {unit: _divisor(p) for unit, p in parts.items() if _divisor(p) != _ONE}
-        at = list(compress(range(len(units)), map(divisors.__contains__, units)))
-        per_base = per_base_unit(
-            map(costs.__getitem__, at), map(divisors.__getitem__, map(units.__getitem__, at))
-        )
-        for n, cost in zip(at, per_base, strict=True):
-            costs[n] = cost
         groups = {unit: _group_and_common(p) for unit, p in parts.items()}
-        differ = list(
-            map(
-                any,
-                zip(
-                    map(operator.ne, map(_m_shared, mine), map(_r_shared, theirs)),
-                    map(operator.ne, map(groups.__getitem__, units), map(_r_units, theirs)),
-                    map(operator.ne, costs, map(_r_cost, theirs)),
-                    relinks,
-                    strict=True,
-                ),
-            )
+        relinks = list(map(operator.ne, map(self.keys.__getitem__, records), keys))
+        shared_or_unit = map(
+            operator.or_,
+            map(operator.ne, map(_m_shared, mine), map(_r_shared, theirs)),
+            map(operator.ne, map(groups.__getitem__, units), map(_r_units, theirs)),
         )
+        cost_or_link = map(
+            operator.or_, map(operator.ne, _costs(mine, units, parts), map(_r_cost, theirs)), relinks
+        )
+        differ = list(map(operator.or_, shared_or_unit, cost_or_link))
         self.unchanged += differ.count(False)
         changed = list(compress(range(len(differ)), differ))
         materials = [self.materials[rows[n]] for n in changed]
@@ -418,15 +453,19 @@ class _Diff:
     def create(self, rows: list[int]) -> None:
         uoms = self.usable(rows, list(map(_m_unit, map(self.rows.__getitem__, rows))))
         materials = [m for m in map(self.materials.__getitem__, rows) if m.uom in uoms]
-        for material, values in zip(materials, projected_rows(materials, uoms), strict=True):
-            wanted = InnergyMaterial(
-                external_id=material.sku, **dict(zip(COMPARED_FIELDS, values, strict=True))
-            )
-            given = list(map(operator.is_not, values, repeat(None)))
-            shown = map(display, compress(values, given))
+        values = projected_rows(materials, uoms)
+        wanted = _RECORDS.validate_python(
+            [
+                dict(zip(COMPARED_FIELDS, v, strict=True), external_id=m.sku)
+                for m, v in zip(materials, values, strict=True)
+            ]
+        )
+        for material, row, record in zip(materials, values, wanted, strict=True):
+            given = list(map(operator.is_not, row, repeat(None)))
+            shown = map(display, compress(row, given))
             fields = tuple(map(FieldChange, compress(COMPARED_FIELDS, given), repeat(None), shown))
             self.changes.append(
-                Difference("create", material.sku, material.name, fields, material, None, wanted)
+                Difference("create", material.sku, material.name, fields, material, None, record)
             )
 
     def conflict(self, row: int | None, records: list[int], reason: str) -> None:
@@ -441,30 +480,35 @@ class _Diff:
         """Rows no record claimed: a hand-entered record of the same name, else a create."""
         by_name: dict[str, list[int]] = defaultdict(list)
         for j, key in zip(
-            self.hand, _name_keys(map(_r_name, map(self.held.__getitem__, self.hand))), strict=True
+            self.hand, name_keys(map(_r_name, map(self.held.__getitem__, self.hand))), strict=True
         ):
             by_name[key].append(j)
         adopted: list[int] = []
         records: list[int] = []
+        keys: list[str] = []
         creates = []
         for key, row in unmatched:
             if key in self.shared:
                 continue
             material = self.materials[row]
-            free = [j for j in by_name.get(_name_key(material.name), ()) if j not in self.claimed]
+            free = [j for j in by_name.get(name_key(material.name), ()) if j not in self.claimed]
             if len(free) > 1:
                 self.conflict(row, free, f"{len(free)} hand-entered INNERGY records have this name")
             elif free:
                 self.claimed.add(free[0])
                 adopted.append(row)
                 records.append(free[0])
+                keys.append(key)
             elif material.active:
                 creates.append(row)
-        self.compare_all(adopted, records, [True] * len(adopted))
+        self.compare_all(adopted, records, keys)
         self.create(creates)
 
-    def retire(self, masters: Mapping[str, int]) -> tuple[InnergyMaterial, ...]:
-        """Managed records no row claims are deactivated; hand-entered ones are only listed."""
+    def retire(self, keys: list[str], rows: Sequence[int]) -> tuple[InnergyMaterial, ...]:
+        """Managed records no row claims are deactivated; hand-entered ones are only listed.
+
+        ``keys`` and ``rows`` are the master's, as ``masters`` gives them."""
+        masters = dict(zip(keys, rows, strict=True)) if self.shared else {}
         for key, group in self.shared.items():
             ids = ", ".join(str(self.records[j].innergy_id) for j in group)
             reason = f"{len(group)} INNERGY records share this external id ({ids})"
@@ -483,39 +527,48 @@ class _Diff:
         return tuple(unmanaged)
 
     def check_names(self, baseline: Mapping[str, InnergyMaterial]) -> list[Difference]:
-        """Turn into conflicts the writes that would clash on MaterialName or with INNERGY edits."""
-        names = _name_keys(map(_name_of, self.changes))
+        """Turn into conflicts the writes that would clash on MaterialName or with INNERGY edits.
+
+        Only changes under a name that some change writes (a create or a rename) can clash
+        on a name, and only changes of a record in ``baseline`` on an edit."""
+        names = name_keys(map(_name_of, self.changes))
         writers: dict[str, list[str]] = defaultdict(list)
         for change, key in zip(self.changes, names, strict=True):
             if change.action == "create" or "name" in map(_field_of, change.fields):
                 writers[key].append(change.sku)
         holders: dict[str, list[InnergyMaterial]] = defaultdict(list)
         if writers:
-            keys = _name_keys(map(_r_name, self.held))
+            keys = name_keys(map(_r_name, self.held))
             for j in compress(range(len(keys)), map(writers.__contains__, keys)):
                 holders[keys[j]].append(self.records[j])
-        result = []
-        for change, key in zip(self.changes, names, strict=True):
-            reason = change.reason
+        result = list(self.changes)
+        suspects = (
+            range(len(result)) if baseline else compress(range(len(result)), map(writers.__contains__, names))
+        )
+        for n in suspects:
+            change = result[n]
+            if change.action == "conflict":
+                continue
             base = baseline.get(change.record.innergy_id or "") if change.record else None
-            if reason is None and base is not None:
-                reason = _baseline_clash(base, change)
+            reason = _baseline_clash(base, change) if base is not None else None
             if reason is None and change.action != "deactivate":
-                others = [r for r in holders.get(key, ()) if r is not change.record]
-                twins = [s for s in writers.get(key, ()) if s != change.sku]
-                if others:
-                    owner = (
-                        f"SKU {others[0].external_id}" if others[0].external_id else "a hand-entered record"
-                    )
-                    reason = f"the name {change.name!r} is already used in INNERGY by {owner}"
-                    reason += f" ({others[0].innergy_id})"
-                elif twins:
-                    reason = f"the name {change.name!r} is also given to SKU {', '.join(twins)} in the master"
-            if reason is None or change.action == "conflict":
-                result.append(change)
-            else:
-                result.append(replace(change, action="conflict", payload=None, reason=reason))
+                reason = _name_clash(change, holders.get(names[n], []), writers.get(names[n], []))
+            if reason is not None:
+                result[n] = replace(change, action="conflict", payload=None, reason=reason)
         return result
+
+
+def _name_clash(change: Difference, holders: list[InnergyMaterial], writers: list[str]) -> str | None:
+    """Why ``change`` cannot go as planned: another INNERGY record (``holders``) or another
+    master row (``writers``, by SKU) has its name."""
+    others = [r for r in holders if r is not change.record]
+    if others:
+        owner = f"SKU {others[0].external_id}" if others[0].external_id else "a hand-entered record"
+        return f"the name {change.name!r} is already used in INNERGY by {owner} ({others[0].innergy_id})"
+    twins = [s for s in writers if s != change.sku]
+    if twins:
+        return f"the name {change.name!r} is also given to SKU {', '.join(twins)} in the master"
+    return None
 
 
 def diff_materials(
@@ -537,12 +590,12 @@ def _diff(
     """The diff run, whose working tuples are freed on return, before the collector resumes
     (else its first pass would walk all of them)."""
     run = _Diff(library, innergy)
-    masters = run.masters()
-    run.adopt(run.run(masters))
-    unmanaged = run.retire(masters)
+    keys, rows = run.masters()
+    run.adopt(run.run(keys, rows))
+    unmanaged = run.retire(keys, rows)
     checked = run.check_names(baseline)
     orders = map(_ORDER.__getitem__, map(_action_of, checked))
-    ranked = sorted(zip(orders, _keys(map(_sku_of, checked)), range(len(checked)), strict=True))
+    ranked = sorted(zip(orders, sku_keys(map(_sku_of, checked)), range(len(checked)), strict=True))
     return MaterialDiff(tuple(checked[n] for *_, n in ranked), run.unchanged, unmanaged, tuple(run.problems))
 
 

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from canonical import InnergyMaterial, Library, Material, UomMapping
 from canonical.diff import diff_materials, diff_ppak, display
-from canonical.normalize import sku_key
 from canonical.projection import COMPARED_FIELDS, project_material
 
 UOMS = (
@@ -211,13 +210,6 @@ def test_bad_base_units_is_a_problem_not_a_crash() -> None:
     assert [c.sku for c in result.changes] == ["OK"]
     [problem] = result.problems
     assert problem.value == "BX" and problem.column == "Base Units per UoM"
-
-
-def test_key_helper_agrees_with_sku_key(naughty_strings: list[str]) -> None:
-    from canonical.diff import _keys
-
-    samples = [*naughty_strings, " a\u00a0b\u2003c ", "A\u200bB", "x\x1cy"]
-    assert _keys(samples) == [sku_key(s) for s in samples]
 
 
 TEXT = st.sampled_from([None, "Acme", "acme", " Acme ", "Ac  me", "Ac\tme", "Other", "=1+1", "\u05e9\u05dc"])
