@@ -264,7 +264,8 @@ def _costs(rows: list[tuple[Any, ...]], units: list[str], parts: Mapping[str, Un
     if not at:
         return costs
     divided = per_base_unit(map(costs.__getitem__, at), map(divisors.__getitem__, map(units.__getitem__, at)))
-    return list(map(dict(zip(at, divided, strict=True)).get, range(len(costs)), costs))
+    deque(map(costs.__setitem__, at, divided), maxlen=0)
+    return costs
 
 
 class _Diff:
@@ -333,7 +334,7 @@ class _Diff:
             unmatched = []
         matched = cast("list[int]", picks)
         self.claimed.update(matched)
-        self.compare_all(rows, matched, keys)
+        self.compare_all(rows, matched, keys if self.by_id else None)  # else each record has its row's key
         return unmatched
 
     def index_ids(self) -> None:
@@ -384,38 +385,44 @@ class _Diff:
             self.problems.append(problem)
         return {u: m for u, m in uoms.items() if u not in bad}
 
-    def compare_all(self, rows: Sequence[int], records: list[int], keys: list[str]) -> None:
+    def compare_all(self, rows: Sequence[int], records: list[int], keys: list[str] | None) -> None:
         """Skip pairs whose values are equal (C-level comparisons); explain the rest.
 
-        ``keys`` are the rows' sku_keys: a record keyed otherwise is relinked (its external
-        id set to the row's SKU). Only the costs of units with a divisor are projected here:
-        an amount entered per base unit is compared as entered (equal amounts are equal at 4
-        places too, and the few that differ only beyond 4 places are settled field by field).
+        ``keys`` are the rows' sku_keys when a record may be keyed otherwise (matched by
+        INNERGY ID, or entered by hand): such a record is relinked (its external id set to
+        the row's SKU); ``None`` when each record was matched by its row's key.
+
+        Only the costs of units with a divisor are projected here: an amount entered per
+        base unit is compared as entered (equal amounts are equal at 4 places too, and the
+        few that differ only beyond 4 places are settled field by field).
         """
         mine = list(map(self.rows.__getitem__, rows))
         units = list(map(_m_unit, mine))
         uoms = self.usable(rows, units)
         if len(uoms) < len(set(units)):
             ok = list(map(uoms.__contains__, units))
-            rows, records, keys = (
-                list(compress(rows, ok)),
-                list(compress(records, ok)),
-                list(compress(keys, ok)),
-            )
+            rows, records = list(compress(rows, ok)), list(compress(records, ok))
+            keys = None if keys is None else list(compress(keys, ok))
             mine, units = list(compress(mine, ok)), list(compress(units, ok))
         theirs = list(map(self.held.__getitem__, records))
         parts = unit_parts(uoms)
         groups = {unit: _group_and_common(p) for unit, p in parts.items()}
-        relinks = list(map(operator.ne, map(self.keys.__getitem__, records), keys))
         shared_or_unit = map(
             operator.or_,
             map(operator.ne, map(_m_shared, mine), map(_r_shared, theirs)),
             map(operator.ne, map(groups.__getitem__, units), map(_r_units, theirs)),
         )
-        cost_or_link = map(
-            operator.or_, map(operator.ne, _costs(mine, units, parts), map(_r_cost, theirs)), relinks
+        differ = list(
+            map(
+                operator.or_,
+                shared_or_unit,
+                map(operator.ne, _costs(mine, units, parts), map(_r_cost, theirs)),
+            )
         )
-        differ = list(map(operator.or_, shared_or_unit, cost_or_link))
+        relinks = [False] * len(differ)
+        if keys is not None:
+            relinks = list(map(operator.ne, map(self.keys.__getitem__, records), keys))
+            differ = list(map(operator.or_, differ, relinks))
         self.unchanged += differ.count(False)
         changed = list(compress(range(len(differ)), differ))
         materials = [self.materials[rows[n]] for n in changed]
