@@ -285,8 +285,13 @@ class _Diff:
         self.by_id: dict[str | None, int] = {}
         self.ids_unique = True
         externals = list(map(_r_external, self.held))
-        self.keys = sku_keys(map(_BLANK_FOR_NONE.get, externals, externals))
-        self.hand = list(compress(range(len(records)), map(operator.not_, self.keys)))
+        if None in externals:
+            externals = list(map(_BLANK_FOR_NONE.get, externals, externals))
+        self.keys = sku_keys(externals)
+        self.hand: list[int] = []
+        """Records entered by hand (no external id)."""
+        if "" in self.keys:
+            self.hand = list(compress(range(len(records)), map(operator.not_, self.keys)))
         self.by_key = _first_index(self.keys)
         self.by_key.pop("", None)
         self.shared: dict[str, list[int]] = {}
