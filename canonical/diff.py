@@ -288,12 +288,11 @@ class _Diff:
         if None in externals:
             externals = list(map(_BLANK_FOR_NONE.get, externals, externals))
         self.keys = sku_keys(externals)
+        self.by_key = _first_index(self.keys)
         self.hand: list[int] = []
         """Records entered by hand (no external id)."""
-        if "" in self.keys:
+        if self.by_key.pop("", None) is not None:
             self.hand = list(compress(range(len(records)), map(operator.not_, self.keys)))
-        self.by_key = _first_index(self.keys)
-        self.by_key.pop("", None)
         self.shared: dict[str, list[int]] = {}
         """External ids held by more than one INNERGY record: conflicts, whatever the master says."""
         if len(self.by_key) < len(records) - len(self.hand):
@@ -329,7 +328,8 @@ class _Diff:
             picks = self.match_slowly(keys, rows, ids)
         found = list(map(operator.is_not, picks, repeat(None)))
         if found.count(False):
-            unmatched = list(compress(zip(keys, rows, strict=True), map(operator.not_, found)))
+            missing = compress(range(len(found)), map(operator.not_, found))
+            unmatched = [(keys[n], rows[n]) for n in missing]
             picks, keys, rows = (
                 list(compress(picks, found)),
                 list(compress(keys, found)),
