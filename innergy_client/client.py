@@ -37,7 +37,7 @@ from canonical.errors import (
     InnergyValidationError,
 )
 from canonical.normalize import sku_key
-from canonical.retry_after import retry_after_seconds
+from canonical.retry_after import RETRY_STATUSES, retry_after_seconds
 from innergy_client import wire
 from innergy_client.mapping import edit_body
 from innergy_client.wire import Endpoint, endpoint, json_body
@@ -51,12 +51,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 W = TypeVar("W", bound=BaseModel)
 
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _MAX_CONCURRENCY = 5
 
 
 class _Retryable(Exception):
-    """An answer or a failure worth another try (429, 5xx, timeout, dropped connection)."""
+    """An answer or a failure worth another try (408, 429, 5xx, timeout, dropped connection)."""
 
     def __init__(self, reason: str, wait: float | None = None) -> None:
         super().__init__(reason)
@@ -168,7 +167,7 @@ class InnergyClient:
 
     def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
         status = response.status_code
-        if status in _RETRY_STATUSES:
+        if status in RETRY_STATUSES:
             raise _Retryable(f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After")))
         content = response.content
         if content[:2] == b"\x1f\x8b":

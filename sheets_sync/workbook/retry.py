@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy"]
+from canonical.retry_after import RETRY_STATUSES
 
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+__all__ = ["RETRY_STATUSES", "RetryPolicy"]
 
 
 @dataclass(frozen=True)

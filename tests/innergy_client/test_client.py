@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from canonical.errors import (
@@ -232,3 +233,18 @@ def test_opportunities_need_a_bid_type(client: InnergyClient) -> None:
     with pytest.raises(ValueError, match="BidTypeId"):
         OpportunityCreate.model_validate({"Name": "x", "FacilityId": "F"})
     assert client.companies()[0].external_identifier == "C-001"
+
+
+def test_a_408_request_timeout_is_retried_like_a_timeout() -> None:
+    answers = iter(
+        [httpx.Response(408, text="Request Timeout"), httpx.Response(200, json={"ServerVersion": "9"})]
+    )
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return next(answers)
+
+    client = InnergyClient("https://innergy.test", "key", backoff=0, transport=httpx.MockTransport(answer))
+    assert client.version() == "9"
+    assert seen == ["/api/version", "/api/version"]
