@@ -375,12 +375,15 @@ class _Diff:
             for a, b in zip(by_id, map(self.by_key.get, keys), strict=True)
         ]
 
-    def usable(self, rows: Sequence[int], units: list[str]) -> dict[str, UomMapping | None]:
-        """MAP_UOM for each unit; a row whose entry has Base Units per UoM <= 0 is a Problem."""
+    def usable(self, rows: Sequence[int], units: list[str]) -> tuple[dict[str, UomMapping | None], set[str]]:
+        """MAP_UOM for each usable unit, and the units whose entry has Base Units per UoM <= 0
+        (each row of those is a Problem)."""
         uoms = {unit: self.uom_lookup(unit) for unit in set(units)}
         bad = {
             u for u, m in uoms.items() if m and m.base_units_per_uom is not None and m.base_units_per_uom <= 0
         }
+        if not bad:
+            return uoms, bad
         for i in compress(rows, map(bad.__contains__, units)):
             material = self.materials[i]
             message = f"SKU {material.sku}: the Base Units per UoM of unit {material.uom} is not above zero"
@@ -388,7 +391,7 @@ class _Diff:
                 source="MAP_UOM", column="Base Units per UoM", value=material.uom, message=message
             )
             self.problems.append(problem)
-        return {u: m for u, m in uoms.items() if u not in bad}
+        return {u: m for u, m in uoms.items() if u not in bad}, bad
 
     def compare_all(self, rows: Sequence[int], records: list[int], keys: list[str] | None) -> None:
         """Skip pairs whose values are equal (C-level comparisons); explain the rest.
@@ -403,8 +406,8 @@ class _Diff:
         """
         mine = list(map(self.rows.__getitem__, rows))
         units = list(map(_m_unit, mine))
-        uoms = self.usable(rows, units)
-        if len(uoms) < len(set(units)):
+        uoms, bad = self.usable(rows, units)
+        if bad:
             ok = list(map(uoms.__contains__, units))
             rows, records = list(compress(rows, ok)), list(compress(records, ok))
             keys = None if keys is None else list(compress(keys, ok))
@@ -463,7 +466,7 @@ class _Diff:
         )
 
     def create(self, rows: list[int]) -> None:
-        uoms = self.usable(rows, list(map(_m_unit, map(self.rows.__getitem__, rows))))
+        uoms, _ = self.usable(rows, list(map(_m_unit, map(self.rows.__getitem__, rows))))
         materials = [m for m in map(self.materials.__getitem__, rows) if m.uom in uoms]
         values = projected_rows(materials, uoms)
         wanted = _RECORDS.validate_python(
