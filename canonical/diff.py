@@ -180,9 +180,7 @@ def _same_money(a: Decimal | None, b: Decimal | None) -> bool:
 
 
 def _same_text(a: str | None, b: str | None) -> bool:
-    """``fold_text(a) == fold_text(b)`` for text fields (``str`` or ``None``), inlined: the
-    diff asks it of every changed text field."""
-    return (" ".join(a.split()) if a else "") == (" ".join(b.split()) if b else "")
+    return fold_text(a) == fold_text(b)
 
 
 def _never(a: Any, b: Any) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from canonical.normalize import sku_key
+from canonical.normalize import fold_text, sku_key
 
 __all__ = ["WHITE_SPACE", "name_key", "name_keys", "sku_keys"]
 
@@ -36,7 +36,7 @@ def sku_keys(skus: Iterable[str]) -> list[str]:
 
 def name_key(name: str) -> str:
     """A MaterialName as INNERGY's uniqueness sees it: white space folded, case-folded."""
-    return " ".join(name.split()).casefold()
+    return fold_text(name).casefold()
 
 
 def name_keys(names: Iterable[str]) -> list[str]:
