@@ -187,8 +187,10 @@ def _never(a: Any, b: Any) -> bool:
     return False
 
 
-_SAME = {field: _same_money if field in MONEY_FIELDS else _same_text for field in COMPARED_FIELDS}
-_SAME["active"] = _never
+_SAME = {
+    field: _never if field == "active" else _same_money if field in MONEY_FIELDS else _same_text
+    for field in COMPARED_FIELDS
+}
 """How each compared field tells two unequal values apart from a real change."""
 _SAME_AT = tuple(map(_SAME.__getitem__, COMPARED_FIELDS))
 _AT = range(len(COMPARED_FIELDS))

@@ -29,7 +29,7 @@ from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
 from canonical.errors import ConfigError, SheetsApiError, WorkbookError
 from canonical.gc_pause import paused_gc
-from canonical.retry_after import retry_after_seconds
+from canonical.retry_after import RETRY_STATUSES, retry_after_seconds
 from sheets_sync.config import DEFAULT_SHEETS_ENDPOINT, Settings
 from sheets_sync.workbook.base import (
     Cell,
@@ -44,7 +44,7 @@ from sheets_sync.workbook.base import (
     plan_write,
     tabs_to_read,
 )
-from sheets_sync.workbook.retry import RETRY_STATUSES, RetryPolicy
+from sheets_sync.workbook.retry import RetryPolicy
 
 __all__ = ["SCOPES", "GoogleWorkbook", "SheetsHTTPClient", "a1_range", "column_letter"]
 

@@ -1,4 +1,5 @@
-"""A bounded retry for Google Sheets calls: 429 and 5xx, honouring ``Retry-After``.
+"""A bounded retry for Google Sheets calls (``canonical.retry_after.RETRY_STATUSES``),
+honouring ``Retry-After``.
 
 gspread's own ``BackOffHTTPClient`` retries without bound; a nightly run must instead
 give up after a known number of attempts and a known time, and say so clearly.
@@ -9,9 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from canonical.retry_after import RETRY_STATUSES
-
-__all__ = ["RETRY_STATUSES", "RetryPolicy"]
+__all__ = ["RetryPolicy"]
 
 
 @dataclass(frozen=True)
