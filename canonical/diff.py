@@ -150,20 +150,15 @@ _POSITION = {field: i for i, field in enumerate(COMPARED_FIELDS)}
 _ORDER = {action: i for i, action in enumerate(ACTIONS)}
 _action_of, _sku_of, _name_of, _field_of = map(attrgetter, ("action", "sku", "name", "field"))
 
-# Each side is read once, into one tuple per object, from the model's ``__dict__`` (where
-# pydantic keeps field values; a third faster than attribute access): at 100,000 rows
-# every further pass over the models costs more than the comparison itself (the objects
-# are far apart in memory; the tuples read are not).
-_master_fields = itemgetter("sku", "innergy_id", "uom", "cost", *SHARED_FIELDS)
-_m_sku, _m_id, _m_unit, _m_cost = map(itemgetter, range(4))
-_m_shared = itemgetter(slice(4, None))
-_record_fields = itemgetter("innergy_id", "external_id", *COMPARED_FIELDS)
-_r_id, _r_external, _r_name = map(itemgetter, (0, 1, 2 + COMPARED_FIELDS.index("name")))
-_r_compared = itemgetter(slice(2, None))
-_SHARED_END = 2 + len(SHARED_FIELDS)
-_r_shared = itemgetter(slice(2, _SHARED_END))
-_r_units = itemgetter(slice(_SHARED_END, _SHARED_END + 2))
-_r_cost = itemgetter(2 + COMPARED_FIELDS.index("cost"))
+# Each model is read through its ``__dict__`` (where pydantic keeps field values; a third
+# faster than attribute access), and a pair's compared values are read into two tuples
+# that are compared and dropped at once: at 100,000 rows, holding every row's values as
+# tuples costs more in allocation and freeing than the comparison itself.
+_sku, _innergy_id, _external_id, _uom, _cost, _name = map(
+    itemgetter, ("sku", "innergy_id", "external_id", "uom", "cost", "name")
+)
+_shared = itemgetter(*SHARED_FIELDS)
+_compared = itemgetter(*COMPARED_FIELDS)
 _group_and_common = itemgetter(slice(0, 2))
 _divisor = itemgetter(2)
 _values_of = vars(BaseModel)["__dict__"].__get__
@@ -255,10 +250,11 @@ def _unique(indexes: list[int | None]) -> bool:
     return len(set(indexes)) - (found < len(indexes)) == found
 
 
-def _costs(rows: list[tuple[Any, ...]], units: list[str], parts: Mapping[str, UnitParts]) -> list[Decimal]:
-    """The master rows' costs as INNERGY would hold them, dividing only where a divisor
-    is not 1 (at 100,000 rows, every Decimal operation saved counts)."""
-    costs = list(map(_m_cost, rows))
+def _costs(rows: list[dict[str, Any]], units: list[str], parts: Mapping[str, UnitParts]) -> list[Decimal]:
+    """The master rows' costs (``rows`` are their models' values) as INNERGY would hold
+    them, dividing only where a divisor is not 1 (at 100,000 rows, every Decimal operation
+    saved counts)."""
+    costs = list(map(_cost, rows))
     divisors = {unit: _divisor(p) for unit, p in parts.items() if _divisor(p) != _ONE}
     at = list(compress(range(len(units)), map(divisors.__contains__, units)))
     if not at:
@@ -269,22 +265,24 @@ def _costs(rows: list[tuple[Any, ...]], units: list[str], parts: Mapping[str, Un
 
 
 class _Diff:
-    """One diff run over the master's rows and INNERGY's records, both read once as tuples.
+    """One diff run over the master's rows and INNERGY's records, read from their values.
 
     Rows and records are named by their position; matching and the skip of unchanged pairs
-    are C-level ``map``s over those tuples. Python code runs per row only for the rare rows
+    are C-level ``map``s over the models' values. Python code runs per row only for the rare rows
     that need a decision (an id claimed twice, a shared external id) and per changed row
     to explain the change.
     """
 
     def __init__(self, library: Library, records: list[InnergyMaterial]) -> None:
         self.materials = library.materials
-        self.rows = list(map(_master_fields, map(_values_of, self.materials)))
+        self.mine = list(map(_values_of, self.materials))
+        """Each master row's field values, by position."""
         self.records = records
-        self.held = list(map(_record_fields, map(_values_of, records)))
+        self.theirs = list(map(_values_of, records))
+        """Each INNERGY record's field values, by position."""
         self.by_id: dict[str | None, int] = {}
         self.ids_unique = True
-        externals = list(map(_r_external, self.held))
+        externals = list(map(_external_id, self.theirs))
         if None in externals:
             externals = list(map(_BLANK_FOR_NONE.get, externals, externals))
         self.keys = sku_keys(externals)
@@ -308,7 +306,7 @@ class _Diff:
 
     def masters(self) -> tuple[list[str], Sequence[int]]:
         """The master rows' sku_keys and positions; of duplicate SKUs the first row wins."""
-        keys = sku_keys(map(_m_sku, self.rows))
+        keys = sku_keys(map(_sku, self.mine))
         index = _first_index(keys)
         if len(index) == len(keys):
             return keys, range(len(keys))
@@ -316,7 +314,7 @@ class _Diff:
 
     def run(self, keys: list[str], rows: Sequence[int]) -> list[tuple[str, int]]:
         """Match every master row by INNERGY ID, else SKU, and compare; return the rest."""
-        ids = list(map(_m_id, map(self.rows.__getitem__, rows)))
+        ids = list(map(_innergy_id, map(self.mine.__getitem__, rows)))
         if ids.count(None) < len(ids):
             self.index_ids()
             picks = list(map(self.by_id.get, ids, map(self.by_key.get, keys)))
@@ -344,7 +342,7 @@ class _Diff:
 
     def index_ids(self) -> None:
         """INNERGY ID -> record, built only when a master row names an INNERGY ID."""
-        ids = list(map(_r_id, self.held))
+        ids = list(map(_innergy_id, self.theirs))
         self.by_id = dict(zip(ids, range(len(ids)), strict=True))
         self.by_id.pop(None, None)
         self.ids_unique = len(self.by_id) == len(ids) - ids.count(None)
@@ -370,7 +368,9 @@ class _Diff:
             a
             if a is not None
             else (
-                b if b is not None and b not in self.claimed and _r_id(self.held[b]) not in wanted else None
+                b
+                if b is not None and b not in self.claimed and _innergy_id(self.theirs[b]) not in wanted
+                else None
             )
             for a, b in zip(by_id, map(self.by_key.get, keys), strict=True)
         ]
@@ -404,29 +404,19 @@ class _Diff:
         base unit is compared as entered (equal amounts are equal at 4 places too, and the
         few that differ only beyond 4 places are settled field by field).
         """
-        mine = list(map(self.rows.__getitem__, rows))
-        units = list(map(_m_unit, mine))
+        mine = list(map(self.mine.__getitem__, rows))
+        units = list(map(_uom, mine))
         uoms, bad = self.usable(rows, units)
         if bad:
             ok = list(map(uoms.__contains__, units))
             rows, records = list(compress(rows, ok)), list(compress(records, ok))
             keys = None if keys is None else list(compress(keys, ok))
             mine, units = list(compress(mine, ok)), list(compress(units, ok))
-        theirs = list(map(self.held.__getitem__, records))
         parts = unit_parts(uoms)
         groups = {unit: _group_and_common(p) for unit, p in parts.items()}
-        shared_or_unit = map(
-            operator.or_,
-            map(operator.ne, map(_m_shared, mine), map(_r_shared, theirs)),
-            map(operator.ne, map(groups.__getitem__, units), map(_r_units, theirs)),
-        )
-        differ = list(
-            map(
-                operator.or_,
-                shared_or_unit,
-                map(operator.ne, _costs(mine, units, parts), map(_r_cost, theirs)),
-            )
-        )
+        tails = map(tuple.__add__, map(groups.__getitem__, units), zip(_costs(mine, units, parts)))
+        wanted = map(tuple.__add__, map(_shared, mine), tails)
+        differ = list(map(operator.ne, wanted, map(_compared, map(self.theirs.__getitem__, records))))
         relinks = [False] * len(differ)
         if keys is not None:
             relinks = list(map(operator.ne, map(self.keys.__getitem__, records), keys))
@@ -436,7 +426,7 @@ class _Diff:
         materials = [self.materials[rows[n]] for n in changed]
         for n, material, values in zip(changed, materials, projected_rows(materials, uoms), strict=True):
             j = records[n]
-            self.compare(material, values, self.records[j], _r_compared(self.held[j]), relinks[n])
+            self.compare(material, values, self.records[j], _compared(self.theirs[j]), relinks[n])
 
     def compare(
         self,
@@ -466,7 +456,7 @@ class _Diff:
         )
 
     def create(self, rows: list[int]) -> None:
-        uoms, _ = self.usable(rows, list(map(_m_unit, map(self.rows.__getitem__, rows))))
+        uoms, _ = self.usable(rows, list(map(_uom, map(self.mine.__getitem__, rows))))
         materials = [m for m in map(self.materials.__getitem__, rows) if m.uom in uoms]
         values = projected_rows(materials, uoms)
         wanted = _RECORDS.validate_python(
@@ -495,7 +485,7 @@ class _Diff:
         """Rows no record claimed: a hand-entered record of the same name, else a create."""
         by_name: dict[str, list[int]] = defaultdict(list)
         for j, key in zip(
-            self.hand, name_keys(map(_r_name, map(self.held.__getitem__, self.hand))), strict=True
+            self.hand, name_keys(map(_name, map(self.theirs.__getitem__, self.hand))), strict=True
         ):
             by_name[key].append(j)
         adopted: list[int] = []
@@ -553,7 +543,7 @@ class _Diff:
                 writers[key].append(change.sku)
         holders: dict[str, list[InnergyMaterial]] = defaultdict(list)
         if writers:
-            keys = name_keys(map(_r_name, self.held))
+            keys = name_keys(map(_name, self.theirs))
             for j in compress(range(len(keys)), map(writers.__contains__, keys)):
                 holders[keys[j]].append(self.records[j])
         result = list(self.changes)
