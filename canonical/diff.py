@@ -307,9 +307,9 @@ class _Diff:
     def masters(self) -> tuple[list[str], Sequence[int]]:
         """The master rows' sku_keys and positions; of duplicate SKUs the first row wins."""
         keys = sku_keys(map(_sku, self.mine))
-        index = _first_index(keys)
-        if len(index) == len(keys):
+        if len(set(keys)) == len(keys):  # a set, not an index: no positions to store
             return keys, range(len(keys))
+        index = _first_index(keys)
         return list(index), list(index.values())
 
     def run(self, keys: list[str], rows: Sequence[int]) -> list[tuple[str, int]]:
