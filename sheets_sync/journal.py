@@ -481,7 +481,11 @@ class Journal:
 
     def mark_unknown(self, write_id: WriteId, error: str) -> None:
         """Sent, but whether it landed is not known (a timeout): the next run looks it up."""
-        self._settle([(int(write_id), "unknown", None, None, error)])
+        self.mark_unknown_many([(write_id, error)])
+
+    def mark_unknown_many(self, unknown: Iterable[tuple[WriteId, str]]) -> None:
+        """Several writes whose landing is not known, in one transaction."""
+        self._settle([(int(w), "unknown", None, None, error) for w, error in unknown])
 
     def mark_exported(self, write_id: WriteId, answer: Any = None) -> None:
         """Written to INNERGY's import file, not applied (``export-import-file``)."""

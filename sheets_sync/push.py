@@ -48,6 +48,7 @@ from sheets_sync.journal import Intent, Journal
 from sheets_sync.lock import run_lock
 from sheets_sync.pull import LIBRARY_TABS, read_library
 from sheets_sync.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, SYNC_LOG, SYNC_LOG_HEADER
+from sheets_sync.undo import cells_landed, read_master_cells
 from sheets_sync.workbook import (
     Append,
     Cell,
@@ -447,6 +448,8 @@ class WriteBack:
 
     sync_log_exists: bool = True
     """False when the workbook has no SYNC_LOG tab yet: it is created with its header."""
+    journalled: list[SheetWrite] = field(default_factory=list)
+    """The master writes among ``cells`` and ``appends``, as the journal keeps them."""
 
     def set(self, tab: str, row: int, column: str, value: Any) -> None:
         self.cells.append((tab, row, column, value))
@@ -667,7 +670,7 @@ def execute(
     journal: Journal,
     run_id: str,
 ) -> tuple[Report, WriteBack]:
-    """Apply the decided rows: INNERGY first, then the master; the write-back to send."""
+    """Apply the decided rows to INNERGY; the write-back to send (the master's cells last)."""
     report, back, synced = Report(), WriteBack(), _now()
     to_apply = [d for d in decisions if d.verdict is None and _is_material(d)]
     to_create = [d for d in to_apply if _is_material(d, "create")]
@@ -700,7 +703,7 @@ def execute(
             sheet_writes.extend(_master_cells(back, sheet, change.sku, record, synced, plan.plan_id))
     ppak = [d for d in decisions if d.verdict is None and isinstance(d.change, PPakChange)]
     sheet_writes.extend(_apply_ppak(ppak, sheet, back, report))
-    _journal_sheet(journal, run_id, sheet_writes)
+    back.journalled.extend(sheet_writes)
     if writer.out.records:
         answers = list(writer.out.records.values())
         journal.set_baseline({a.id: to_canonical(a) for a in answers})
@@ -713,11 +716,37 @@ def _is_material(decision: Decision, action: str | None = None) -> bool:
     return isinstance(change, MaterialChange) and (action is None or change.action == action)
 
 
-def _journal_sheet(journal: Journal, run_id: str, writes: Sequence[SheetWrite]) -> None:
-    """The master writes with their old cell values (for undo), in one transaction each way."""
-    if writes:
-        ids = journal.intend_many(run_id, [intent for intent, _ in writes])
-        journal.mark_done_many((w, None, answer) for w, (_, answer) in zip(ids, writes, strict=True))
+def _write_back_journalled(
+    workbook: Workbook, back: WriteBack, report: Report, sheet: Sheet, journal: Journal, run_id: str
+) -> None:
+    """The workbook write, with its master writes (``back.journalled``) journalled around
+    it: intended (with the old cell values, for undo) before, done after, unknown when the
+    write fails, since part of it may have landed."""
+    writes = back.journalled
+    ids = journal.intend_many(run_id, [intent for intent, _ in writes]) if writes else []
+    try:
+        write_back(workbook, back, report.problems, sheet.issues)
+    except BaseException as exc:
+        journal.mark_unknown_many((w, f"the workbook write failed ({type(exc).__name__})") for w in ids)
+        raise
+    journal.mark_done_many((w, None, answer) for w, (_, answer) in zip(ids, writes, strict=True))
+
+
+def settle_master_writes(journal: Journal, master: Rows) -> int:
+    """Master writes an earlier run left open (its workbook write failed or it was killed):
+    done when the master row holds what was written, else failed (so the ticked row is
+    applied again). ``master`` is the tab as read."""
+    open_writes = [w for w in journal.pending_writes() if w.target == MASTER_TARGET]
+    if not open_writes:
+        return 0
+    cells = read_master_cells(master)
+    for write in open_writes:
+        if cells_landed(write, cells):
+            payload = write.payload if isinstance(write.payload, dict) else {}
+            journal.mark_done(write.write_id, answer=payload.get("after", payload))
+        else:
+            journal.mark_failed(write.write_id, "not in the master after an interrupted run")
+    return len(open_writes)
 
 
 def _lost_write_back(sheet: Sheet, innergy: Innergy, change: MaterialChange) -> wire.Material | None:
@@ -858,23 +887,24 @@ def _journalled(
     run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
     report, back = Report(), WriteBack()
     try:
+        settled = settle_master_writes(journal, sheet.master or [])
         innergy = Innergy(tuple(client.list_materials())) if client is not None else None
         if plan is not None and innergy is not None:
-            pending = resolve_pending(journal, innergy)
+            settled += resolve_pending(journal, innergy)
             applied = journal.applied_change_ids(plan.plan_id)
             decisions = decide(sheet.ticked, plan, sheet.library, innergy, applied)
             report, back = execute(
                 sheet, plan, innergy, decisions, client=client, journal=journal, run_id=run_id
             )
-            report.pending_resolved = pending
+        report.pending_resolved = settled
         if innergy is not None:
             links = link_ids(back, sheet, innergy, sheet.plan_id)
-            _journal_sheet(journal, run_id, links)
+            back.journalled.extend(links)
             report.counts["linked"] = len(links)
         results_cells(report, sheet, back)
         back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
-        write_back(workbook, back, report.problems, sheet.issues)
+        _write_back_journalled(workbook, back, report, sheet, journal, run_id)
     except BaseException:
         journal.finish_run(run_id, outcome="failed", counts=report.counts)
         raise

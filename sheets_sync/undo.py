@@ -33,7 +33,17 @@ from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.workbook.base import Rows, column_index, header_key
 
-__all__ = ["Conflict", "JournalWrite", "Step", "UndoPlan", "material_state", "plan_undo", "undo"]
+__all__ = [
+    "Conflict",
+    "JournalWrite",
+    "Step",
+    "UndoPlan",
+    "cells_landed",
+    "material_state",
+    "plan_undo",
+    "read_master_cells",
+    "undo",
+]
 
 INNERGY_MATERIAL = "innergy.material"
 MASTER_TARGET = "sheet.MATERIAL_LIBRARY_MASTER"
@@ -127,6 +137,14 @@ def _cell(value: Any) -> str:
 
 def _same_cells(now: Mapping[str, Any], then: Mapping[str, Any]) -> bool:
     return all(_cell(now.get(header_key(column))) == _cell(value) for column, value in then.items())
+
+
+def cells_landed(write: JournalWrite, master: Mapping[str, tuple[int, Mapping[str, Any]]]) -> bool:
+    """The master row of a cell write holds the cells it wrote (``master`` as ``read_master_cells``
+    gives it): how an open write of a crashed run is settled without writing again."""
+    payload = write.payload if isinstance(write.payload, Mapping) else {}
+    found = master.get(sku_key(write.key))
+    return found is not None and _same_cells(found[1], payload.get("after") or payload.get("added") or {})
 
 
 @dataclass
@@ -311,9 +329,7 @@ def resolve_pending(
             landed = current is not None and material_state(current) == material_state(payload)
             answer: Any = current
         else:
-            found = master.get(sku_key(write.key))
-            answer = payload.get("after") or {}
-            landed = found is not None and _same_cells(found[1], answer)
+            answer, landed = payload.get("after") or {}, cells_landed(write, master)
         if landed:
             journal.mark_done(write.write_id, innergy_id=write.innergy_id, answer=answer)
         else:

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from importlib import resources
+from pathlib import Path
 
-from canonical.errors import ExitCode
+import pytest
+
+from canonical.errors import ExitCode, SheetsApiError
 from innergy_client import InnergyClient
+from reports.plan import HEADER_ROW
+from sheets_sync.etl import ppak_import
 from sheets_sync.push import push
+from sheets_sync.tabs import DIFF_PPAK
+from sheets_sync.workbook import CellUpdate
 from tests.fakes import push_world
 from tests.fakes.push_world import World, part
 
@@ -62,3 +70,70 @@ def test_thirty_percent_429_and_500_every_ticked_row_applied_exactly_once(
     costs = {r["ExternalId"]: Decimal(str(r["Cost"]["Value"])) for r in world.sandbox.materials}
     assert costs == {m.sku: m.cost for m in master}
     assert set(world.results().values()) == {"skipped: already applied"}
+
+
+@pytest.mark.parametrize("landed", [False, True])
+def test_a_failed_workbook_write_leaves_its_master_writes_unknown_and_the_next_push_settles_them(
+    make_world: Callable[..., World], landed: bool
+) -> None:
+    """INNERGY took the creates, then every values write of the workbook failed (after being
+    carried out, when ``landed``). The journal must not claim the master cells were
+    written; the next push settles them from the master as read and INNERGY is not
+    written again."""
+    world = make_world([part(n) for n in range(3)])
+    world.plan()
+    world.tick(["P-0000", "P-0001", "P-0002"])
+    assert world.fake is not None
+    world.fake.inject(503, count=None, kind="values.batchUpdate", committed=landed)
+    with pytest.raises(SheetsApiError):
+        push(world.settings)
+    assert _master_writes(world) == [("write_back", "unknown")] * 3
+    assert world.records() == {"P-0000": 1, "P-0001": 1, "P-0002": 1}
+    world.fake.clear_faults()
+    writes = world.innergy_writes()
+    again = push(world.settings)
+    assert again.exit_code == ExitCode.OK, again.lines
+    assert again.summary["pending_resolved"] == 3 and world.innergy_writes() == writes
+    ids = {r["ExternalId"]: r["Id"] for r in world.sandbox.materials}
+    assert {sku: row["INNERGY ID"] for sku, row in world.master().items()} == ids
+    first = [("write_back", "done" if landed else "failed")] * 3
+    assert _master_writes(world) == first + ([] if landed else [("write_back", "done")] * 3)
+
+
+def test_a_ticked_ppak_row_whose_workbook_write_failed_is_added_by_the_next_push(
+    make_world: Callable[..., World], tmp_path: Path
+) -> None:
+    """Before the journal waited for the workbook write, this row counted as applied and was
+    never added to the master."""
+    world = make_world([part(0)])
+    world.settings = world.settings.model_copy(update={"ppak_export_dir": _ppak_exports(tmp_path)})
+    ppak_import(world.settings)
+    world.plan()
+    rows = world.tab(DIFF_PPAK)
+    sku = rows[HEADER_ROW][[str(c).casefold() for c in rows[HEADER_ROW - 1]].index("ppak sku")]
+    world.write([CellUpdate(DIFF_PPAK, HEADER_ROW + 1, "Approve", True, header_row=HEADER_ROW)])
+    assert world.fake is not None
+    world.fake.inject(503, count=None, kind="values.batchUpdate")
+    with pytest.raises(SheetsApiError):
+        push(world.settings)
+    assert sku not in world.master()
+    world.fake.clear_faults()
+    again = push(world.settings)
+    assert again.exit_code == ExitCode.OK, again.lines
+    assert sku in world.master() and again.summary["ppak_added"] == 1
+    assert _master_writes(world) == [("ppak_new", "failed"), ("ppak_new", "done")]
+
+
+def _master_writes(world: World) -> list[tuple[str, str]]:
+    return world.journal_rows(
+        "SELECT op, state FROM writes WHERE target = 'sheet.MATERIAL_LIBRARY_MASTER' ORDER BY write_id"
+    )  # type: ignore[return-value]
+
+
+def _ppak_exports(tmp_path: Path) -> Path:
+    """The demo's PPak exports (every item is new to a master of P- parts)."""
+    folder = tmp_path / "ppak"
+    folder.mkdir()
+    for item in resources.files("sheets_sync").joinpath("demo_assets", "ppak").iterdir():
+        (folder / item.name).write_bytes(item.read_bytes())
+    return folder
