@@ -6,10 +6,11 @@ formatting) followed by ONE values batchUpdate with ``valueInputOption=RAW``, so
 text is never evaluated as a formula. Only the values call removes values: a rewrite's
 block is padded with blanks over the tab's old extent, so if either call fails the tab
 keeps every value it had (the first call clears formats and checkboxes only). A retried
-first call that had in fact landed is refused for the tabs it added; the write then
-re-reads the metadata and those tabs and plans again (see ``write``). Every
-call has a timeout and goes through our bounded ``RetryPolicy``; ``MATSYNC_SHEETS_ENDPOINT``
-points the calls at an emulator.
+first call that had in fact landed is refused for the tabs and protected ranges it added
+(both carry ids we choose); the write then re-reads the metadata and those tabs and plans
+again (see ``write``). After a first call that failed, the next write re-reads the
+metadata before planning. Every call has a timeout and goes through our bounded
+``RetryPolicy``; ``MATSYNC_SHEETS_ENDPOINT`` points the calls at an emulator.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import date
 from decimal import Decimal
-from itertools import groupby
+from itertools import count, groupby
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,14 @@ def _padded(values: list[list[Value]], rows: int, cols: int) -> list[list[Value]
     return [row + blank[len(row) :] for row in values] + [blank] * (rows - len(values))
 
 
+def _landed(structure: Sequence[Mapping[str, Any]], sheets: Mapping[str, Any], protected: set[int]) -> bool:
+    """A structure call that answered an error was carried out after all: a tab or a
+    protected range it adds exists now (Google applies a batchUpdate whole or not at all)."""
+    tabs = [r["addSheet"]["properties"]["title"] for r in structure if "addSheet" in r]
+    ranges = [r["addProtectedRange"]["protectedRange"] for r in structure if "addProtectedRange" in r]
+    return any(t in sheets for t in tabs) or any(r["protectedRangeId"] in protected for r in ranges)
+
+
 def _rgb(colour: str) -> dict[str, float]:
     text = colour.lstrip("#")
     return {k: int(text[i : i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
@@ -207,19 +216,26 @@ class GoogleWorkbook:
         self.http = http
         self.key = key
         self._sheets: dict[str, dict[str, Any]] = {}
+        self._protected_ids: set[int] = set()
+        self._stale = False
+        """A structure call failed: ``_sheets`` may hold what it planned, not what is there."""
         self._known: dict[str, Rows] = {}
         self._read_metadata()
 
     def _read_metadata(self) -> None:
-        self._sheets = {}
+        sheets: dict[str, dict[str, Any]] = {}
+        ids: set[int] = set()
         for sheet in self.http.fetch_sheet_metadata(self.key).get("sheets", []):
             props = sheet["properties"]
-            self._sheets[props["title"]] = {
+            sheets[props["title"]] = {
                 "id": props["sheetId"],
                 "rows": props.get("gridProperties", {}).get("rowCount", DEFAULT_GRID[0]),
                 "cols": props.get("gridProperties", {}).get("columnCount", DEFAULT_GRID[1]),
                 "protected": [p.get("description") for p in sheet.get("protectedRanges", [])],
             }
+            ids.update(p.get("protectedRangeId") for p in sheet.get("protectedRanges", []))
+        self._sheets, self._protected_ids = sheets, ids
+        self._stale = False
 
     def tab_names(self) -> list[str]:
         return list(self._sheets)
@@ -247,23 +263,23 @@ class GoogleWorkbook:
         return result
 
     def write(self, ops: Sequence[Op]) -> None:
-        batch, old = self._plan(ops)
-        adding = [tab for tab in batch.tabs if tab not in self._sheets]
-        try:
-            self._send_structure(batch)
-        except SheetsApiError:
-            if not adding:
-                raise
+        if self._stale:  # an earlier structure call failed: the cached grid may be wrong
             self._read_metadata()
-            if not any(tab in self._sheets for tab in adding):
+        batch, old = self._plan(ops)
+        structure = self._structure(batch)
+        try:
+            self._send_structure(structure)
+        except SheetsApiError:
+            self._read_metadata()
+            if not _landed(structure, self._sheets, self._protected_ids):
                 raise
-            # Google applies a batchUpdate whole or not at all, and a tab it was adding now
-            # exists: a retry of a call that had landed was refused (or someone made the tab
-            # meanwhile). Plan again against the tabs as they are now.
+            # Google applies a batchUpdate whole or not at all, and a tab or protected range
+            # it was adding (by id) now exists: a retry of a call that had landed was refused
+            # (or someone made the tab meanwhile). Plan again against the sheet as it is now.
             for tab in batch.tabs:
                 self._known.pop(tab, None)
             batch, old = self._plan(ops)
-            self._send_structure(batch)
+            self._send_structure(self._structure(batch))
         data = []
         for b in batch.blocks:  # a rewrite drops its tab's earlier blocks: its own comes first
             values = _padded(b.values, *old.pop(b.tab)) if b.tab in old else b.values
@@ -286,10 +302,11 @@ class GoogleWorkbook:
         old = {tab: _extent(self._known[tab]) for tab in rewritten}
         return plan_write(ops, self._known), old
 
-    def _send_structure(self, batch: WriteBatch) -> None:
-        structure = self._structure(batch)
+    def _send_structure(self, structure: list[dict[str, Any]]) -> None:
         if structure:
+            self._stale = True
             self.http.batch_update(self.key, {"requests": structure})
+            self._stale = False
 
     def close(self) -> None:
         self.http.session.close()
@@ -334,6 +351,13 @@ class GoogleWorkbook:
         for style in batch.styles:
             requests_.extend(self._style(style, rewritten=style.tab in batch.clear_below))
         return requests_
+
+    def _new_protected_id(self) -> int:
+        """The lowest id no protected range has: given by us, not by Google, so that a
+        replayed call that had landed is refused instead of adding the range twice."""
+        new = next(n for n in count(1) if n not in self._protected_ids)
+        self._protected_ids.add(new)
+        return new
 
     def _clear(self, tab: str, rows: int, cols: int) -> list[dict[str, Any]]:
         """Formats and checkboxes outside a rewritten tab's new extent (values: see ``write``)."""
@@ -416,7 +440,12 @@ class GoogleWorkbook:
             if note in sheet["protected"]:
                 continue
             sheet["protected"].append(note)
-            protected = {"range": columns(col(title), 0), "description": note, "warningOnly": True}
+            protected = {
+                "protectedRangeId": self._new_protected_id(),
+                "range": columns(col(title), 0),
+                "description": note,
+                "warningOnly": True,
+            }
             out.append({"addProtectedRange": {"protectedRange": protected}})
         if style.filter and header:
             grid = {

@@ -679,7 +679,11 @@ class FakeSheets:
     def _req_addProtectedRange(self, book: Spreadsheet, params: Any) -> Any:
         protected = dict(params.get("protectedRange", {}))
         sheet = self._grid(book, protected.get("range"))
-        protected["protectedRangeId"] = secrets.randbelow(2**31)
+        taken = {p["protectedRangeId"] for s in book.sheets for p in s.protected}
+        if protected.get("protectedRangeId") in taken:
+            wanted = protected["protectedRangeId"]
+            raise GoogleError(400, f"A protected range with id {wanted} already exists.")
+        protected.setdefault("protectedRangeId", secrets.randbelow(2**31))
         sheet.protected.append(protected)
         return {"addProtectedRange": {"protectedRange": protected}}
 

@@ -223,6 +223,31 @@ def test_a_refused_add_sheet_for_a_tab_that_is_not_there_is_still_an_error(make_
     assert [s.title for s in sheet.server.spreadsheets[sheet.key].sheets] == ["A"]
 
 
+def test_a_retried_protection_of_an_existing_tab_that_had_landed_is_added_once(make_google_sheet):
+    """No tab is added, so only the protected range's own id (ours, not Google's) makes
+    the replay refused rather than a second range."""
+    sheet = make_google_sheet({"A": [["Name"], ["oak"]]})
+    workbook = open_workbook(sheet.settings, retry=NO_WAIT)
+    sheet.server.inject(503, kind="batchUpdate", committed=True)
+    workbook.write([Rewrite("A", [["Name"], ["ash"]], Style("A", protected=("Name",)))])
+    assert sheet.values("A") == [["Name"], ["ash"]]
+    assert len(sheet.sheet("A").protected) == 1
+    assert sheet.server.counts["batchUpdate"] == 3, "sent, replayed and refused, planned again"
+
+
+def test_after_a_failed_grid_resize_the_next_write_resizes_again(make_google_sheet):
+    """The failed call had grown the cached grid; the next write must not trust it."""
+    sheet = make_google_sheet({"A": [["x"]]})
+    workbook = open_workbook(sheet.settings, retry=NO_WAIT)
+    tall = [[str(n)] for n in range(1500)]
+    sheet.server.inject(503, count=None, kind="batchUpdate")
+    with pytest.raises(SheetsApiError):
+        workbook.write([Rewrite("A", tall)])
+    sheet.server.clear_faults()
+    workbook.write([Rewrite("A", tall)])
+    assert sheet.values("A") == tall
+
+
 LOOKALIKES = [
     0, -0.0, 1, 1.0, 1.5, -2.25, 0.1 + 0.2, 1e5, 1e-7, 1e15, 1e16, 123456789012345678, 2**70,
     -(2**70), 12.0, True, False, "", " ", "1", "1.0", "0.75", "TRUE", "nan", "🙂", "=1+1",
