@@ -923,6 +923,12 @@ def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: Innerg
             report.record(decision.ticked, decision.verdict or WOULD_APPLY, change)
             if decision.verdict is None and isinstance(change, PPakChange):
                 report.problems.extend(ppak_master_writes(change, sheet, back)[0])
+            elif isinstance(change, MaterialChange) and decision.verdict in (None, ALREADY):
+                # the IDs push would write back with the results, so links are not counted for them
+                record = innergy.record_for(change) if decision.verdict is None else None
+                record = record or _lost_write_back(sheet, innergy, change)
+                if record is not None:
+                    _master_cells(back, sheet, change.sku, record, _now(), plan.plan_id)
     if innergy is not None:
         report.counts["linked"] = len(link_ids(back, sheet, innergy, sheet.plan_id))
     results_cells(report, sheet, back)

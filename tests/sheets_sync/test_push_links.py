@@ -205,3 +205,16 @@ def test_with_nothing_ticked_and_no_innergy_key_push_does_not_call_innergy(
     assert outcome.summary["linked"] == 0
     assert len(world.sandbox.requests) == calls
     assert {row.get("INNERGY ID") for row in world.master().values()} == {None}
+
+
+def test_dry_run_counts_the_links_the_push_then_makes(make_world: Callable[..., World]) -> None:
+    """P-0007's ID comes back with its update's result, so it is no link, dry run or not."""
+    world = make_world(
+        [part(n) for n in range(6)] + [part(n, "9.50") for n in range(6, 10)], [part(n) for n in range(6, 10)]
+    )
+    world.plan()
+    world.tick(["P-0001", "P-0007"])
+    dry = push(world.settings, dry_run=True)
+    done = push(world.settings)
+    assert (dry.summary["linked"], done.summary["linked"]) == (3, 3)
+    assert (dry.summary["applied"], done.summary["applied"]) == (2, 2)
