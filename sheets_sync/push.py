@@ -48,7 +48,7 @@ from sheets_sync.journal import Intent, Journal
 from sheets_sync.lock import run_lock
 from sheets_sync.pull import LIBRARY_TABS, read_library
 from sheets_sync.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, SYNC_LOG, SYNC_LOG_HEADER
-from sheets_sync.undo import cells_landed, read_master_cells
+from sheets_sync.undo import cells_landed, read_master_cells, written_cells
 from sheets_sync.workbook import (
     Append,
     Cell,
@@ -732,7 +732,7 @@ def _write_back_journalled(
     journal.mark_done_many((w, None, answer) for w, (_, answer) in zip(ids, writes, strict=True))
 
 
-def settle_master_writes(journal: Journal, master: Rows) -> int:
+def _settle_master_writes(journal: Journal, master: Rows) -> int:
     """Master writes an earlier run left open (its workbook write failed or it was killed):
     done when the master row holds what was written, else failed (so the ticked row is
     applied again). ``master`` is the tab as read."""
@@ -742,8 +742,7 @@ def settle_master_writes(journal: Journal, master: Rows) -> int:
     cells = read_master_cells(master)
     for write in open_writes:
         if cells_landed(write, cells):
-            payload = write.payload if isinstance(write.payload, dict) else {}
-            journal.mark_done(write.write_id, answer=payload.get("after", payload))
+            journal.mark_done(write.write_id, answer=written_cells(write))
         else:
             journal.mark_failed(write.write_id, "not in the master after an interrupted run")
     return len(open_writes)
@@ -887,7 +886,7 @@ def _journalled(
     run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
     report, back = Report(), WriteBack()
     try:
-        settled = settle_master_writes(journal, sheet.master or [])
+        settled = _settle_master_writes(journal, sheet.master or [])
         innergy = Innergy(tuple(client.list_materials())) if client is not None else None
         if plan is not None and innergy is not None:
             settled += resolve_pending(journal, innergy)
@@ -925,8 +924,11 @@ def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: Innerg
                 report.problems.extend(ppak_master_writes(change, sheet, back)[0])
             elif isinstance(change, MaterialChange) and decision.verdict in (None, ALREADY):
                 # the IDs push would write back with the results, so links are not counted for them
-                record = innergy.record_for(change) if decision.verdict is None else None
-                record = record or _lost_write_back(sheet, innergy, change)
+                record = (
+                    innergy.record_for(change)
+                    if decision.verdict is None
+                    else _lost_write_back(sheet, innergy, change)
+                )
                 if record is not None:
                     _master_cells(back, sheet, change.sku, record, _now(), plan.plan_id)
     if innergy is not None:

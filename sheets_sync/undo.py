@@ -43,6 +43,7 @@ __all__ = [
     "plan_undo",
     "read_master_cells",
     "undo",
+    "written_cells",
 ]
 
 INNERGY_MATERIAL = "innergy.material"
@@ -139,12 +140,17 @@ def _same_cells(now: Mapping[str, Any], then: Mapping[str, Any]) -> bool:
     return all(_cell(now.get(header_key(column))) == _cell(value) for column, value in then.items())
 
 
-def cells_landed(write: JournalWrite, master: Mapping[str, tuple[int, Mapping[str, Any]]]) -> bool:
-    """The master row of a cell write holds the cells it wrote (``master`` as ``read_master_cells``
-    gives it): how an open write of a crashed run is settled without writing again."""
+def written_cells(write: JournalWrite) -> dict[str, Any]:
+    """The cells a master write sets: ``after`` of a cell write, ``added`` of a new row."""
     payload = write.payload if isinstance(write.payload, Mapping) else {}
+    return dict(payload.get("after") or payload.get("added") or {})
+
+
+def cells_landed(write: JournalWrite, master: Mapping[str, tuple[int, Mapping[str, Any]]]) -> bool:
+    """The master row of a write holds the cells it wrote (``master`` as ``read_master_cells``
+    gives it): how an open write of a crashed run is settled without writing again."""
     found = master.get(sku_key(write.key))
-    return found is not None and _same_cells(found[1], payload.get("after") or payload.get("added") or {})
+    return found is not None and _same_cells(found[1], written_cells(write))
 
 
 @dataclass
@@ -329,7 +335,7 @@ def resolve_pending(
             landed = current is not None and material_state(current) == material_state(payload)
             answer: Any = current
         else:
-            answer, landed = payload.get("after") or {}, cells_landed(write, master)
+            answer, landed = written_cells(write), cells_landed(write, master)
         if landed:
             journal.mark_done(write.write_id, innergy_id=write.innergy_id, answer=answer)
         else:
