@@ -414,6 +414,7 @@ class _Diff:
             mine, units = list(compress(mine, ok)), list(compress(units, ok))
         parts = unit_parts(uoms)
         groups = {unit: _group_and_common(p) for unit, p in parts.items()}
+        # the rows' COMPARED_FIELDS, built as projected_rows builds them: shared, unit, cost
         tails = map(tuple.__add__, map(groups.__getitem__, units), zip(_costs(mine, units, parts)))
         wanted = map(tuple.__add__, map(_shared, mine), tails)
         differ = list(map(operator.ne, wanted, map(_compared, map(self.theirs.__getitem__, records))))
