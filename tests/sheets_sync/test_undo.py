@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -129,6 +129,20 @@ def test_master_cells_are_restored_unless_changed_since() -> None:
     moved = {"a": (7, {"innergy id": "other", "last synced": "2024-05-01T10:00:00Z"})}
     (conflict,) = plan_undo([cells(1, "A", old, new)], [], moved).conflicts
     assert "INNERGY ID" in conflict.reason and "row 7" in conflict.reason
+
+
+@pytest.mark.parametrize("state", ["intended", "unknown"])
+def test_an_unconfirmed_cell_write_is_restored_only_when_its_cells_are_in_the_master(state: str) -> None:
+    """A push whose workbook write failed (or was killed) leaves its master writes open:
+    what landed is put back; what did not is not the run's, whatever the row holds now."""
+    old, new = {"INNERGY ID": ""}, {"INNERGY ID": "2"}
+    open_write = replace(cells(1, "A", old, new), state=state)
+    landed = {"a": (7, {"innergy id": "2"})}
+    (step,) = plan_undo([open_write], [], landed).steps
+    assert (step.row, step.body) == (7, old)
+    edited = {"a": (7, {"innergy id": "typed by hand"})}
+    plan = plan_undo([open_write], [], edited)
+    assert (plan.steps, plan.conflicts, plan.unchanged) == ([], [], ["c1"])
 
 
 def test_a_ppak_cell_write_is_found_by_its_sku_after_rows_moved_and_never_by_its_old_row_number() -> None:
