@@ -211,13 +211,13 @@ def _fields(now: Mapping[str, Any] | None, then: Mapping[str, Any] | None) -> st
 def _revert_cells(write: JournalWrite, world: _World, plan: UndoPlan) -> None:
     payload = write.payload if isinstance(write.payload, Mapping) else {}
     before, after = payload.get("before"), payload.get("after")
-    found = world.master.get(sku_key(write.key))  # by SKU, wherever the row is now
-    if write.state != DONE and (found is None or not _same_cells(found[1], after or {})):
+    if write.state != DONE and not cells_landed(write, world.master):
         plan.unchanged.append(write.write_id)  # never confirmed, and not in the master: not ours
         return
     if not isinstance(before, Mapping) or not isinstance(after, Mapping):
         _conflict(plan, write, "the journal holds no old cell values for this write")
         return
+    found = world.master.get(sku_key(write.key))  # by SKU, wherever the row is now
     if found is None:  # the row number the write had may hold another SKU by now
         _conflict(plan, write, f"master row for SKU {write.key} is gone")
         return
