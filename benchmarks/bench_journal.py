@@ -24,7 +24,7 @@ from pathlib import Path
 
 from _table import Row, compare, print_table
 
-from sheets_sync.journal import Intent, Journal
+from sheets_sync.store.journal import Intent, Journal
 
 BATCH = 100
 WRITES, BASELINE_WRITES = 10_000, 1_000

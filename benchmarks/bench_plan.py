@@ -45,7 +45,7 @@ ROWS, QUICK_ROWS = 50_000, 2_000
 
 def run_case(settings: dict[str, Any], queue: Any) -> None:
     """In the child: one ``plan``, timed; its own peak memory."""
-    from sheets_sync.plan import plan
+    from sheets_sync.commands.plan import plan
 
     start = time.perf_counter()
     outcome = plan(Settings(**settings))

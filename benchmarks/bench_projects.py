@@ -21,7 +21,7 @@ from canonical.models import Project
 from innergy_client import InnergyClient
 from innergy_client.mapping import opportunity_body
 from innergy_client.sandbox import running_sandbox
-from sheets_sync.projects_import import import_projects
+from sheets_sync.commands.projects_import import import_projects
 
 PROJECTS, QUICK_PROJECTS = 300, 60
 

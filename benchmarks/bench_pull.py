@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from _table import Row, compare, print_table  # noqa: E402
 
-from sheets_sync.tabs import MASTER, MASTER_FIELDS  # noqa: E402
+from sheets_sync.master.tabs import MASTER, MASTER_FIELDS  # noqa: E402
 
 SIZES, QUICK_SIZES, GOAL_ROWS = [20_000, 100_000], [500, 2_000], 100_000
 
@@ -100,7 +100,7 @@ def write_xlsx(path: Path, tabs: dict[str, list[list[Any]]]) -> None:
 
 def child(case: str, workbook: str, endpoint: str, out: str) -> None:
     from sheets_sync.config import Settings
-    from sheets_sync.pull import LIBRARY_TABS, parse_library, pull
+    from sheets_sync.master.reader import LIBRARY_TABS, parse_library, pull
 
     settings = Settings(workbook=workbook, sheets_endpoint=endpoint, output_dir=Path(out))
     start, cpu_start = time.perf_counter(), time.process_time()

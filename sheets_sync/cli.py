@@ -146,7 +146,7 @@ def init_sheet(ctx: typer.Context) -> None:
     Never deletes or reorders user data or user columns. An .xlsx path that does not
     exist yet is created.
     """
-    from sheets_sync.init_sheet import init_sheet as run
+    from sheets_sync.commands.init_sheet import init_sheet as run
 
     _emit(ctx, run(_settings(ctx)))
 
@@ -154,7 +154,7 @@ def init_sheet(ctx: typer.Context) -> None:
 @app.command()
 def pull(ctx: typer.Context) -> None:
     """Read the master and mapping tabs, validate, write canonical files and ISSUES."""
-    from sheets_sync.pull import pull as run
+    from sheets_sync.master.reader import pull as run
 
     _emit(ctx, run(_settings(ctx)))
 
@@ -167,7 +167,7 @@ def ppak_import(
     ] = None,
 ) -> None:
     """PPak exports to canonical files, through the mapping tabs (skill run_ppak_export_etl)."""
-    from sheets_sync.etl import ppak_import as run
+    from sheets_sync.commands.ppak_import import ppak_import as run
 
     _emit(ctx, run(_settings(ctx, ppak_export_dir=export_dir)))
 
@@ -183,7 +183,7 @@ def plan(
 
     Exits 3 when changes await approval, 0 when there are none.
     """
-    from sheets_sync.plan import plan as run
+    from sheets_sync.commands.plan import plan as run
 
     _emit(ctx, run(_settings(ctx), innergy_source))
 
@@ -195,7 +195,7 @@ def push(ctx: typer.Context, dry_run: DryRun = False) -> None:
     Rows whose master row or INNERGY record changed since the plan are reported stale
     and left alone (exit 3). Exit 1 when any ticked row failed.
     """
-    from sheets_sync.push import push as run
+    from sheets_sync.commands.push import push as run
 
     _emit(ctx, run(_settings(ctx), dry_run))
 
@@ -206,7 +206,7 @@ def nightly(
     lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another run's lock.")] = 60.0,
 ) -> None:
     """Lock, push what was approved, re-plan, log (skill sync_innergy_material_library)."""
-    from sheets_sync.nightly import nightly as run
+    from sheets_sync.routines.nightly import nightly as run
 
     _emit(ctx, run(_settings(ctx), lock_timeout))
 
@@ -223,7 +223,7 @@ def projects_import(
 
     Skill run_innergy_project_import. Needs INNERGY_FACILITY_ID and INNERGY_BID_TYPE_ID.
     """
-    from sheets_sync.projects_import import run_projects_import
+    from sheets_sync.commands.projects_import import run_projects_import
 
     _emit(ctx, run_projects_import(_settings(ctx), dry_run, bom_user))
 
@@ -244,7 +244,7 @@ def health(
 
     Skill migration_health_check.
     """
-    from sheets_sync.health import health as check
+    from sheets_sync.commands.health import health as check
 
     settings = _settings(ctx)
     try:
@@ -262,7 +262,7 @@ def export_import_file(
     ] = None,
 ) -> None:
     """Write INNERGY's material-import spreadsheet for the approved rows (the no-API path)."""
-    from sheets_sync.export_file import export_import_file as run
+    from sheets_sync.commands.export_file import export_import_file as run
 
     _emit(ctx, run(_settings(ctx), out))
 
@@ -288,7 +288,7 @@ def sandbox(
     Prints its URL and the key it accepts; faults can be changed while it runs with
     POST /__sandbox/faults.
     """
-    from sheets_sync.innergy_commands import run_sandbox
+    from sheets_sync.commands.innergy import run_sandbox
 
     state: State = ctx.find_root().obj
     faults = {
@@ -314,7 +314,7 @@ def demo(
     ),
 ) -> None:
     """The whole cycle on embedded defaults: local workbook, sandbox, sample PPak exports."""
-    from sheets_sync.demo import run_demo
+    from sheets_sync.routines.demo import run_demo
 
     _emit(ctx, run_demo(_settings(ctx), directory))
 
@@ -322,7 +322,7 @@ def demo(
 @app.command()
 def skills(ctx: typer.Context) -> None:
     """Print the Otto skill manifest: names, commands, inputs, outputs, exit codes."""
-    from sheets_sync.skills import skills as manifest
+    from sheets_sync.commands.skills import skills as manifest
 
     _emit(ctx, manifest())
 
@@ -333,7 +333,7 @@ def history(
     run: Annotated[str | None, typer.Option(help="Show one run's changes, before and after.")] = None,
 ) -> None:
     """The journal's runs, newest first; or one run in detail."""
-    from sheets_sync.history import history as show
+    from sheets_sync.commands.history import history as show
 
     _emit(ctx, show(_settings(ctx), run))
 
@@ -348,7 +348,7 @@ def undo(
 
     Records changed in INNERGY since the run are listed as conflicts (exit 3).
     """
-    from sheets_sync.undo import undo as revert
+    from sheets_sync.commands.undo import undo as revert
 
     _emit(ctx, revert(_settings(ctx), run, dry_run))
 
@@ -365,7 +365,7 @@ def check_innergy_spec(
 
     Exit 1 when something we rely on is missing.
     """
-    from sheets_sync.innergy_commands import check_innergy_spec as check
+    from sheets_sync.commands.innergy import check_innergy_spec as check
 
     _emit(ctx, check(_settings(ctx), spec, from_innergy))
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from canonical.models import Material
-from sheets_sync.tabs import MASTER_FIELDS
+from sheets_sync.master.tabs import MASTER_FIELDS
 
 __all__ = ["master_tab"]
 

@@ -24,8 +24,8 @@ from canonical.models import Material
 from innergy_client import InnergyClient, to_wire
 from innergy_client.sandbox import Sandbox, running_sandbox
 from sheets_sync.config import Settings
-from sheets_sync.plan import plan
-from sheets_sync.tabs import (
+from sheets_sync.commands.plan import plan
+from sheets_sync.master.tabs import (
     DIFF_INNERGY,
     MAP_MATERIAL_SKU,
     MAP_PHASE,
@@ -134,7 +134,7 @@ class World:
 def seed_innergy(sandbox: Sandbox, materials: Sequence[Material]) -> None:
     """Records INNERGY already holds, created through the real client (the sandbox validates)."""
     from canonical.projection import project_material
-    from sheets_sync.pull import parse_library
+    from sheets_sync.master.reader import parse_library
 
     library = parse_library(tabs_for(materials))[0]
     with InnergyClient(sandbox.url, sandbox.api_key, backoff=0.001) as client:

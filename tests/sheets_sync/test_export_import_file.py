@@ -9,8 +9,8 @@ import openpyxl
 
 from canonical.errors import ExitCode
 from innergy_client.wire import IMPORT_COLUMNS
-from sheets_sync.export_file import export_import_file
-from sheets_sync.push import push
+from sheets_sync.commands.export_file import export_import_file
+from sheets_sync.commands.push import push
 from tests.fakes import push_world
 from tests.fakes.push_world import World, part
 

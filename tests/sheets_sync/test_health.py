@@ -18,8 +18,8 @@ from innergy_client import InnergyClient, edit_body, to_canonical, to_wire
 from innergy_client.sandbox import Sandbox, running_sandbox
 from reports.health import DEFAULT_THRESHOLDS, parse_thresholds
 from sheets_sync.config import Settings
-from sheets_sync.health import check_health, diff_row_states, journal_baseline, open_issues, workbook_tabs
-from sheets_sync.journal import Journal
+from sheets_sync.commands.health import check_health, diff_row_states, journal_baseline, open_issues, workbook_tabs
+from sheets_sync.store.journal import Journal
 from sheets_sync.workbook import Rewrite, open_workbook
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -217,7 +217,7 @@ def test_cli_prints_figures_and_rejects_unknown_threshold(tmp_path: Path) -> Non
 
 
 def test_unmapped_values_from_the_etl_report_win_per_kind() -> None:
-    from sheets_sync.health import unmapped_counts
+    from sheets_sync.commands.health import unmapped_counts
 
     report = {"unmapped": {"units": [{"value": "ROLL", "count": 3, "examples": ["line 4"]}]}}
     projects = [Project(ppak_id="1", name="A", ppak_status="On Hold"), Project(ppak_id="2", name="B")]

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from sheets_sync.cli import app
 from sheets_sync.config import Settings
-from sheets_sync.history import field_changes, history
-from sheets_sync.journal import Journal
+from sheets_sync.commands.history import field_changes, history
+from sheets_sync.store.journal import Journal
 
 runner = CliRunner()
 BEFORE = {"Id": "m-1", "ExternalId": "PLY-1", "Name": "Birch ply", "Cost": {"Value": "41.50"}}

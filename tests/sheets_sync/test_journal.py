@@ -16,7 +16,7 @@ import pytest
 
 from canonical.errors import JournalError
 from canonical.models import InnergyMaterial
-from sheets_sync.journal import SCHEMA_VERSION, Intent, Journal, default_actor, new_run_id
+from sheets_sync.store.journal import SCHEMA_VERSION, Intent, Journal, default_actor, new_run_id
 
 MATERIAL = "innergy.material"
 
@@ -120,7 +120,7 @@ def test_unknown_writes_stay_pending_until_resolved(journal: Journal) -> None:
 CRASHING_PUSH = textwrap.dedent(
     """
     import os, signal, sys
-    from sheets_sync.journal import Journal
+    from sheets_sync.store.journal import Journal
     journal = Journal.open(sys.argv[1])
     run = journal.start_run("push", plan_id="p1")
     done = journal.intend(run, "innergy.material", "create", "SKU-1", None, {"N": 1}, "c-1", "p1")

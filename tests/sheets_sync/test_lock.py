@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from canonical.errors import ExitCode, LockHeld
-from sheets_sync.lock import LOCK_FILE, holder, run_lock
+from sheets_sync.store.lock import LOCK_FILE, holder, run_lock
 
 HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
     from canonical.errors import LockHeld
-    from sheets_sync.lock import run_lock
+    from sheets_sync.store.lock import run_lock
     out, command, timeout, hold = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
     try:
         with run_lock(out, command, timeout=timeout):

@@ -26,8 +26,8 @@ from innergy_client import InnergyClient, to_wire, wire, write_import_file
 from innergy_client.sandbox import Sandbox, running_sandbox
 from sheets_sync.cli import app
 from sheets_sync.config import Settings
-from sheets_sync.plan import ACTION_COLORS, plan
-from sheets_sync.tabs import (
+from sheets_sync.commands.plan import ACTION_COLORS, plan
+from sheets_sync.master.tabs import (
     DIFF_INNERGY,
     DIFF_PPAK,
     ISSUES,

@@ -16,7 +16,7 @@ from canonical.models import Project, ProjectLine
 from canonical.serialize import from_jsonl, to_jsonl
 from innergy_client.sandbox import Sandbox, running_sandbox
 from sheets_sync.config import Settings
-from sheets_sync.projects_import import run_projects_import
+from sheets_sync.commands.projects_import import run_projects_import
 
 FACILITY = "11111111-1111-1111-1111-111111111111"
 BID_TYPE = "22222222-2222-2222-2222-222222222222"
@@ -207,7 +207,7 @@ def test_dry_run_without_a_key_validates_offline(tmp_path: Path, sandbox: Sandbo
 
 
 def test_writes_and_ids_are_journalled(tmp_path: Path, sandbox: Sandbox) -> None:
-    from sheets_sync.journal import Journal
+    from sheets_sync.store.journal import Journal
 
     _write(tmp_path, PROJECTS)
 
@@ -227,7 +227,7 @@ def test_writes_and_ids_are_journalled(tmp_path: Path, sandbox: Sandbox) -> None
 
 
 def test_a_crashed_runs_open_write_is_settled_not_resent(tmp_path: Path, sandbox: Sandbox) -> None:
-    from sheets_sync.journal import Journal
+    from sheets_sync.store.journal import Journal
 
     _write(tmp_path, PROJECTS[:1])
     with Journal.open(tmp_path / "state.db") as journal:  # the crashed run: intended, sent, then died

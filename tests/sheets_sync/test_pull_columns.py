@@ -7,7 +7,7 @@ import gc
 import itertools
 from decimal import Decimal
 
-from sheets_sync.pull import parse_library
+from sheets_sync.master.reader import parse_library
 from tests.sheets_sync.test_pull import good, library_tabs
 
 # Cells equal under ``==`` (and so one dict key) but read differently by the parsers.

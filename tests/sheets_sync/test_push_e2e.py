@@ -11,8 +11,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from canonical.errors import ExitCode
-from sheets_sync.push import push
-from sheets_sync.tabs import DIFF_INNERGY, MASTER, SYNC_LOG
+from sheets_sync.commands.push import push
+from sheets_sync.master.tabs import DIFF_INNERGY, MASTER, SYNC_LOG
 from sheets_sync.workbook import CellUpdate
 from tests.fakes import push_world
 from tests.fakes.push_world import World, part

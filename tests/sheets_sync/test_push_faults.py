@@ -17,9 +17,9 @@ import pytest
 from canonical.errors import ExitCode, SheetsApiError
 from innergy_client import InnergyClient
 from reports.plan import HEADER_ROW
-from sheets_sync.etl import ppak_import
-from sheets_sync.push import push
-from sheets_sync.tabs import DIFF_PPAK
+from sheets_sync.commands.ppak_import import ppak_import
+from sheets_sync.commands.push import push
+from sheets_sync.master.tabs import DIFF_PPAK
 from sheets_sync.workbook import CellUpdate
 from tests.fakes import push_world
 from tests.fakes.push_world import World, part

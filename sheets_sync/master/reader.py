@@ -46,8 +46,8 @@ from canonical.normalize import (
 from canonical.serialize import to_jsonl
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
-from sheets_sync.issues_tab import issues_rewrite
-from sheets_sync.tabs import (
+from sheets_sync.master.issues import issues_rewrite
+from sheets_sync.master.tabs import (
     ISSUES,
     MAP_MATERIAL_SKU,
     MAP_PHASE,

@@ -15,7 +15,7 @@ from typing import Any
 from canonical.errors import UsageError
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
-from sheets_sync.journal import Journal, Run, Write
+from sheets_sync.store.journal import Journal, Run, Write
 
 __all__ = ["field_changes", "history"]
 

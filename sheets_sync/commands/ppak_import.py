@@ -37,7 +37,7 @@ def ppak_import(settings: Settings) -> Outcome:
     workbook = None
     library, library_problems = Library(), list[Problem]()
     if settings.workbook:
-        from sheets_sync.pull import read_library
+        from sheets_sync.master.reader import read_library
         from sheets_sync.workbook import open_workbook
 
         workbook = open_workbook(settings)
@@ -50,7 +50,7 @@ def ppak_import(settings: Settings) -> Outcome:
     _write(out / "reports" / "etl_report.md", etl_markdown(summary))
     _write(out / "reports" / "etl_report.json", etl_json(summary))
     if workbook is not None:
-        from sheets_sync.issues_tab import replace_issues
+        from sheets_sync.master.issues import replace_issues
 
         sources = [f["file"] for f in result.files]
         replace_issues(workbook, result.problems, sources)

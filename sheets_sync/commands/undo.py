@@ -374,7 +374,7 @@ def _intend(journal: Any, run_id: str, step: Step, payload: Mapping[str, Any]) -
 
 def _restore_cells(steps: Sequence[Step], workbook: Any, journal: Any, run_id: str, log_row: Any) -> int:
     """The master's old cell values and the SYNC_LOG row, as one workbook write."""
-    from sheets_sync.push import SYNC_LOG, WriteBack, write_back
+    from sheets_sync.commands.push import SYNC_LOG, WriteBack, write_back
 
     back = WriteBack()
     intended = []
@@ -397,7 +397,7 @@ def _now() -> str:
 
 def undo(settings: Settings, run_id: str, dry_run: bool = False) -> Outcome:
     """``matsync undo --run RUN_ID``: revert one run, as a journalled run of its own."""
-    from sheets_sync.push import innergy_client, open_journal, open_workbook, run_lock
+    from sheets_sync.commands.push import innergy_client, open_journal, open_workbook, run_lock
 
     if not (settings.output_dir / "state.db").is_file():
         raise UsageError(f"no journal in {settings.output_dir}: there is no run {run_id} to undo")
@@ -481,7 +481,7 @@ def _outcome_name(code: ExitCode) -> str:
 
 
 def _sync_log_row(actor: str, undo_run: str, plan: UndoPlan, done: Done) -> dict[str, Any]:
-    from sheets_sync.push import SYNC_LOG_COLUMNS
+    from sheets_sync.commands.push import SYNC_LOG_COLUMNS
 
     outcome = _outcome_name(_exit_code(plan, done))
     c = done.counts
@@ -527,7 +527,7 @@ def _outcome(plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, d
     return Outcome(summary, code, lines)
 
 
-# -- the journal's queries (owned by sheets_sync.journal) -------------------------------------
+# -- the journal's queries (owned by sheets_sync.store.journal) -------------------------------------
 
 
 def _run_writes(journal: Any, run_id: str) -> list[Any]:

@@ -16,7 +16,7 @@ from canonical.plan import MaterialChange
 from innergy_client import write_import_file
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
-from sheets_sync.push import (
+from sheets_sync.commands.push import (
     DIFF_INNERGY,
     INNERGY_TARGET,
     Report,

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from canonical.errors import ConfigError, ExitCode
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome, progress
-from sheets_sync.demo_data import demo_innergy_library, demo_mappings, demo_materials
+from sheets_sync.routines.demo_data import demo_innergy_library, demo_mappings, demo_materials
 
 __all__ = ["TICKS_PER_ACTION", "run_demo"]
 
@@ -69,7 +69,7 @@ def _seed_innergy(url: str, key: str) -> int:
 
 def _fill_workbook(settings: Settings) -> int:
     """The master and the mapping tabs, as an estimator would have typed them."""
-    from sheets_sync.tabs import MAP_MATERIAL_SKU, MAP_PHASE, MAP_STATUS, MAP_UOM, MASTER, SPECS
+    from sheets_sync.master.tabs import MAP_MATERIAL_SKU, MAP_PHASE, MAP_STATUS, MAP_UOM, MASTER, SPECS
     from sheets_sync.workbook import Rewrite, open_workbook
 
     materials = demo_materials()
@@ -116,11 +116,11 @@ def _tick(settings: Settings) -> dict[str, int]:
 
 
 def _steps(settings: Settings) -> list[Step]:
-    from sheets_sync.etl import ppak_import
-    from sheets_sync.health import health
-    from sheets_sync.init_sheet import init_sheet
-    from sheets_sync.plan import plan
-    from sheets_sync.push import push
+    from sheets_sync.commands.ppak_import import ppak_import
+    from sheets_sync.commands.health import health
+    from sheets_sync.commands.init_sheet import init_sheet
+    from sheets_sync.commands.plan import plan
+    from sheets_sync.commands.push import push
 
     def ticked() -> Outcome:
         counts = _tick(settings)
@@ -155,7 +155,7 @@ def run_demo(settings: Settings, directory: Path) -> Outcome:
                 "ppak_export_dir": folder / "ppak_exports",
             }
         )
-        from sheets_sync.init_sheet import init_sheet
+        from sheets_sync.commands.init_sheet import init_sheet
 
         init_sheet(demo)
         summary["materials"] = _fill_workbook(demo)

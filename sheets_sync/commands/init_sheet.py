@@ -14,7 +14,7 @@ from typing import Any
 from canonical.errors import ExitCode
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
-from sheets_sync.tabs import ALL_TABS, MASTER, SPECS, TabSpec
+from sheets_sync.master.tabs import ALL_TABS, MASTER, SPECS, TabSpec
 from sheets_sync.workbook.base import CellUpdate, Dropdown, Op, Rows, column_index
 
 __all__ = ["init_sheet", "repair_ops"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from canonical.models import Problem
 from reports.rows import ISSUES, ISSUES_HEADER, SOURCE_COLUMN, issue_rows
-from sheets_sync.tabs import SPECS
+from sheets_sync.master.tabs import SPECS
 from sheets_sync.workbook.base import Cell, Rewrite, Workbook, cell_text, column_index
 
 __all__ = ["ERROR_COLOUR", "WARNING_COLOUR", "issues_rewrite", "replace_issues"]

@@ -12,15 +12,15 @@ from __future__ import annotations
 from canonical.errors import ExitCode
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
-from sheets_sync.lock import run_lock
-from sheets_sync.push import run_push
+from sheets_sync.store.lock import run_lock
+from sheets_sync.commands.push import run_push
 
 __all__ = ["nightly"]
 
 
 def nightly(settings: Settings, lock_timeout: float = 60.0) -> Outcome:
     """Push what was approved, then re-plan, holding the run lock throughout."""
-    from sheets_sync.plan import plan
+    from sheets_sync.commands.plan import plan
 
     with run_lock(settings.output_dir, "nightly", timeout=lock_timeout):
         pushed = run_push(settings, command="nightly")

@@ -30,9 +30,9 @@ from reports.health import (
 )
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
-from sheets_sync.projects_import import read_jsonl
-from sheets_sync.pull import parse_library
-from sheets_sync.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MAPPING_TABS, MASTER
+from sheets_sync.commands.projects_import import read_jsonl
+from sheets_sync.master.reader import parse_library
+from sheets_sync.master.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MAPPING_TABS, MASTER
 
 __all__ = [
     "check_health",
@@ -321,7 +321,7 @@ def journal_baseline(settings: Settings) -> tuple[Mapping[str, InnergyMaterial],
     path = settings.output_dir / "state.db"
     if not path.is_file():
         return {}, None
-    from sheets_sync.journal import Journal
+    from sheets_sync.store.journal import Journal
 
     journal = Journal.open(path)
     try:

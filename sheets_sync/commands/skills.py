@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from sheets_sync.console import Outcome
-from sheets_sync.journal import ACTOR_ENV
+from sheets_sync.store.journal import ACTOR_ENV
 
 __all__ = ["SKILLS", "Skill", "skills"]
 

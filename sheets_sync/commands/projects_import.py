@@ -27,7 +27,7 @@ from innergy_client import InnergyClient, wire
 from innergy_client.mapping import bom_import, opportunity_body
 from sheets_sync.config import ENV_VARS, Settings
 from sheets_sync.console import Outcome
-from sheets_sync.journal import Journal
+from sheets_sync.store.journal import Journal
 
 __all__ = [
     "ImportResult",

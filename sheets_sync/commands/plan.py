@@ -134,7 +134,7 @@ def write_files(plan: Plan, materials: Sequence[Material], output_dir: Path) -> 
 
 def _diff_tab(tab: str, rows: list[list[Any]], kinds: Sequence[str]) -> Any:
     """A whole-tab rewrite with its look: checkbox column, colours by action, frozen header, filter."""
-    from sheets_sync.tabs import SPECS
+    from sheets_sync.master.tabs import SPECS
     from sheets_sync.workbook import Rewrite
 
     colors = {HEADER_ROW + 1 + i: ACTION_COLORS[kind] for i, kind in enumerate(kinds)}
@@ -146,7 +146,7 @@ def read_baseline(output_dir: Path) -> Mapping[str, InnergyMaterial]:
     path = output_dir / "state.db"
     if not path.is_file():
         return {}
-    from sheets_sync.journal import Journal
+    from sheets_sync.store.journal import Journal
 
     journal = Journal.open(path)
     try:
@@ -159,9 +159,9 @@ def run_plan(
     workbook: Any, innergy: InnergyReader, output_dir: Path, *, now: datetime | None = None
 ) -> PlanRun:
     """The plan over an open workbook and an INNERGY reader: one read, files, one write."""
-    from sheets_sync.issues_tab import issues_rewrite
-    from sheets_sync.pull import LIBRARY_TABS, read_library
-    from sheets_sync.tabs import ISSUES
+    from sheets_sync.master.issues import issues_rewrite
+    from sheets_sync.master.reader import LIBRARY_TABS, read_library
+    from sheets_sync.master.tabs import ISSUES
 
     tabs = workbook.read_tabs([*LIBRARY_TABS, DIFF_INNERGY, DIFF_PPAK, ISSUES])
     library, pulled, _rows = read_library(workbook, tabs)
