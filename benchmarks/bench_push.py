@@ -37,8 +37,8 @@ from _table import Row, compare, print_table  # noqa: E402
 
 from innergy_client import InnergyClient  # noqa: E402
 from innergy_client.sandbox import running_sandbox  # noqa: E402
-from sheets_sync.config import Settings  # noqa: E402
 from sheets_sync.commands.push import push  # noqa: E402
+from sheets_sync.config import Settings  # noqa: E402
 from tests.fakes.push_world import World, part, seed_innergy, tabs_for  # noqa: E402
 from tests.fakes.sheets_server import FakeSheets  # noqa: E402
 

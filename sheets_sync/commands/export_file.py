@@ -14,8 +14,6 @@ from pathlib import Path
 from canonical.errors import ExitCode
 from canonical.plan import MaterialChange
 from innergy_client import write_import_file
-from sheets_sync.config import Settings
-from sheets_sync.console import Outcome
 from sheets_sync.commands.push import (
     DIFF_INNERGY,
     INNERGY_TARGET,
@@ -29,6 +27,8 @@ from sheets_sync.commands.push import (
     results_cells,
     write_back,
 )
+from sheets_sync.config import Settings
+from sheets_sync.console import Outcome
 from sheets_sync.workbook import open_workbook
 
 __all__ = ["EXPORTED", "export_import_file"]

@@ -28,9 +28,9 @@ from reports.health import (
     health_markdown,
     parse_thresholds,
 )
+from sheets_sync.commands.projects_import import read_jsonl
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
-from sheets_sync.commands.projects_import import read_jsonl
 from sheets_sync.master.reader import parse_library
 from sheets_sync.master.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MAPPING_TABS, MASTER
 

@@ -41,14 +41,14 @@ from canonical.serialize import fingerprint
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import edit_body, to_canonical, to_wire
 from reports.plan import HEADER_ROW
+from sheets_sync.commands.undo import cells_landed, read_master_cells, written_cells
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.master.issues import issues_rewrite
-from sheets_sync.store.journal import Intent, Journal
-from sheets_sync.store.lock import run_lock
 from sheets_sync.master.reader import LIBRARY_TABS, read_library
 from sheets_sync.master.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, SYNC_LOG, SYNC_LOG_HEADER
-from sheets_sync.commands.undo import cells_landed, read_master_cells, written_cells
+from sheets_sync.store.journal import Intent, Journal
+from sheets_sync.store.lock import run_lock
 from sheets_sync.workbook import (
     Append,
     Cell,

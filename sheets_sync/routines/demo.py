@@ -116,10 +116,10 @@ def _tick(settings: Settings) -> dict[str, int]:
 
 
 def _steps(settings: Settings) -> list[Step]:
-    from sheets_sync.commands.ppak_import import ppak_import
     from sheets_sync.commands.health import health
     from sheets_sync.commands.init_sheet import init_sheet
     from sheets_sync.commands.plan import plan
+    from sheets_sync.commands.ppak_import import ppak_import
     from sheets_sync.commands.push import push
 
     def ticked() -> Outcome:

@@ -10,10 +10,10 @@ went stale), 0 otherwise.
 from __future__ import annotations
 
 from canonical.errors import ExitCode
+from sheets_sync.commands.push import run_push
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.store.lock import run_lock
-from sheets_sync.commands.push import run_push
 
 __all__ = ["nightly"]
 

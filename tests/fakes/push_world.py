@@ -23,8 +23,8 @@ from canonical.errors import ExitCode
 from canonical.models import Material
 from innergy_client import InnergyClient, to_wire
 from innergy_client.sandbox import Sandbox, running_sandbox
-from sheets_sync.config import Settings
 from sheets_sync.commands.plan import plan
+from sheets_sync.config import Settings
 from sheets_sync.master.tabs import (
     DIFF_INNERGY,
     MAP_MATERIAL_SKU,

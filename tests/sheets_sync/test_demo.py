@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from canonical.errors import ConfigError
 from sheets_sync.cli import app
 from sheets_sync.config import load_settings
-from sheets_sync.routines.demo import run_demo
 from sheets_sync.master.tabs import ALL_TABS
+from sheets_sync.routines.demo import run_demo
 
 
 @pytest.fixture(scope="module")

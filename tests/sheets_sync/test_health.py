@@ -17,8 +17,14 @@ from canonical.serialize import to_jsonl
 from innergy_client import InnergyClient, edit_body, to_canonical, to_wire
 from innergy_client.sandbox import Sandbox, running_sandbox
 from reports.health import DEFAULT_THRESHOLDS, parse_thresholds
+from sheets_sync.commands.health import (
+    check_health,
+    diff_row_states,
+    journal_baseline,
+    open_issues,
+    workbook_tabs,
+)
 from sheets_sync.config import Settings
-from sheets_sync.commands.health import check_health, diff_row_states, journal_baseline, open_issues, workbook_tabs
 from sheets_sync.store.journal import Journal
 from sheets_sync.workbook import Rewrite, open_workbook
 

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sheets_sync.cli import app
-from sheets_sync.config import Settings
 from sheets_sync.commands.history import field_changes, history
+from sheets_sync.config import Settings
 from sheets_sync.store.journal import Journal
 
 runner = CliRunner()

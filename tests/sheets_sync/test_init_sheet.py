@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from openpyxl import load_workbook
 
-from sheets_sync.config import Settings
 from sheets_sync.commands.init_sheet import init_sheet
+from sheets_sync.config import Settings
 from sheets_sync.master.tabs import ALL_TABS, MASTER, MASTER_FIELDS
 from sheets_sync.workbook import open_workbook
 

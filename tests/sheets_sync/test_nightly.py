@@ -11,8 +11,8 @@ from pathlib import Path
 
 from canonical.errors import ExitCode
 from innergy_client.sandbox import Sandbox
-from sheets_sync.routines.nightly import nightly
 from sheets_sync.master.tabs import DIFF_INNERGY, SYNC_LOG
+from sheets_sync.routines.nightly import nightly
 from tests.fakes import push_world
 from tests.fakes.push_world import World, part, seed_innergy, xlsx_world
 

@@ -25,8 +25,8 @@ from canonical.serialize import to_jsonl
 from innergy_client import InnergyClient, to_wire, wire, write_import_file
 from innergy_client.sandbox import Sandbox, running_sandbox
 from sheets_sync.cli import app
-from sheets_sync.config import Settings
 from sheets_sync.commands.plan import ACTION_COLORS, plan
+from sheets_sync.config import Settings
 from sheets_sync.master.tabs import (
     DIFF_INNERGY,
     DIFF_PPAK,

@@ -15,8 +15,8 @@ from canonical.errors import ConfigError
 from canonical.models import Project, ProjectLine
 from canonical.serialize import from_jsonl, to_jsonl
 from innergy_client.sandbox import Sandbox, running_sandbox
-from sheets_sync.config import Settings
 from sheets_sync.commands.projects_import import run_projects_import
+from sheets_sync.config import Settings
 
 FACILITY = "11111111-1111-1111-1111-111111111111"
 BID_TYPE = "22222222-2222-2222-2222-222222222222"

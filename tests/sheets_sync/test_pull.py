@@ -11,8 +11,8 @@ import pytest
 from canonical.errors import MissingTab
 from canonical.models import Material
 from canonical.serialize import from_jsonl
-from sheets_sync.config import Settings
 from sheets_sync.commands.init_sheet import init_sheet
+from sheets_sync.config import Settings
 from sheets_sync.master.reader import parse_library, pull
 from sheets_sync.master.tabs import MASTER, MASTER_FIELDS
 from sheets_sync.workbook import Rewrite, open_workbook

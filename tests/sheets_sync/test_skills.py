@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from sheets_sync.cli import app
+from sheets_sync.commands.skills import SKILLS, Skill
 from sheets_sync.config import ENV_VARS
 from sheets_sync.store.journal import ACTOR_ENV
-from sheets_sync.commands.skills import SKILLS, Skill
 
 runner = CliRunner()
 OTTO_SKILLS = {
