@@ -99,8 +99,9 @@ def write_xlsx(path: Path, tabs: dict[str, list[list[Any]]]) -> None:
 
 
 def child(case: str, workbook: str, endpoint: str, out: str) -> None:
+    from sheets_sync.commands.pull import pull
     from sheets_sync.config import Settings
-    from sheets_sync.master.reader import LIBRARY_TABS, parse_library, pull
+    from sheets_sync.master.reader import LIBRARY_TABS, parse_library
 
     settings = Settings(workbook=workbook, sheets_endpoint=endpoint, output_dir=Path(out))
     start, cpu_start = time.perf_counter(), time.process_time()

@@ -154,7 +154,7 @@ def init_sheet(ctx: typer.Context) -> None:
 @app.command()
 def pull(ctx: typer.Context) -> None:
     """Read the master and mapping tabs, validate, write canonical files and ISSUES."""
-    from sheets_sync.master.reader import pull as run
+    from sheets_sync.commands.pull import pull as run
 
     _emit(ctx, run(_settings(ctx)))
 

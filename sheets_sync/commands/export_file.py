@@ -14,22 +14,16 @@ from pathlib import Path
 from canonical.errors import ExitCode
 from canonical.plan import MaterialChange
 from innergy_client import write_import_file
-from sheets_sync.commands.push import (
-    DIFF_INNERGY,
-    INNERGY_TARGET,
-    Report,
-    Ticked,
-    WriteBack,
-    decide,
-    load_plan,
-    open_journal,
-    read_sheet,
-    results_cells,
-    write_back,
-)
+from sheets_sync.approval.decide import decide
+from sheets_sync.approval.diff_tabs import Ticked, read_sheet
+from sheets_sync.approval.report import Report
+from sheets_sync.approval.targets import INNERGY_TARGET
+from sheets_sync.approval.write_back import WriteBack, results_cells, write_back
 from sheets_sync.config import Settings
+from sheets_sync.connect import open_journal, open_workbook, outputs
 from sheets_sync.console import Outcome
-from sheets_sync.workbook import open_workbook
+from sheets_sync.master.tabs import DIFF_INNERGY
+from sheets_sync.store.plans import load_plan
 
 __all__ = ["EXPORTED", "export_import_file"]
 
@@ -42,9 +36,9 @@ def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
     workbook = open_workbook(settings)
     sheet = read_sheet(workbook)
     ticked = [t for t in sheet.ticked if t.tab == DIFF_INNERGY]
-    plan = load_plan(settings.output_dir, sheet.plan_id)
-    path = out or settings.output_dir / "reports" / f"innergy_import_{plan.plan_id}.xlsx"
-    journal = open_journal(settings.output_dir)
+    plan = load_plan(outputs(settings), sheet.plan_id)
+    path = out or outputs(settings).report(f"innergy_import_{plan.plan_id}.xlsx")
+    journal = open_journal(settings)
     run_id = journal.start_run("export-import-file", plan_id=plan.plan_id)
     report = Report()
     try:
@@ -76,7 +70,7 @@ def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
             report.record(tick, EXPORTED, change)
         report.problems.extend(problems)
         back = WriteBack()
-        results_cells(report, sheet, back)
+        results_cells(report.results, sheet, back)
         write_back(workbook, back, report.problems, sheet.issues)
     except BaseException:
         journal.finish_run(run_id, outcome="failed", counts=report.counts)

@@ -28,11 +28,12 @@ from reports.health import (
     health_markdown,
     parse_thresholds,
 )
-from sheets_sync.commands.projects_import import read_jsonl
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.master.reader import parse_library
 from sheets_sync.master.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MAPPING_TABS, MASTER
+from sheets_sync.store.files import read_jsonl
+from sheets_sync.store.paths import Outputs
 
 __all__ = [
     "check_health",
@@ -172,15 +173,15 @@ def _read_json(path: Path) -> Mapping[str, Any] | None:
 
 
 def _canonical_checks(out: Path, limits: Mapping[str, int | None]) -> list[Check]:
-    canonical = out / "canonical"
-    projects_path, lines_path = canonical / "projects.jsonl", canonical / "project_lines.jsonl"
+    files = Outputs(out)
+    projects_path, lines_path = files.canonical("projects.jsonl"), files.canonical("project_lines.jsonl")
     checks: list[Check] = []
     kinds = ("statuses", "phases", "skus", "units")
     if projects_path.is_file():
         projects = read_jsonl(projects_path, Project)[0]
         lines = read_jsonl(lines_path, ProjectLine)[0] if lines_path.is_file() else []
         checks.append(_check("projects_without_innergy_id", limits, projects_without_id(projects)))
-        unmapped = unmapped_counts(projects, lines, _read_json(out / "reports" / "etl_report.json"))
+        unmapped = unmapped_counts(projects, lines, _read_json(files.report("etl_report.json")))
         checks += [_check(f"unmapped_{k}", limits, unmapped[k], chart=True) for k in kinds]
     else:
         why = "no canonical projects yet: run `matsync ppak-import`"
@@ -194,7 +195,7 @@ def _master(out: Path, read: Mapping[str, Sequence[Sequence[Any]]] | None) -> li
     readable workbook, as the last pull or plan saved it."""
     if read is not None and MASTER in read:
         return list(parse_library(read)[0].materials)  # type: ignore[arg-type]
-    path = out / "canonical" / "materials.jsonl"
+    path = Outputs(out).canonical("materials.jsonl")
     return read_jsonl(path, Material)[0] if path.is_file() else None
 
 
@@ -202,10 +203,11 @@ def _innergy(settings: Settings) -> tuple[list[InnergyMaterial] | None, str | No
     """INNERGY's library (or None), why it is missing, and whether the key was refused."""
     if settings.innergy_api_key is None:
         return None, "INNERGY_API_KEY is not set: INNERGY was not checked", False
-    from innergy_client import InnergyClient, to_canonical
+    from innergy_client import to_canonical
+    from sheets_sync.connect import innergy_client
 
     try:
-        with InnergyClient(settings.innergy_base_url, settings.innergy_api_key.get_secret_value()) as client:
+        with innergy_client(settings) as client:
             client.version()
             return [to_canonical(m) for m in client.list_materials()], None, False
     except InnergyAuthError as exc:
@@ -318,24 +320,25 @@ def check_health(
 
 def journal_baseline(settings: Settings) -> tuple[Mapping[str, InnergyMaterial], datetime | None]:
     """The journal's sync baseline and the time of the last successful sync (none yet: empty)."""
-    path = settings.output_dir / "state.db"
-    if not path.is_file():
-        return {}, None
-    from sheets_sync.store.journal import Journal
+    from sheets_sync.connect import existing_journal
 
-    journal = Journal.open(path)
-    try:
+    journal = existing_journal(settings)
+    if journal is None:
+        return {}, None
+    with journal:
         return journal.baseline(), journal.last_success()
-    finally:
-        journal.close()
 
 
 def workbook_tabs(settings: Settings, names: Sequence[str]) -> Mapping[str, Sequence[Sequence[Any]]]:
     """The named tabs of the configured workbook, in one read."""
     settings.workbook_ref()  # no workbook configured: a clear ConfigError, before any backend loads
-    from sheets_sync.workbook import open_workbook
+    from sheets_sync.connect import open_workbook
 
-    return open_workbook(settings).read_tabs(names)
+    workbook = open_workbook(settings)
+    try:
+        return workbook.read_tabs(names)
+    finally:
+        workbook.close()
 
 
 def health(settings: Settings, limits: Sequence[str] = ()) -> Outcome:

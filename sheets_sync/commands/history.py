@@ -16,10 +16,9 @@ from canonical.errors import UsageError
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.store.journal import Journal, Run, Write
+from sheets_sync.store.paths import Outputs
 
 __all__ = ["field_changes", "history"]
-
-JOURNAL_FILE = "state.db"
 
 
 def field_changes(before: Any, after: Any) -> list[dict[str, Any]]:
@@ -76,7 +75,7 @@ def _write_lines(write: Write) -> list[str]:
 
 def history(settings: Settings, run_id: str | None = None) -> Outcome:
     """The runs newest first, or one run's every write with before and after."""
-    path = settings.output_dir / JOURNAL_FILE
+    path = Outputs(settings.output_dir).journal
     summary: dict[str, Any] = {"ok": True, "command": "history", "journal": str(path)}
     if not path.is_file():
         if run_id is not None:

@@ -71,7 +71,7 @@ def repair_ops(tabs: dict[str, Rows]) -> tuple[list[Op], dict[str, Any]]:
 
 def init_sheet(settings: Settings) -> Outcome:
     """Create or repair the workbook's contract tabs (a missing .xlsx is created)."""
-    from sheets_sync.workbook import open_workbook
+    from sheets_sync.connect import open_workbook
 
     workbook = open_workbook(settings, create=True)
     try:

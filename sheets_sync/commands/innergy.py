@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from canonical.errors import ConfigError, ExitCode, UsageError
+from canonical.errors import ExitCode, UsageError
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 
@@ -49,23 +49,17 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt  # SIGTERM stops the sandbox like Ctrl-C does
 
 
-def _innergy_key(settings: Settings) -> str:
-    if settings.innergy_api_key is None:
-        raise ConfigError("no INNERGY key: set INNERGY_API_KEY")
-    return settings.innergy_api_key.get_secret_value()
-
-
 def check_innergy_spec(settings: Settings, spec: Path | None, from_innergy: bool) -> Outcome:
     """Compare the wire contract with an OpenAPI file, or with the tenant's own document."""
-    from innergy_client.client import InnergyClient
     from innergy_client.spec import check_spec, load_spec
+    from sheets_sync.connect import innergy_client
 
     if (spec is None) == (not from_innergy):
         raise UsageError("give either an OpenAPI file (SPEC) or --from-innergy, not both or neither")
     if spec is not None:
         document, source = load_spec(spec), str(spec)
     else:
-        with InnergyClient(settings.innergy_base_url, _innergy_key(settings), retries=2) as client:
+        with innergy_client(settings, retries=2) as client:
             client.version()  # the cheap key check: a bad key fails here, clearly
             document, source = client.openapi_document(), f"{settings.innergy_base_url} (live)"
     report = check_spec(document, source)

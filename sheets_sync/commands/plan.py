@@ -17,8 +17,6 @@ So the number of Sheets API calls does not depend on the number of rows.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +26,7 @@ from typing import Any
 from canonical.errors import ExitCode
 from canonical.models import InnergyMaterial, Material, Problem
 from canonical.plan import Plan, build_plan, ticked_change_ids
-from canonical.serialize import from_jsonl, to_jsonl
+from canonical.serialize import from_jsonl
 from reports.plan import (
     DIFF_INNERGY,
     DIFF_PPAK,
@@ -41,6 +39,9 @@ from reports.plan import (
 )
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
+from sheets_sync.store.files import write_jsonl, write_text
+from sheets_sync.store.paths import Outputs
+from sheets_sync.store.plans import save_plan
 
 __all__ = [
     "ACTION_COLORS",
@@ -100,35 +101,21 @@ def file_reader(path: Path) -> InnergyReader:
     return lambda: read_library_file(path)
 
 
-def _write_text(path: Path, text: str) -> Path:
-    """Atomically (temp file, then rename): a crash never leaves half a plan behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def read_ppak(output_dir: Path) -> list[Material]:
     """PPak's library as ``ppak-import`` left it (none when it has not run)."""
-    path = output_dir / "canonical" / "ppak_materials.jsonl"
+    path = Outputs(output_dir).canonical("ppak_materials.jsonl")
     return from_jsonl(path.read_text(encoding="utf-8"), Material) if path.is_file() else []
 
 
 def write_files(plan: Plan, materials: Sequence[Material], output_dir: Path) -> dict[str, Path]:
     """The plan file, its three reports and the master as pulled."""
-    reports = output_dir / "reports"
+    out = Outputs(output_dir)
     return {
-        "plan": _write_text(output_dir / "plans" / f"{plan.plan_id}.json", plan.to_json()),
-        "report_md": _write_text(reports / f"plan_{plan.plan_id}.md", plan_markdown(plan)),
-        "report_html": _write_text(reports / f"plan_{plan.plan_id}.html", plan_html(plan)),
-        "report_json": _write_text(reports / f"plan_{plan.plan_id}.json", plan_json(plan)),
-        "materials": _write_text(output_dir / "canonical" / "materials.jsonl", to_jsonl(materials)),
+        "plan": save_plan(out, plan),
+        "report_md": write_text(out.report(f"plan_{plan.plan_id}.md"), plan_markdown(plan)),
+        "report_html": write_text(out.report(f"plan_{plan.plan_id}.html"), plan_html(plan)),
+        "report_json": write_text(out.report(f"plan_{plan.plan_id}.json"), plan_json(plan)),
+        "materials": write_jsonl(out.canonical("materials.jsonl"), materials),
     }
 
 
@@ -143,16 +130,13 @@ def _diff_tab(tab: str, rows: list[list[Any]], kinds: Sequence[str]) -> Any:
 
 def read_baseline(output_dir: Path) -> Mapping[str, InnergyMaterial]:
     """INNERGY's records as of the last sync, by INNERGY id; empty when no journal exists yet."""
-    path = output_dir / "state.db"
+    path = Outputs(output_dir).journal
     if not path.is_file():
         return {}
     from sheets_sync.store.journal import Journal
 
-    journal = Journal.open(path)
-    try:
+    with Journal.open(path) as journal:
         return journal.baseline()
-    finally:
-        journal.close()
 
 
 def run_plan(
@@ -217,16 +201,13 @@ def summary(run: PlanRun) -> Outcome:
 def plan(settings: Settings, innergy_source: Path | None = None) -> Outcome:
     """``matsync plan``: INNERGY from the API (INNERGY_BASE_URL / INNERGY_API_KEY) or a file."""
     settings.workbook_ref()
-    from sheets_sync.workbook import open_workbook
+    from sheets_sync.connect import innergy_client, open_workbook
 
     workbook = open_workbook(settings)
     try:
         if innergy_source is not None:
             return summary(run_plan(workbook, file_reader(innergy_source), settings.output_dir))
-        from innergy_client import InnergyClient
-
-        key = settings.innergy_api_key.get_secret_value() if settings.innergy_api_key else ""
-        with InnergyClient(settings.innergy_base_url, key) as client:
+        with innergy_client(settings) as client:
             return summary(run_plan(workbook, api_reader(client), settings.output_dir))
     finally:
         workbook.close()

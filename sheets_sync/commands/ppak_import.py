@@ -8,8 +8,6 @@ says so (``workbook: null``).
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 from canonical.errors import ConfigError, ExitCode
 from canonical.models import Library, Problem
@@ -17,17 +15,12 @@ from ppak_import import OUTPUTS, run_etl, write_outputs
 from reports.etl import etl_json, etl_markdown
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
+from sheets_sync.store.files import write_text
+from sheets_sync.store.paths import Outputs
 
 __all__ = ["ppak_import"]
 
 log = logging.getLogger("matsync")
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_text(text, encoding="utf-8", newline="\n")
-    os.replace(temp, path)
 
 
 def ppak_import(settings: Settings) -> Outcome:
@@ -37,8 +30,8 @@ def ppak_import(settings: Settings) -> Outcome:
     workbook = None
     library, library_problems = Library(), list[Problem]()
     if settings.workbook:
+        from sheets_sync.connect import open_workbook
         from sheets_sync.master.reader import read_library
-        from sheets_sync.workbook import open_workbook
 
         workbook = open_workbook(settings)
         library, library_problems, _ = read_library(workbook)
@@ -46,9 +39,10 @@ def ppak_import(settings: Settings) -> Outcome:
     result = run_etl(settings.ppak_export_dir, library)
     summary = result.summary()
     out = settings.output_dir
+    reports = Outputs(out)
     written = {kind: str(path) for kind, path in write_outputs(result, out).items()}
-    _write(out / "reports" / "etl_report.md", etl_markdown(summary))
-    _write(out / "reports" / "etl_report.json", etl_json(summary))
+    write_text(reports.report("etl_report.md"), etl_markdown(summary))
+    write_text(reports.report("etl_report.json"), etl_json(summary))
     if workbook is not None:
         from sheets_sync.master.issues import replace_issues
 
@@ -68,8 +62,8 @@ def ppak_import(settings: Settings) -> Outcome:
         "unmapped": {k: len(v) for k, v in summary["unmapped"].items()},
         "written": {
             **written,
-            "report_md": str(out / "reports" / "etl_report.md"),
-            "report_json": str(out / "reports" / "etl_report.json"),
+            "report_md": str(reports.report("etl_report.md")),
+            "report_json": str(reports.report("etl_report.json")),
         },
     }
     lines = [
@@ -77,7 +71,7 @@ def ppak_import(settings: Settings) -> Outcome:
         f"{counts['projects']} projects, {counts['project_lines']} lines; "
         f"{counts['errors']} errors, {counts['warnings']} warnings",
         f"canonical files in {out / 'canonical'} ({', '.join(OUTPUTS)})",
-        f"report {out / 'reports' / 'etl_report.md'}",
+        f"report {reports.report('etl_report.md')}",
     ]
     code = ExitCode.OK if result.readable else ExitCode.FAILED
     if not result.readable:

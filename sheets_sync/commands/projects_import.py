@@ -11,81 +11,35 @@ back into ``projects.jsonl`` (rewritten atomically) and a dry run writes nothing
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from canonical.errors import ConfigError, InnergyError
 from canonical.models import Problem, Project, ProjectLine
-from canonical.serialize import to_jsonl
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import bom_import, opportunity_body
 from sheets_sync.config import ENV_VARS, Settings
+from sheets_sync.connect import innergy_client, open_journal, outputs
 from sheets_sync.console import Outcome
+from sheets_sync.store.files import read_jsonl, write_jsonl
 from sheets_sync.store.journal import Journal
 
 __all__ = [
     "ImportResult",
     "import_projects",
     "opportunity_problems",
-    "read_jsonl",
     "required_ids",
     "run_projects_import",
-    "write_jsonl_atomic",
 ]
 
 log = logging.getLogger("matsync.projects")
-M = TypeVar("M", bound=BaseModel)
 DEFAULT_BOM_USER = "matsync@localhost"
 OPPORTUNITY_TARGET = "innergy.opportunity"
 BOM_TARGET = "innergy.bom"
 PROJECT_TARGET = "innergy.project"
-
-
-def read_jsonl(path: Path, model: type[M]) -> tuple[list[M], list[Problem], list[int]]:
-    """Records of a canonical JSON Lines file, and the line each came from.
-
-    A bad line is a Problem, never a crash; the line numbers let later problems name
-    the line a person sees in the file.
-    """
-    records: list[M] = []
-    numbers: list[int] = []
-    problems: list[Problem] = []
-    for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            records.append(model.model_validate_json(text))
-            numbers.append(number)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            problems.append(
-                Problem(
-                    source=path.name,
-                    row=number,
-                    column=".".join(str(p) for p in first["loc"]) or None,
-                    value=text[:200],
-                    message=f"not a valid {model.__name__}: {first['msg']}",
-                )
-            )
-    return records, problems, numbers
-
-
-def write_jsonl_atomic(path: Path, records: Iterable[BaseModel]) -> None:
-    """Replace ``path`` in one step, so a crash leaves the old file or the new, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(to_jsonl(records))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def required_ids(settings: Settings, opportunities: Sequence[wire.Opportunity] = ()) -> tuple[str, str]:
@@ -331,15 +285,14 @@ def run_projects_import(
     settings: Settings, dry_run: bool = False, user_email: str = DEFAULT_BOM_USER
 ) -> Outcome:
     """``matsync projects-import``: read the canonical files, import, record the ids."""
-    canonical = settings.output_dir / "canonical"
-    projects_path = canonical / "projects.jsonl"
+    files = outputs(settings)
+    projects_path = files.canonical("projects.jsonl")
     if not projects_path.is_file():
         raise ConfigError(f"no canonical projects at {projects_path}: run `matsync ppak-import` first")
     projects, problems, rows = read_jsonl(projects_path, Project)
-    lines_path = canonical / "project_lines.jsonl"
+    lines_path = files.canonical("project_lines.jsonl")
     lines, line_problems, _ = read_jsonl(lines_path, ProjectLine) if lines_path.is_file() else ([], [], [])
-    key = settings.innergy_api_key.get_secret_value() if settings.innergy_api_key else ""
-    if dry_run and not key:
+    if dry_run and not (settings.innergy_api_key and settings.innergy_api_key.get_secret_value()):
         facility_id, bid_type_id = required_ids(settings)
         result = import_projects(projects, lines, None, facility_id, bid_type_id, dry_run=True, rows=rows)
         result.problems.append(
@@ -347,7 +300,7 @@ def run_projects_import(
                     "not asked which exist already", severity="warning")
         )  # fmt: skip
     else:
-        with InnergyClient(settings.innergy_base_url, key) as client:
+        with innergy_client(settings) as client:
             facility_id, bid_type_id = required_ids(
                 settings, () if settings.innergy_facility_id else client.list_opportunities()
             )
@@ -356,7 +309,7 @@ def run_projects_import(
                     projects, lines, client, facility_id, bid_type_id, dry_run=True, rows=rows
                 )
             else:
-                with Journal.open(settings.output_dir / "state.db") as journal:
+                with open_journal(settings) as journal:
                     run_id = journal.start_run("projects-import")
                     try:
                         result = import_projects(
@@ -373,7 +326,7 @@ def run_projects_import(
         updated = [
             p.model_copy(update={"innergy_id": result.ids.get(p.external_id, p.innergy_id)}) for p in projects
         ]
-        write_jsonl_atomic(projects_path, updated)
+        write_jsonl(projects_path, updated)
     summary: dict[str, Any] = {
         "command": "projects-import",
         "dry_run": dry_run,

@@ -1,4 +1,4 @@
-"""``matsync pull``: the master and mapping tabs -> a validated canonical ``Library``.
+"""The master reader: the master and mapping tabs -> a validated canonical ``Library``.
 
 Every data row ends as a canonical object or as ``Problem``s naming tab, sheet row,
 column, value and reason. Rows with an error are left out, never guessed; a row kept
@@ -9,7 +9,6 @@ can tell "left out for a problem" from "not in the master".
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from canonical.errors import ExitCode
 from canonical.gc_pause import paused_gc
 from canonical.models import (
     Library,
@@ -43,12 +41,7 @@ from canonical.normalize import (
     sku_key,
     unit_key,
 )
-from canonical.serialize import to_jsonl
-from sheets_sync.config import Settings
-from sheets_sync.console import Outcome
-from sheets_sync.master.issues import issues_rewrite
 from sheets_sync.master.tabs import (
-    ISSUES,
     MAP_MATERIAL_SKU,
     MAP_PHASE,
     MAP_STATUS,
@@ -60,7 +53,7 @@ from sheets_sync.master.tabs import (
 )
 from sheets_sync.workbook.base import Cell, Rows, Workbook, header_key, require_tabs
 
-__all__ = ["LIBRARY_TABS", "parse_library", "pull", "read_library"]
+__all__ = ["LIBRARY_TABS", "parse_library", "read_library"]
 
 LIBRARY_TABS = (MASTER, *MAPPING_TABS)
 Parser = Callable[[Any], Any]
@@ -432,63 +425,3 @@ def read_library(
         tabs = workbook.read_tabs(LIBRARY_TABS)
     require_tabs(tabs, LIBRARY_TABS)
     return parse_library(tabs)
-
-
-def _write_text(path: os.PathLike[str] | str, text: str) -> None:
-    from pathlib import Path
-
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, target)
-
-
-def pull(settings: Settings) -> Outcome:
-    """``matsync pull``: read, validate, write ``canonical/materials.jsonl`` and ISSUES."""
-    from sheets_sync.workbook import open_workbook
-
-    workbook = open_workbook(settings)
-    try:
-        tabs = workbook.read_tabs([*LIBRARY_TABS, ISSUES])
-        library, problems, rows = read_library(workbook, tabs)
-        path = settings.output_dir / "canonical" / "materials.jsonl"
-        _write_text(path, to_jsonl(library.materials))
-        op = issues_rewrite(tabs.get(ISSUES), problems, LIBRARY_TABS)
-        if op is not None:
-            workbook.write([op])
-    finally:
-        workbook.close()
-    errors = sum(p.severity == "error" for p in problems)
-    summary = {
-        "ok": True,
-        "command": "pull",
-        "materials": len(library.materials),
-        "master_rows": len(rows),
-        "mappings": {
-            "status": len(library.statuses),
-            "phase": len(library.phases),
-            "sku": len(library.skus),
-            "uom": len(library.uoms),
-        },
-        "problems": len(problems),
-        "errors": errors,
-        "warnings": len(problems) - errors,
-        "issues": [
-            {
-                "severity": p.severity,
-                "tab": p.source,
-                "row": p.row,
-                "column": p.column,
-                "value": p.value,
-                "message": p.message,
-            }
-            for p in problems
-        ],
-        "files": [str(path)],
-    }
-    lines = [
-        f"pulled {len(library.materials)} materials from {MASTER} -> {path}",
-        f"{len(problems)} problems ({errors} errors) listed in {ISSUES}" if problems else "no problems",
-    ]
-    return Outcome(summary, ExitCode.OK, lines)

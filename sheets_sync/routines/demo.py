@@ -69,8 +69,9 @@ def _seed_innergy(url: str, key: str) -> int:
 
 def _fill_workbook(settings: Settings) -> int:
     """The master and the mapping tabs, as an estimator would have typed them."""
+    from sheets_sync.connect import open_workbook
     from sheets_sync.master.tabs import MAP_MATERIAL_SKU, MAP_PHASE, MAP_STATUS, MAP_UOM, MASTER, SPECS
-    from sheets_sync.workbook import Rewrite, open_workbook
+    from sheets_sync.workbook import Rewrite
 
     materials = demo_materials()
     statuses, phases, skus, uoms = demo_mappings()
@@ -93,7 +94,8 @@ def _fill_workbook(settings: Settings) -> int:
 def _tick(settings: Settings) -> dict[str, int]:
     """A reviewer's pass: approve the first few rows of every action but conflicts."""
     from reports.plan import DIFF_INNERGY, DIFF_PPAK, HEADER_ROW
-    from sheets_sync.workbook import CellUpdate, open_workbook
+    from sheets_sync.connect import open_workbook
+    from sheets_sync.workbook import CellUpdate
 
     workbook = open_workbook(settings)
     tabs = workbook.read_tabs([DIFF_INNERGY, DIFF_PPAK])

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from canonical.errors import LockHeld
+from sheets_sync.store.paths import Outputs
 
-__all__ = ["LOCK_FILE", "holder", "run_lock"]
+__all__ = ["holder", "run_lock"]
 
-LOCK_FILE = "matsync.lock"
 _POLL_SECONDS = 0.05
 
 
@@ -64,7 +64,7 @@ def run_lock(output_dir: Path, command: str, timeout: float = 0.0) -> Iterator[d
     Yields what it wrote into the lock file (pid, command, start time).
     """
     output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / LOCK_FILE
+    path = Outputs(output_dir).lock
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + max(0.0, timeout)

@@ -25,6 +25,7 @@ from innergy_client import InnergyClient, to_wire
 from innergy_client.sandbox import Sandbox, running_sandbox
 from sheets_sync.commands.plan import plan
 from sheets_sync.config import Settings
+from sheets_sync.connect import open_workbook
 from sheets_sync.master.tabs import (
     DIFF_INNERGY,
     MAP_MATERIAL_SKU,
@@ -34,7 +35,7 @@ from sheets_sync.master.tabs import (
     MASTER,
     SPECS,
 )
-from sheets_sync.workbook import CellUpdate, Rewrite, open_workbook
+from sheets_sync.workbook import CellUpdate, Rewrite
 from sheets_sync.workbook.xlsx import XlsxWorkbook
 from tests.fakes.master_tab import master_tab
 from tests.fakes.sheets_server import FakeSheets

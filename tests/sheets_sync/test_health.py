@@ -25,8 +25,9 @@ from sheets_sync.commands.health import (
     workbook_tabs,
 )
 from sheets_sync.config import Settings
+from sheets_sync.connect import open_workbook
 from sheets_sync.store.journal import Journal
-from sheets_sync.workbook import Rewrite, open_workbook
+from sheets_sync.workbook import Rewrite
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 DIFF = [

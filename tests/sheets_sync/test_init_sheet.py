@@ -6,8 +6,8 @@ from openpyxl import load_workbook
 
 from sheets_sync.commands.init_sheet import init_sheet
 from sheets_sync.config import Settings
+from sheets_sync.connect import open_workbook
 from sheets_sync.master.tabs import ALL_TABS, MASTER, MASTER_FIELDS
-from sheets_sync.workbook import open_workbook
 
 
 def test_creates_every_tab_with_headers_and_formatting(google_sheet):

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from canonical.errors import ExitCode, LockHeld
-from sheets_sync.store.lock import LOCK_FILE, holder, run_lock
+from sheets_sync.store.lock import holder, run_lock
+from sheets_sync.store.paths import LOCK_FILE
 
 HOLDER = textwrap.dedent(
     """

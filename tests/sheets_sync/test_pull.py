@@ -12,10 +12,12 @@ from canonical.errors import MissingTab
 from canonical.models import Material
 from canonical.serialize import from_jsonl
 from sheets_sync.commands.init_sheet import init_sheet
+from sheets_sync.commands.pull import pull
 from sheets_sync.config import Settings
-from sheets_sync.master.reader import parse_library, pull
+from sheets_sync.connect import open_workbook
+from sheets_sync.master.reader import parse_library
 from sheets_sync.master.tabs import MASTER, MASTER_FIELDS
-from sheets_sync.workbook import Rewrite, open_workbook
+from sheets_sync.workbook import Rewrite
 from tests.fakes.master_tab import master_tab
 
 HEADER = list(MASTER_FIELDS)

@@ -11,7 +11,9 @@ from canonical.plan import build_plan
 from innergy_client import wire
 from innergy_client.mapping import to_wire
 from reports.plan import diff_innergy_rows
-from sheets_sync.commands.push import ALREADY, DIFF_INNERGY, Innergy, decide, read_diff_tab
+from sheets_sync.approval.decide import ALREADY, Innergy, decide
+from sheets_sync.approval.diff_tabs import read_diff_tab
+from sheets_sync.master.tabs import DIFF_INNERGY
 
 UOM = UomMapping(source_uom="EA", canonical_uom="EA", innergy_uom_group="EA", innergy_common_uom="EA")
 

@@ -13,18 +13,13 @@ from canonical.errors import ExitCode
 from canonical.models import Library, Material, UomMapping
 from canonical.plan import build_plan
 from reports.plan import diff_ppak_rows
+from sheets_sync.approval.decide import decide
+from sheets_sync.approval.diff_tabs import Sheet, read_diff_tab
+from sheets_sync.approval.write_back import WriteBack, ppak_master_writes
 from sheets_sync.commands.health import health
-from sheets_sync.commands.push import (
-    DIFF_PPAK,
-    Sheet,
-    WriteBack,
-    decide,
-    ppak_master_writes,
-    push,
-    read_diff_tab,
-)
+from sheets_sync.commands.push import push
 from sheets_sync.commands.undo import undo
-from sheets_sync.master.tabs import MASTER, MASTER_FIELDS
+from sheets_sync.master.tabs import DIFF_PPAK, MASTER, MASTER_FIELDS
 from sheets_sync.workbook import CellUpdate
 from tests.fakes import push_world
 from tests.fakes.push_world import World, part

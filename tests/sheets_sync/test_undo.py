@@ -16,9 +16,10 @@ from canonical.models import Material
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import edit_body
 from innergy_client.sandbox import Sandbox
+from sheets_sync.approval.revert import material_state, plan_undo
 from sheets_sync.cli import app
 from sheets_sync.commands.push import push
-from sheets_sync.commands.undo import material_state, plan_undo, undo
+from sheets_sync.commands.undo import undo
 from sheets_sync.config import Settings
 from sheets_sync.master.tabs import MASTER
 from sheets_sync.store.journal import Journal

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from canonical.errors import MissingTab, SheetsApiError
-from sheets_sync.workbook import Append, CellUpdate, Rewrite, Style, open_workbook, require_tabs
+from sheets_sync.connect import open_workbook
+from sheets_sync.workbook import Append, CellUpdate, Rewrite, Style, require_tabs
 from sheets_sync.workbook.base import cell_text
 from sheets_sync.workbook.google import SheetsHTTPClient
 from sheets_sync.workbook.retry import RetryPolicy

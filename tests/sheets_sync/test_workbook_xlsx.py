@@ -12,7 +12,8 @@ from openpyxl.styles import Font
 
 from canonical.errors import UnstorableValue, WorkbookLocked
 from sheets_sync.config import Settings
-from sheets_sync.workbook import Append, CellUpdate, Rewrite, Style, open_workbook
+from sheets_sync.connect import open_workbook
+from sheets_sync.workbook import Append, CellUpdate, Rewrite, Style
 from sheets_sync.workbook.xlsx import unstorable
 from tests.sheets_sync.test_workbook_google import HOSTILE
 

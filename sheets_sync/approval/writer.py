@@ -1,0 +1,196 @@
+"""The INNERGY writer: approved material changes sent in batches, each journalled around its send.
+
+The crash rule holds per write: intended (with INNERGY's record before) is committed
+before anything is sent, done (with INNERGY's answer) after; a write whose answer was
+lost is looked up, never resent. ``resolve_pending`` settles what a crashed run left open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from canonical.errors import InnergyError, InnergyValidationError
+from canonical.normalize import sku_key
+from canonical.plan import MaterialChange
+from innergy_client import InnergyClient, wire
+from innergy_client.mapping import edit_body, to_wire
+from sheets_sync.approval.decide import APPLIED
+from sheets_sync.approval.targets import INNERGY_TARGET
+from sheets_sync.store.journal import Intent, Journal
+
+__all__ = ["Applied", "Writer", "create_body", "edit_body_for", "wire_json"]
+
+
+def wire_json(model: wire.MaterialWrite | None) -> dict[str, Any] | None:
+    """A wire record as the journal keeps it (INNERGY's names; exact JSON)."""
+    return None if model is None else model.model_dump(mode="json", by_alias=True)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def create_body(change: MaterialChange) -> wire.MaterialWrite:
+    """What a create sends: the plan's payload in INNERGY's names."""
+    assert change.payload is not None
+    return to_wire(change.payload)
+
+
+def edit_body_for(change: MaterialChange, current: wire.Material) -> wire.MaterialWrite:
+    """What an edit sends: INNERGY's whole current record with the approved fields changed."""
+    assert change.payload is not None
+    return edit_body(current, {f.field: getattr(change.payload, f.field) for f in change.changes})
+
+
+def _reason(exc: BaseException) -> str:
+    messages = getattr(exc, "messages", None)
+    return "; ".join(messages) if messages else str(exc)
+
+
+@dataclass
+class Applied:
+    """What the INNERGY writes of one push did, per change id."""
+
+    results: dict[str, str] = field(default_factory=dict)
+    """change id -> Result text."""
+    ids: dict[str, str] = field(default_factory=dict)
+    """change id -> the INNERGY id the master row is given (a dry run's prediction, too)."""
+    records: dict[str, wire.Material] = field(default_factory=dict)
+    """change id -> INNERGY's answer (the record as it now is); empty in a dry run."""
+
+
+class Writer:
+    """Sends the approved material changes to INNERGY, journalling each batch around it.
+
+    A batch (a create request, or a round of concurrent edits) is one ``intended``
+    transaction before anything is sent and one ``done`` transaction after its answers:
+    the crash rule holds per write, and SQLite commits per batch, not per row.
+    """
+
+    def __init__(self, client: InnergyClient, journal: Journal, run_id: str, plan_id: str) -> None:
+        self.client = client
+        self.journal = journal
+        self.run_id = run_id
+        self.plan_id = plan_id
+        self.out = Applied()
+
+    # creates
+
+    def create(self, changes: Sequence[MaterialChange]) -> None:
+        """Create in batches through the create endpoint; lost answers are looked up."""
+        sendable = [c for c in changes if c.payload is not None]
+        for chunk in _chunks(sendable, self.client.batch_size):
+            bodies = [create_body(c) for c in chunk]
+            ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
+            try:
+                answers = self.client.create_materials(bodies)
+            except InnergyValidationError as exc:
+                if len(chunk) > 1:  # one bad row must not sink its batch: find it alone
+                    self._fail_or_retry_alone(chunk, ids, bodies)
+                    continue
+                self._resolve_lost(chunk, ids, bodies, _reason(exc))
+                continue
+            except InnergyError as exc:
+                self._resolve_lost(chunk, ids, bodies, _reason(exc))
+                continue
+            self._done(list(zip(chunk, ids, answers, strict=True)))
+
+    def _fail_or_retry_alone(
+        self, chunk: Sequence[MaterialChange], ids: Sequence[str], bodies: Sequence[wire.MaterialWrite]
+    ) -> None:
+        for change, write_id, body in zip(chunk, ids, bodies, strict=True):
+            try:
+                (answer,) = self.client.create_materials([body])
+            except InnergyError as exc:
+                self._resolve_lost([change], [write_id], [body], _reason(exc))
+                continue
+            self._done([(change, write_id, answer)])
+
+    def _resolve_lost(
+        self,
+        chunk: Sequence[MaterialChange],
+        ids: Sequence[str],
+        bodies: Sequence[wire.MaterialWrite],
+        reason: str,
+    ) -> None:
+        """After an error a create may still have landed: look it up before calling it failed."""
+        try:
+            found = {sku_key(r.external_id or ""): r for r in self.client.list_materials()}
+        except InnergyError:
+            for change, write_id in zip(chunk, ids, strict=True):
+                self.journal.mark_unknown(write_id, reason)
+                self.out.results[change.change_id] = f"failed: {reason} (outcome unknown; push again)"
+            return
+        landed, failed = [], []
+        for change, write_id, body in zip(chunk, ids, bodies, strict=True):
+            record = found.get(sku_key(body.external_id or ""))
+            if record is not None:
+                landed.append((change, write_id, record))
+            else:
+                failed.append((change, write_id, reason))
+        self._done(landed)
+        self._failed(failed)
+
+    # edits
+
+    def edit(self, changes: Sequence[tuple[MaterialChange, wire.Material]]) -> None:
+        """Edits with the whole record: INNERGY's current one with the approved fields changed.
+
+        Rounds of 50 overlap: the next round is intended and queued before the answers of
+        the one in flight are journalled, so the connections never wait on the journal.
+        """
+        workers = max(1, self.client.concurrency)
+        in_flight: list[tuple[MaterialChange, str, Future[wire.Material]]] = []
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for chunk in _chunks(changes, 50):
+                bodies = [edit_body_for(change, current) for change, current in chunk]
+                ids = self._intend(
+                    [(c, c.action, current, b) for (c, current), b in zip(chunk, bodies, strict=True)]
+                )
+                sent = [
+                    (change, write_id, pool.submit(self.client.edit_material, current.id, body))
+                    for (change, current), write_id, body in zip(chunk, ids, bodies, strict=True)
+                ]
+                self._answers(in_flight)
+                in_flight = sent
+            self._answers(in_flight)
+
+    def _answers(self, sent: Sequence[tuple[MaterialChange, str, Future[wire.Material]]]) -> None:
+        """Wait for a round of edits and journal it: landed ones done, refused ones failed."""
+        landed, failed = [], []
+        for change, write_id, future in sent:
+            try:
+                landed.append((change, write_id, future.result()))
+            except InnergyError as exc:
+                failed.append((change, write_id, _reason(exc)))
+        self._done(landed)
+        self._failed(failed)
+
+    # journal
+
+    def _intend(
+        self, writes: Sequence[tuple[MaterialChange, str, wire.Material | None, wire.MaterialWrite]]
+    ) -> list[str]:
+        """A batch as intended (op, INNERGY's record before, the body), committed before it is sent."""
+        intents = [
+            Intent(INNERGY_TARGET, op, change.sku, wire_json(before), wire.json_body(body), change.change_id,
+                   self.plan_id)
+            for change, op, before, body in writes
+        ]  # fmt: skip
+        return [str(w) for w in self.journal.intend_many(self.run_id, intents)]
+
+    def _done(self, landed: Sequence[tuple[MaterialChange, str, wire.Material]]) -> None:
+        self.journal.mark_done_many((w, answer.id, wire_json(answer)) for _, w, answer in landed)
+        for change, _, answer in landed:
+            self.out.results[change.change_id] = APPLIED
+            self.out.records[change.change_id] = answer
+            self.out.ids[change.change_id] = answer.id
+
+    def _failed(self, failed: Sequence[tuple[MaterialChange, str, str]]) -> None:
+        self.journal.mark_failed_many((w, reason) for _, w, reason in failed)
+        for change, _, reason in failed:
+            self.out.results[change.change_id] = f"failed: {reason}"

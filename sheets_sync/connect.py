@@ -1,0 +1,54 @@
+"""Settings -> the resources a command works on: the workbook, the INNERGY client, the journal.
+
+One rule for each, so commands cannot drift apart: the workbook is the one
+``MATERIAL_LIBRARY_MASTER`` names; INNERGY is reached at ``INNERGY_BASE_URL`` with
+``INNERGY_API_KEY`` (the client refuses a missing key, naming the variable); the journal
+is ``state.db`` in ``MIGRATION_OUTPUT_DIR``, created by runs that write and only read
+(never created) by those that look.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from innergy_client import InnergyClient
+from sheets_sync.config import GoogleSheetRef, Settings
+from sheets_sync.store.journal import Journal
+from sheets_sync.store.paths import Outputs
+from sheets_sync.workbook.base import Workbook
+from sheets_sync.workbook.retry import RetryPolicy
+
+__all__ = ["existing_journal", "innergy_client", "open_journal", "open_workbook", "outputs"]
+
+
+def outputs(settings: Settings) -> Outputs:
+    return Outputs(settings.output_dir)
+
+
+def open_workbook(settings: Settings, *, create: bool = False, retry: RetryPolicy | None = None) -> Workbook:
+    """The workbook ``MATERIAL_LIBRARY_MASTER`` names; ``create`` allows a new .xlsx file."""
+    ref = settings.workbook_ref(must_exist=not create)
+    if isinstance(ref, GoogleSheetRef):
+        from sheets_sync.workbook.google import open_google
+
+        return open_google(settings, ref.key, policy=retry)
+    from sheets_sync.workbook.xlsx import XlsxWorkbook
+
+    return XlsxWorkbook(ref.path, create=create)
+
+
+def innergy_client(settings: Settings, **options: Any) -> InnergyClient:
+    """A client for the configured tenant; ``options`` tune it (retries, concurrency, ...)."""
+    key = settings.innergy_api_key.get_secret_value() if settings.innergy_api_key else ""
+    return InnergyClient(settings.innergy_base_url, key, **options)
+
+
+def open_journal(settings: Settings) -> Journal:
+    """The journal, created (with its folder) when this is the first run that writes."""
+    return Journal.open(outputs(settings).journal)
+
+
+def existing_journal(settings: Settings) -> Journal | None:
+    """The journal for a run that only looks (dry runs, plan's baseline, health): never created."""
+    path = outputs(settings).journal
+    return Journal.open(path) if path.is_file() else None

@@ -1,0 +1,28 @@
+"""Plan files: ``plans/<id>.json``, the plan the diff tabs were written from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from canonical.errors import PlanError
+from canonical.plan import Plan
+from sheets_sync.store.files import write_text
+from sheets_sync.store.paths import Outputs
+
+__all__ = ["load_plan", "save_plan"]
+
+
+def save_plan(outputs: Outputs, plan: Plan) -> Path:
+    return write_text(outputs.plan(plan.plan_id), plan.to_json())
+
+
+def load_plan(outputs: Outputs, plan_id: str | None) -> Plan:
+    """The plan named in the diff tabs' B1; a missing or ambiguous id says to plan again."""
+    if not plan_id:
+        raise PlanError(
+            "the diff tabs hold no single plan id in B1 (or two different ones): run `matsync plan`"
+        )
+    path = outputs.plan(plan_id)
+    if not path.is_file():
+        raise PlanError(f"plan {plan_id} named in the diff tabs is not in {path.parent}: run `matsync plan`")
+    return Plan.from_json(path.read_text(encoding="utf-8"))
