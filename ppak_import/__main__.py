@@ -16,6 +16,8 @@ from pathlib import Path
 from canonical.models import Library
 from ppak_import.etl import run_etl, write_outputs
 
+__all__ = ["main"]
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ppak_import", description=__doc__)

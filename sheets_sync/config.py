@@ -20,15 +20,7 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from canonical.errors import ConfigError
 
-__all__ = [
-    "ENV_VARS",
-    "GoogleSheetRef",
-    "Settings",
-    "WorkbookRef",
-    "XlsxRef",
-    "load_settings",
-    "parse_workbook_ref",
-]
+__all__ = ["DEFAULT_SHEETS_ENDPOINT", "ENV_VARS", "GoogleSheetRef", "Settings", "WorkbookRef", "XlsxRef", "load_settings", "parse_workbook_ref"]
 
 ENV_VARS: Mapping[str, str] = {
     "workbook": "MATERIAL_LIBRARY_MASTER",

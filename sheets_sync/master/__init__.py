@@ -1,0 +1,3 @@
+"""The workbook contract: every tab's name and header, the master reader, ISSUES."""
+
+__all__: list[str] = []
