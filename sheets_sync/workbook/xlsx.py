@@ -43,6 +43,7 @@ from sheets_sync.workbook.base import (
     Op,
     Rows,
     Style,
+    Workbook,
     WriteBatch,
     cell_text,
     plan_write,
@@ -102,7 +103,7 @@ def _lock_files(path: Path) -> list[Path]:
     return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
 
 
-class XlsxWorkbook:
+class XlsxWorkbook(Workbook):
     """A workbook file; ``create`` makes it on the first write when it does not exist."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
