@@ -11,6 +11,9 @@ A workbook is read as plain rows and written in one batch of operations:
   ``Style`` operations at once. Tabs that do not exist are created. User text is
   written as literal text (RAW): ``=1+1`` stays the four characters ``=1+1``.
 
+``close()`` lets go of the connection and the rows read; ``with open_workbook(...) as
+workbook:`` closes it however the block ends.
+
 Operations that name a column by its header text (``Append`` with dicts,
 ``CellUpdate``) are resolved against the tab's header row as last read; a tab not read
 yet is read first (one extra read).
@@ -23,7 +26,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol, TypeAlias
+from typing import Protocol, Self, TypeAlias
 
 from canonical.errors import MissingTab, WorkbookError
 
@@ -142,7 +145,9 @@ class WriteBatch:
 
 
 class Workbook(Protocol):
-    """What every backend offers (see the module docstring)."""
+    """What every backend offers (see the module docstring); ``with`` closes it.
+
+    Backends subclass it for ``__enter__`` and ``__exit__``."""
 
     def tab_names(self) -> list[str]: ...
 
@@ -150,7 +155,14 @@ class Workbook(Protocol):
 
     def write(self, ops: Sequence[Op]) -> None: ...
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Let go of what the workbook holds (a connection, rows read); closing again does nothing."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def require_tabs(read: Mapping[str, Rows], names: Sequence[str]) -> None:

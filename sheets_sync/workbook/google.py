@@ -39,6 +39,7 @@ from sheets_sync.workbook.base import (
     Rows,
     Style,
     Value,
+    Workbook,
     WriteBatch,
     cell_text,
     column_index,
@@ -209,7 +210,7 @@ def _rgb(colour: str) -> dict[str, float]:
     return {k: int(text[i : i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
 
 
-class GoogleWorkbook:
+class GoogleWorkbook(Workbook):
     """One Google Sheet, its metadata read once when opened."""
 
     def __init__(self, http: SheetsHTTPClient, key: str) -> None:

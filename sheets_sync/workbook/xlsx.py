@@ -1,22 +1,23 @@
 """The local .xlsx backend: calamine reads, and two writers.
 
 Reads use calamine (fast, cached formula values). A write patches the .xlsx zip parts
-it changes and copies every other part byte for byte (``xlsx_parts``): tabs rewritten
+it changes and copies every other part byte for byte (``xlsx_patch``): tabs rewritten
 whole or new (``Rewrite``: what ``pull`` and ``plan`` write) get a freshly streamed
 part; cells written inside an existing tab (``Append``, ``CellUpdate``: ``push``,
 ``undo``) and a ``Style`` on it (``init-sheet``) are spliced into its rows. So a
-100k-row master is never loaded into openpyxl. A batch ``xlsx_parts`` does not take (a
-new file, two Styles for one tab, a shared formula overwritten, an unusual
-package) goes through openpyxl: load the whole workbook, change the tabs the batch
-names, save. Either way the new file is written beside the original and renamed over
-it, so other tabs and the user's formatting survive and a crash never leaves half a
-file. A workbook that is open in Excel or LibreOffice (their lock file is beside it) or
-that cannot be replaced raises ``WorkbookLocked``; a value an .xlsx cannot hold raises
-``UnstorableValue`` before anything is written.
+100k-row master is never loaded into openpyxl. A batch ``xlsx_patch`` does not take (a
+new file, two Styles for one tab, a shared formula overwritten, an unusual package)
+goes through openpyxl, its reason logged at DEBUG: load the whole workbook, change the
+tabs the batch names, save. Either way the new file is written beside the original and
+renamed over it, so other tabs and the user's formatting survive and a crash never
+leaves half a file. A workbook that is open in Excel or LibreOffice (their lock file is
+beside it) or that cannot be replaced raises ``WorkbookLocked``; a value an .xlsx cannot
+hold raises ``UnstorableValue`` before anything is written.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -37,10 +38,22 @@ from python_calamine import CalamineError, CalamineWorkbook
 from canonical.errors import UnstorableValue, WorkbookError, WorkbookLocked
 from canonical.gc_pause import paused_gc
 from canonical.normalize import not_finite
-from sheets_sync.workbook.base import Cell, Op, Rows, Style, WriteBatch, cell_text, plan_write, tabs_to_read
-from sheets_sync.workbook.xlsx_parts import MARKER, native, patch_plan, tab_look, write_patch
+from sheets_sync.workbook.base import (
+    Cell,
+    Op,
+    Rows,
+    Style,
+    Workbook,
+    WriteBatch,
+    cell_text,
+    plan_write,
+    tabs_to_read,
+)
+from sheets_sync.workbook.xlsx_patch import MARKER, Unpatchable, native, patch_plan, tab_look, write_patch
 
 __all__ = ["EXCEL_CELL_LIMIT", "XlsxWorkbook", "unstorable"]
+
+log = logging.getLogger(__name__)
 
 EXCEL_CELL_LIMIT = 32_767
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
@@ -90,7 +103,7 @@ def _lock_files(path: Path) -> list[Path]:
     return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
 
 
-class XlsxWorkbook:
+class XlsxWorkbook(Workbook):
     """A workbook file; ``create`` makes it on the first write when it does not exist."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
@@ -165,9 +178,10 @@ class XlsxWorkbook:
             shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
             raise UnstorableValue(f"nothing was written to {self.path.name}: {shown}")
         plan = patch_plan(self.path, batch, self._known)
-        if plan is not None:
+        if not isinstance(plan, Unpatchable):
             self._replace(lambda temp: write_patch(plan, temp))
             return
+        log.debug("writing %s through openpyxl: %s", self.path.name, plan.reason)
         book = self._load_for_write()
         try:
             self._apply(book, batch)

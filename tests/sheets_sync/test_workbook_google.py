@@ -265,3 +265,13 @@ def test_cells_read_as_cell_text_of_the_value_google_sent(make_google_sheet):
     assert read == expected
     assert [[type(c) for c in row] for row in read] == [[type(c) for c in row] for row in expected]
     assert read[2] == [None, "x", None, "0.75"]
+
+
+def test_with_closes_the_connection(make_google_sheet):
+    sheet = make_google_sheet({"T": [["a"]]})
+    with open_workbook(sheet.settings) as workbook:
+        assert workbook.read_tabs(["T"]) == {"T": [["a"]]}
+        pools = [adapter.poolmanager.pools for adapter in workbook.http.session.adapters.values()]
+        assert any(len(pool) for pool in pools), "a connection to the server is open"
+    assert not any(len(pool) for pool in pools), "closed: no connection is kept"
+    workbook.close()  # closing again does nothing

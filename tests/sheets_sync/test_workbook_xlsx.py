@@ -132,3 +132,16 @@ def test_a_number_that_is_not_finite_is_refused_not_written_empty(path, number):
     with pytest.raises(UnstorableValue, match=r"T!B1: is .*, not a finite number"):
         _open(path).write([Rewrite("T", [["x", number]])])
     assert path.read_bytes() == before
+
+
+def test_with_closes_the_workbook_however_the_block_ends(path):
+    _open(path, create=True).write([Rewrite("T", [["a"]])])
+    with _open(path) as workbook:
+        assert workbook.read_tabs(["T"]) == {"T": [["a"]]}
+        assert workbook._known == {"T": [["a"]]}
+    assert workbook._known == {}, "closed: the rows read are let go"
+    workbook.close()  # closing again does nothing
+    with pytest.raises(RuntimeError, match="mid-block"), _open(path) as failing:
+        failing.read_tabs(["T"])
+        raise RuntimeError("mid-block")
+    assert failing._known == {}

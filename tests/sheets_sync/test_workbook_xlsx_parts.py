@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import zipfile
 
@@ -14,7 +15,7 @@ from python_calamine import CalamineWorkbook
 from sheets_sync.workbook import Append, CellUpdate, Dropdown, Rewrite, Style
 from sheets_sync.workbook.base import plan_write
 from sheets_sync.workbook.xlsx import XlsxWorkbook, unstorable
-from sheets_sync.workbook.xlsx_parts import MARKER, patch_plan
+from sheets_sync.workbook.xlsx_patch import MARKER, PatchPlan, Unpatchable, patch_plan
 from tests.sheets_sync.test_workbook_google import HOSTILE
 
 CUSTOM = "customXml/item1.xml"
@@ -219,16 +220,64 @@ def test_what_is_patched_and_what_goes_through_openpyxl(path, tmp_path):
         known = workbook.read_tabs(["MINE", "ISSUES"])
         return patch_plan(where, plan_write(ops, known), known)
 
-    assert plan([Rewrite("ISSUES", ROWS, LOOK)]) is not None
-    assert (
-        plan([Rewrite("ISSUES", ROWS), CellUpdate("MINE", 2, 1, "x"), Append("MINE", [["BF"]])]) is not None
+    assert isinstance(plan([Rewrite("ISSUES", ROWS, LOOK)]), PatchPlan)
+    assert isinstance(
+        plan([Rewrite("ISSUES", ROWS), CellUpdate("MINE", 2, 1, "x"), Append("MINE", [["BF"]])]), PatchPlan
     )
-    assert plan([Rewrite("ISSUES", ROWS), Append("ISSUES", [["more"]])]) is None
-    assert plan([CellUpdate("MINE", 2, 1, "x"), Style("MINE", bold_header=True)]) is not None
-    assert plan([Style("MINE", bold_header=True), Style("MINE", filter=True)]) is None
-    assert plan([CellUpdate("NEW", 3, 2, "Approve"), Style("NEW", header_row=3)]) is not None
-    assert plan([Rewrite("issues", ROWS)]) is None  # Excel's tab names ignore case: openpyxl decides
-    assert plan([Rewrite("T", ROWS)], tmp_path / "new.xlsx") is None
+    assert isinstance(plan([Rewrite("ISSUES", ROWS), Append("ISSUES", [["more"]])]), Unpatchable)
+    assert isinstance(plan([CellUpdate("MINE", 2, 1, "x"), Style("MINE", bold_header=True)]), PatchPlan)
+    assert isinstance(plan([Style("MINE", bold_header=True), Style("MINE", filter=True)]), Unpatchable)
+    assert isinstance(plan([CellUpdate("NEW", 3, 2, "Approve"), Style("NEW", header_row=3)]), PatchPlan)
+    # Excel's tab names ignore case: openpyxl decides
+    assert isinstance(plan([Rewrite("issues", ROWS)]), Unpatchable)
+    assert isinstance(plan([Rewrite("T", ROWS)], tmp_path / "new.xlsx"), Unpatchable)
+
+
+@pytest.mark.parametrize(
+    ("ops", "fresh", "reason"),
+    [
+        ([Rewrite("T", ROWS)], True, "the workbook does not exist yet: a new file is made by openpyxl"),
+        ([Rewrite("issues", ROWS)], False, "new tab 'issues' is named like an existing tab in all but case"),
+        (
+            [Style("MINE", bold_header=True), Style("MINE", filter=True)],
+            False,
+            "tab 'MINE' has two Styles in one batch",
+        ),
+        (
+            [Rewrite("ISSUES", ROWS), Append("ISSUES", [["more"]])],
+            False,
+            "tab 'ISSUES' is rewritten and written to again in one batch",
+        ),
+    ],
+)
+def test_what_goes_through_openpyxl_says_why(path, tmp_path, ops, fresh, reason):
+    where = tmp_path / "new.xlsx" if fresh else path
+    known = XlsxWorkbook(where, create=True).read_tabs(["MINE", "ISSUES"])
+    assert patch_plan(where, plan_write(ops, known), known) == Unpatchable(reason)
+
+
+def test_an_overwritten_shared_formula_anchor_is_the_reason_logged(path, caplog):
+    with zipfile.ZipFile(path) as source:
+        parts = {i.filename: source.read(i) for i in source.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>",
+        b'<row r="7"><c r="A7"><f t="shared" ref="A7:A8" si="0">1+1</f><v>2</v></c></row></sheetData>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+    def logged(ops) -> list[str]:
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="sheets_sync.workbook.xlsx"):
+            XlsxWorkbook(path).write(ops)
+        return [r.getMessage() for r in caplog.records if r.name == "sheets_sync.workbook.xlsx"]
+
+    assert logged([CellUpdate("MINE", 7, 1, "x")]) == [
+        "writing library.xlsx through openpyxl: "
+        "tab 'MINE': cell A7 is written but anchors a shared or array formula"
+    ]
+    assert logged([CellUpdate("MINE", 7, 2, "y")]) == [], "a patched write logs no fallback"
 
 
 def _openpyxl_write(path, ops) -> None:
@@ -336,8 +385,10 @@ def test_an_anchor_of_a_shared_formula_is_left_to_openpyxl(path):
         for name, data in parts.items():
             target.writestr(name, data)
     known = XlsxWorkbook(path).read_tabs(["MINE"])
-    assert patch_plan(path, plan_write([CellUpdate("MINE", 7, 1, "x")], known), known) is None
-    assert patch_plan(path, plan_write([CellUpdate("MINE", 7, 2, "x")], known), known) is not None
+    assert isinstance(
+        patch_plan(path, plan_write([CellUpdate("MINE", 7, 1, "x")], known), known), Unpatchable
+    )
+    assert isinstance(patch_plan(path, plan_write([CellUpdate("MINE", 7, 2, "x")], known), known), PatchPlan)
     XlsxWorkbook(path).write([CellUpdate("MINE", 7, 1, "x")])
     assert XlsxWorkbook(path).read_tabs(["MINE"])["MINE"][6] == ["x"]
 
@@ -345,8 +396,8 @@ def test_an_anchor_of_a_shared_formula_is_left_to_openpyxl(path):
 def test_text_that_reads_like_a_cell_reference_is_not_taken_for_the_cell(path):
     XlsxWorkbook(path).write([Rewrite("T", [["a"], ['say r="B2"']])])
     known = XlsxWorkbook(path).read_tabs(["T"])
-    assert patch_plan(path, plan_write([CellUpdate("T", 2, 3, "z")], known), known) is not None
-    assert patch_plan(path, plan_write([CellUpdate("T", 2, 2, "y")], known), known) is None
+    assert isinstance(patch_plan(path, plan_write([CellUpdate("T", 2, 3, "z")], known), known), PatchPlan)
+    assert isinstance(patch_plan(path, plan_write([CellUpdate("T", 2, 2, "y")], known), known), Unpatchable)
     XlsxWorkbook(path).write([CellUpdate("T", 2, 2, "y")])
     assert XlsxWorkbook(path).read_tabs(["T"]) == {"T": [["a"], ['say r="B2"', "y"]]}
 
