@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from canonical.normalize import sku_key, unit_key
 
 __all__ = [
+    "FrozenModel",
     "InnergyMaterial",
     "Library",
     "Material",
@@ -29,11 +30,13 @@ __all__ = [
 ]
 
 
-class _Model(BaseModel):
+class FrozenModel(BaseModel):
+    """Every canonical record: immutable, and a field we do not know is an error, not ignored."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Problem(_Model):
+class Problem(FrozenModel):
     """One piece of bad input, precise enough for a person to find and fix it.
 
     ``row`` is the row a person sees: the sheet row, or the physical line of a file with
@@ -49,7 +52,7 @@ class Problem(_Model):
     severity: str = "error"
 
 
-class Material(_Model):
+class Material(FrozenModel):
     """One row of MATERIAL_LIBRARY_MASTER."""
 
     sku: str
@@ -89,7 +92,7 @@ class Material(_Model):
         return sku_key(self.sku)
 
 
-class Project(_Model):
+class Project(FrozenModel):
     """A PPak project or change order, with canonical status and phase."""
 
     ppak_id: str
@@ -123,7 +126,7 @@ class Project(_Model):
         return f"{self.ppak_id}-{self.change_order}" if self.change_order else self.ppak_id
 
 
-class ProjectLine(_Model):
+class ProjectLine(FrozenModel):
     """One estimate / BOM line of a project."""
 
     project_id: str
@@ -147,25 +150,25 @@ class ProjectLine(_Model):
     need_by: date | None = None
 
 
-class StatusMapping(_Model):
+class StatusMapping(FrozenModel):
     ppak_status: str
     canonical_status: str
     innergy_status: str | None = None
 
 
-class PhaseMapping(_Model):
+class PhaseMapping(FrozenModel):
     ppak_phase: str
     canonical_phase: str
     innergy_workflow_step: str | None = None
 
 
-class SkuMapping(_Model):
+class SkuMapping(FrozenModel):
     ppak_sku: str
     canonical_sku: str
     notes: str | None = None
 
 
-class UomMapping(_Model):
+class UomMapping(FrozenModel):
     source_uom: str
     canonical_uom: str
     innergy_uom_group: str | None = None
@@ -174,7 +177,7 @@ class UomMapping(_Model):
     """Base units of the INNERGY group in one of this unit (blank = 1; 4'x8' in SF = 32)."""
 
 
-class Library(_Model):
+class Library(FrozenModel):
     """The master and the mapping tables: everything estimators keep in the workbook.
 
     Look-ups go through indexes built once per library (the first entry of a key wins;
@@ -237,7 +240,7 @@ class Library(_Model):
         return {key: u.canonical_uom for key, u in self._indexes["uom"].items()}
 
 
-class InnergyMaterial(_Model):
+class InnergyMaterial(FrozenModel):
     """A material as INNERGY holds it, in canonical names and types.
 
     The wire model (PascalCase, Money objects) lives in ``innergy_client``; this is the

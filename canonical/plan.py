@@ -22,7 +22,7 @@ from canonical.diff import (
     diff_materials,
     diff_ppak,
 )
-from canonical.models import InnergyMaterial, Library, Material, Problem, _Model
+from canonical.models import FrozenModel, InnergyMaterial, Library, Material, Problem
 from canonical.serialize import canonical_json, fingerprint
 
 __all__ = [
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class MaterialChange(_Model):
+class MaterialChange(FrozenModel):
     change_id: str
     action: Action
     sku: str
@@ -52,7 +52,7 @@ class MaterialChange(_Model):
     """The whole record push sends (INNERGY's current record with the changed fields set)."""
 
 
-class PPakChange(_Model):
+class PPakChange(FrozenModel):
     change_id: str
     kind: PPakKind
     ppak_sku: str
@@ -65,7 +65,7 @@ class PPakChange(_Model):
     """For ``new``: the row a tick adds to the master."""
 
 
-class Plan(_Model):
+class Plan(FrozenModel):
     plan_id: str
     created_at: datetime
     fingerprints: dict[str, str]

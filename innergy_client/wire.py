@@ -20,7 +20,29 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-__all__ = ["BomImport", "BomItem", "Company", "ENDPOINTS", "Endpoint", "Envelope", "ErrorBody", "IMPORT_COLUMNS", "Material", "MaterialWrite", "Money", "Opportunity", "OpportunityCreate", "Project", "PurchaseOrder", "SPEC_PATH", "Version", "WorkOrder", "Workflow", "endpoint", "json_body"]
+__all__ = [
+    "ENDPOINTS",
+    "IMPORT_COLUMNS",
+    "SPEC_PATH",
+    "BomImport",
+    "BomItem",
+    "Company",
+    "Endpoint",
+    "Envelope",
+    "ErrorBody",
+    "Material",
+    "MaterialWrite",
+    "Money",
+    "Opportunity",
+    "OpportunityCreate",
+    "Project",
+    "PurchaseOrder",
+    "Version",
+    "WorkOrder",
+    "Workflow",
+    "endpoint",
+    "json_body",
+]
 
 Number = Annotated[Decimal, PlainSerializer(lambda d: float(d) if d % 1 else int(d), when_used="json")]
 """A JSON number read exactly as a Decimal and written as a number, never as a string."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from canonical.normalize import clean_text, parse_bool, parse_date, parse_decimal, parse_money, parse_percent
 
-__all__ = ["Field", "MATERIALS", "SCHEMAS", "Schema", "header_key", "match_header"]
+__all__ = ["MATERIALS", "SCHEMAS", "Field", "Schema", "header_key", "match_header"]
 
 Parser = Callable[[Any], Any]
 

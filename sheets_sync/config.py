@@ -20,7 +20,16 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 
 from canonical.errors import ConfigError
 
-__all__ = ["DEFAULT_SHEETS_ENDPOINT", "ENV_VARS", "GoogleSheetRef", "Settings", "WorkbookRef", "XlsxRef", "load_settings", "parse_workbook_ref"]
+__all__ = [
+    "DEFAULT_SHEETS_ENDPOINT",
+    "ENV_VARS",
+    "GoogleSheetRef",
+    "Settings",
+    "WorkbookRef",
+    "XlsxRef",
+    "load_settings",
+    "parse_workbook_ref",
+]
 
 ENV_VARS: Mapping[str, str] = {
     "workbook": "MATERIAL_LIBRARY_MASTER",

@@ -34,7 +34,20 @@ from sheets_sync.master.tabs import MASTER, SYNC_LOG
 from sheets_sync.store.journal import Journal, Write
 from sheets_sync.workbook.base import Workbook, header_key
 
-__all__ = ["COUNTED", "Conflict", "DONE", "Done", "Step", "UNDO_PREFIX", "UndoPlan", "material_state", "plan_undo", "resolve_pending", "restore_cells", "revert_innergy"]
+__all__ = [
+    "COUNTED",
+    "DONE",
+    "UNDO_PREFIX",
+    "Conflict",
+    "Done",
+    "Step",
+    "UndoPlan",
+    "material_state",
+    "plan_undo",
+    "resolve_pending",
+    "restore_cells",
+    "revert_innergy",
+]
 
 CELL_OPS = frozenset({"write_back", "link", "ppak_differs"})
 """Master writes that set cells (payload ``{row, before, after}``): undone cell by cell."""

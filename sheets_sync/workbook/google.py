@@ -48,7 +48,7 @@ from sheets_sync.workbook.base import (
 )
 from sheets_sync.workbook.retry import RetryPolicy
 
-__all__ = ["SCOPES", "GoogleWorkbook", "SheetsHTTPClient", "a1_range", "column_letter"]
+__all__ = ["SCOPES", "GoogleWorkbook", "SheetsHTTPClient", "a1_range", "column_letter", "open_google"]
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 PROTECTED_NOTE = "matsync: written by the tool"
