@@ -256,9 +256,8 @@ def _edit_changes(change: MaterialChange) -> dict[str, Any]:
     return {f.field: getattr(change.payload, f.field) for f in change.changes}
 
 
-def _reason(exc: BaseException) -> str:
-    messages = getattr(exc, "messages", None)
-    return "; ".join(messages) if messages else str(exc)
+def _reason(exc: InnergyError) -> str:
+    return "; ".join(exc.messages) if exc.messages else str(exc)
 
 
 @dataclass
@@ -567,11 +566,13 @@ def load_plan(output_dir: Path, plan_id: str | None) -> Plan:
     """The plan the diff tabs were written from (``plans/<id>.json``)."""
     if not plan_id:
         raise PlanError(
-            "the diff tabs hold no single plan id in B1 (or two different ones): run `matsync plan`"
+            "the diff tabs hold no single plan id in B1 (or two different ones)", hint="run `matsync plan`"
         )
     path = output_dir / "plans" / f"{plan_id}.json"
     if not path.is_file():
-        raise PlanError(f"plan {plan_id} named in the diff tabs is not in {path.parent}: run `matsync plan`")
+        raise PlanError(
+            f"plan {plan_id} named in the diff tabs is not in {path.parent}", hint="run `matsync plan`"
+        )
     return Plan.from_json(path.read_text(encoding="utf-8"))
 
 
