@@ -143,24 +143,27 @@ def display(value: Any) -> str | None:
     return str(value)
 
 
-_FOUR = Decimal("0.0001")
+_FOUR_PLACES = Decimal("0.0001")
 _CENT = Decimal("0.01")
 _ONE = Decimal(1)
-_POSITION = {field: i for i, field in enumerate(COMPARED_FIELDS)}
-_ORDER = {action: i for i, action in enumerate(ACTIONS)}
+_POSITION = {field: position for position, field in enumerate(COMPARED_FIELDS)}
+_ORDER = {action: rank for rank, action in enumerate(ACTIONS)}
+# attrgetters rather than lambdas: ``map`` over them stays in C.
 _action_of, _sku_of, _name_of, _field_of = map(attrgetter, ("action", "sku", "name", "field"))
 
 # Each model is read through its ``__dict__`` (where pydantic keeps field values; a third
 # faster than attribute access), and a pair's compared values are read into two tuples
 # that are compared and dropped at once: at 100,000 rows, holding every row's values as
-# tuples costs more in allocation and freeing than the comparison itself.
-_sku, _innergy_id, _external_id, _uom, _cost, _name = map(
+# tuples costs more in allocation and freeing than the comparison itself. ``_x_in(values)``
+# is field ``x`` of such values: an itemgetter, so ``map`` over it stays in C.
+_sku_in, _innergy_id_in, _external_id_in, _uom_in, _cost_in, _name_in = map(
     itemgetter, ("sku", "innergy_id", "external_id", "uom", "cost", "name")
 )
-_shared = itemgetter(*SHARED_FIELDS)
-_compared = itemgetter(*COMPARED_FIELDS)
-_group_and_common = itemgetter(slice(0, 2))
-_divisor = itemgetter(2)
+_shared_values_in = itemgetter(*SHARED_FIELDS)
+_compared_values_in = itemgetter(*COMPARED_FIELDS)
+# A unit's UnitParts (group, common unit, divisor) split without a Python function call.
+_group_and_common_unit = itemgetter(slice(0, 2))
+_divisor_of = itemgetter(2)
 _values_of = vars(BaseModel)["__dict__"].__get__
 """A model's field values by name (its ``__dict__``), through the slot's descriptor: a
 third cheaper than ``vars``, which looks the slot up past pydantic's ``__getattr__``."""
@@ -171,7 +174,7 @@ _BLANK_FOR_NONE = {None: ""}
 
 
 def _same_money(a: Decimal | None, b: Decimal | None) -> bool:
-    return a is not None and b is not None and a.quantize(_FOUR) == b.quantize(_FOUR)
+    return a is not None and b is not None and a.quantize(_FOUR_PLACES) == b.quantize(_FOUR_PLACES)
 
 
 def _same_text(a: str | None, b: str | None) -> bool:
@@ -187,8 +190,9 @@ _SAME = {
     for field in COMPARED_FIELDS
 }
 """How each compared field tells two unequal values apart from a real change."""
-_SAME_AT = tuple(map(_SAME.__getitem__, COMPARED_FIELDS))
-_AT = range(len(COMPARED_FIELDS))
+_SAME_BY_POSITION = tuple(map(_SAME.__getitem__, COMPARED_FIELDS))
+"""``_SAME`` by position in ``COMPARED_FIELDS``: a tuple index, not a dict lookup by name."""
+_COMPARED_POSITIONS = range(len(COMPARED_FIELDS))
 
 
 def _same(field: str, a: Any, b: Any) -> bool:
@@ -199,15 +203,14 @@ def _field_changes(material: Material, new: tuple[Any, ...], old: tuple[Any, ...
     """The lines of the fields whose values differ beyond the comparison rules; a blank
     master value is no change unless the field is cleared."""
     changes = []
-    for i in compress(_AT, map(operator.ne, new, old)):
-        value, was = new[i], old[i]
-        if value is None and (
-            COMPARED_FIELDS[i] not in material.cleared or COMPARED_FIELDS[i] not in CLEARABLE
-        ):
+    # compress over a C-level ``!=`` of the two tuples: Python code runs only for the fields that differ
+    for position in compress(_COMPARED_POSITIONS, map(operator.ne, new, old)):
+        value, was, field = new[position], old[position], COMPARED_FIELDS[position]
+        if value is None and (field not in material.cleared or field not in CLEARABLE):
             continue
-        if _SAME_AT[i](value, was):
+        if _SAME_BY_POSITION[position](value, was):
             continue
-        changes.append(FieldChange(COMPARED_FIELDS[i], display(was), display(value)))
+        changes.append(FieldChange(field, display(was), display(value)))
     return changes
 
 
@@ -237,6 +240,8 @@ def _baseline_clash(base: InnergyMaterial, change: Difference) -> str | None:
 
 def _first_index(keys: list[str]) -> dict[str, int]:
     """key -> the position of its first occurrence, in the order of ``keys``."""
+    # dict(zip()) builds the index in C; it keeps the last position of a repeated key, so then
+    # the index is rebuilt with setdefault, driven by a zero-length deque (a C loop, no Python body).
     index = dict(zip(keys, range(len(keys)), strict=True))
     if len(index) < len(keys):  # a key repeats: the later positions must not overwrite
         index = {}
@@ -246,21 +251,24 @@ def _first_index(keys: list[str]) -> dict[str, int]:
 
 def _unique(indexes: list[int | None]) -> bool:
     """No index is given twice (``None`` aside)."""
-    found = len(indexes) - indexes.count(None)
-    return len(set(indexes)) - (found < len(indexes)) == found
+    # counted in C instead of a loop: distinct values, less the one ``None`` if any, equal the non-None
+    given = len(indexes) - indexes.count(None)
+    return len(set(indexes)) - (given < len(indexes)) == given
 
 
 def _costs(rows: list[dict[str, Any]], units: list[str], parts: Mapping[str, UnitParts]) -> list[Decimal]:
     """The master rows' costs (``rows`` are their models' values) as INNERGY would hold
     them, dividing only where a divisor is not 1 (at 100,000 rows, every Decimal operation
     saved counts)."""
-    costs = list(map(_cost, rows))
-    divisors = {unit: _divisor(p) for unit, p in parts.items() if _divisor(p) != _ONE}
-    at = list(compress(range(len(units)), map(divisors.__contains__, units)))
-    if not at:
+    costs = list(map(_cost_in, rows))
+    divisors = {unit: _divisor_of(split) for unit, split in parts.items() if _divisor_of(split) != _ONE}
+    to_divide = list(compress(range(len(units)), map(divisors.__contains__, units)))
+    if not to_divide:
         return costs
-    divided = per_base_unit(map(costs.__getitem__, at), map(divisors.__getitem__, map(units.__getitem__, at)))
-    deque(map(costs.__setitem__, at, divided), maxlen=0)
+    divided = per_base_unit(
+        map(costs.__getitem__, to_divide), map(divisors.__getitem__, map(units.__getitem__, to_divide))
+    )
+    deque(map(costs.__setitem__, to_divide, divided), maxlen=0)  # the assignments, as a C loop
     return costs
 
 
@@ -282,7 +290,7 @@ class _Diff:
         """Each INNERGY record's field values, by position."""
         self.by_id: dict[str | None, int] = {}
         self.ids_unique = True
-        externals = list(map(_external_id, self.theirs))
+        externals = list(map(_external_id_in, self.theirs))
         if None in externals:
             externals = list(map(_BLANK_FOR_NONE.get, externals, externals))
         self.keys = sku_keys(externals)
@@ -295,8 +303,8 @@ class _Diff:
         """External ids held by more than one INNERGY record: conflicts, whatever the master says."""
         if len(self.by_key) < len(records) - len(self.hand):
             groups: dict[str, list[int]] = defaultdict(list)
-            for j in compress(range(len(records)), self.keys):
-                groups[self.keys[j]].append(j)
+            for record in compress(range(len(records)), self.keys):
+                groups[self.keys[record]].append(record)
             self.shared = {key: group for key, group in groups.items() if len(group) > 1}
         self.claimed = set(chain.from_iterable(self.shared.values()))
         self.uom_lookup = Library(uoms=library.uoms).uom  # indexes MAP_UOM only, not the master
@@ -306,7 +314,7 @@ class _Diff:
 
     def masters(self) -> tuple[list[str], Sequence[int]]:
         """The master rows' sku_keys and positions; of duplicate SKUs the first row wins."""
-        keys = sku_keys(map(_sku, self.mine))
+        keys = sku_keys(map(_sku_in, self.mine))
         if len(set(keys)) == len(keys):  # a set, not an index: no positions to store
             return keys, range(len(keys))
         index = _first_index(keys)
@@ -314,9 +322,10 @@ class _Diff:
 
     def run(self, keys: list[str], rows: Sequence[int]) -> list[tuple[str, int]]:
         """Match every master row by INNERGY ID, else SKU, and compare; return the rest."""
-        ids = list(map(_innergy_id, map(self.mine.__getitem__, rows)))
+        ids = list(map(_innergy_id_in, map(self.mine.__getitem__, rows)))
         if ids.count(None) < len(ids):
             self.index_ids()
+            # by_id.get(id, default): the record named by ID, else the one keyed by SKU, in one C map
             picks = list(map(self.by_id.get, ids, map(self.by_key.get, keys)))
             safe = self.ids_unique and _unique(picks)
         else:
@@ -327,7 +336,7 @@ class _Diff:
         found = list(map(operator.is_not, picks, repeat(None)))
         if found.count(False):
             missing = compress(range(len(found)), map(operator.not_, found))
-            unmatched = [(keys[n], rows[n]) for n in missing]
+            unmatched = [(keys[position], rows[position]) for position in missing]
             picks, keys, rows = (
                 list(compress(picks, found)),
                 list(compress(keys, found)),
@@ -342,7 +351,7 @@ class _Diff:
 
     def index_ids(self) -> None:
         """INNERGY ID -> record, built only when a master row names an INNERGY ID."""
-        ids = list(map(_innergy_id, self.theirs))
+        ids = list(map(_innergy_id_in, self.theirs))
         self.by_id = dict(zip(ids, range(len(ids)), strict=True))
         self.by_id.pop(None, None)
         self.ids_unique = len(self.by_id) == len(ids) - ids.count(None)
@@ -352,27 +361,28 @@ class _Diff:
         ID keeps it (the others are conflicts), and a SKU never takes a record that a row
         names by ID or that shares its external id."""
         by_id: list[int | None] = list(map(self.by_id.get, ids))
-        for n, j in enumerate(by_id):
-            if j is None:
+        for position, record in enumerate(by_id):
+            if record is None:
                 continue
-            if j in self.claimed:
-                reason = (
-                    f"INNERGY record {self.records[j].innergy_id} is claimed by another row or shares its SKU"
-                )
-                self.conflict(rows[n], [j], reason)
-                by_id[n] = None
+            if record in self.claimed:
+                innergy_id = self.records[record].innergy_id
+                reason = f"INNERGY record {innergy_id} is claimed by another row or shares its SKU"
+                self.conflict(rows[position], [record], reason)
+                by_id[position] = None
             else:
-                self.claimed.add(j)
+                self.claimed.add(record)
         wanted = set(ids) - {None}
         return [
-            a
-            if a is not None
+            named
+            if named is not None
             else (
-                b
-                if b is not None and b not in self.claimed and _innergy_id(self.theirs[b]) not in wanted
+                keyed
+                if keyed is not None
+                and keyed not in self.claimed
+                and _innergy_id_in(self.theirs[keyed]) not in wanted
                 else None
             )
-            for a, b in zip(by_id, map(self.by_key.get, keys), strict=True)
+            for named, keyed in zip(by_id, map(self.by_key.get, keys), strict=True)
         ]
 
     def usable(self, rows: Sequence[int], units: list[str]) -> tuple[dict[str, UomMapping | None], set[str]]:
@@ -380,18 +390,20 @@ class _Diff:
         (each row of those is a Problem)."""
         uoms = {unit: self.uom_lookup(unit) for unit in set(units)}
         bad = {
-            u for u, m in uoms.items() if m and m.base_units_per_uom is not None and m.base_units_per_uom <= 0
+            unit
+            for unit, mapping in uoms.items()
+            if mapping and mapping.base_units_per_uom is not None and mapping.base_units_per_uom <= 0
         }
         if not bad:
             return uoms, bad
-        for i in compress(rows, map(bad.__contains__, units)):
-            material = self.materials[i]
+        for row in compress(rows, map(bad.__contains__, units)):
+            material = self.materials[row]
             message = f"SKU {material.sku}: the Base Units per UoM of unit {material.uom} is not above zero"
             problem = Problem(
                 source="MAP_UOM", column="Base Units per UoM", value=material.uom, message=message
             )
             self.problems.append(problem)
-        return {u: m for u, m in uoms.items() if u not in bad}, bad
+        return {unit: mapping for unit, mapping in uoms.items() if unit not in bad}, bad
 
     def compare_all(self, rows: Sequence[int], records: list[int], keys: list[str] | None) -> None:
         """Skip pairs whose values are equal (C-level comparisons); explain the rest.
@@ -405,7 +417,7 @@ class _Diff:
         few that differ only beyond 4 places are settled field by field).
         """
         mine = list(map(self.mine.__getitem__, rows))
-        units = list(map(_uom, mine))
+        units = list(map(_uom_in, mine))
         uoms, bad = self.usable(rows, units)
         if bad:
             ok = list(map(uoms.__contains__, units))
@@ -413,21 +425,24 @@ class _Diff:
             keys = None if keys is None else list(compress(keys, ok))
             mine, units = list(compress(mine, ok)), list(compress(units, ok))
         parts = unit_parts(uoms)
-        groups = {unit: _group_and_common(p) for unit, p in parts.items()}
-        # the rows' COMPARED_FIELDS, built as projected_rows builds them: shared, unit, cost
-        tails = map(tuple.__add__, map(groups.__getitem__, units), zip(_costs(mine, units, parts)))
-        wanted = map(tuple.__add__, map(_shared, mine), tails)
-        differ = list(map(operator.ne, wanted, map(_compared, map(self.theirs.__getitem__, records))))
+        units_of = {unit: _group_and_common_unit(split) for unit, split in parts.items()}
+        # the rows' COMPARED_FIELDS, built as projected_rows builds them: shared, unit, cost;
+        # lazy maps, so each pair's two tuples are built, compared and freed one at a time
+        unit_and_cost = map(tuple.__add__, map(units_of.__getitem__, units), zip(_costs(mine, units, parts)))
+        wanted = map(tuple.__add__, map(_shared_values_in, mine), unit_and_cost)
+        held = map(_compared_values_in, map(self.theirs.__getitem__, records))
+        differ = list(map(operator.ne, wanted, held))
         relinks = [False] * len(differ)
         if keys is not None:
             relinks = list(map(operator.ne, map(self.keys.__getitem__, records), keys))
             differ = list(map(operator.or_, differ, relinks))
         self.unchanged += differ.count(False)
         changed = list(compress(range(len(differ)), differ))
-        materials = [self.materials[rows[n]] for n in changed]
-        for n, material, values in zip(changed, materials, projected_rows(materials, uoms), strict=True):
-            j = records[n]
-            self.compare(material, values, self.records[j], _compared(self.theirs[j]), relinks[n])
+        materials = [self.materials[rows[pair]] for pair in changed]
+        for pair, material, values in zip(changed, materials, projected_rows(materials, uoms), strict=True):
+            record = records[pair]
+            held_values = _compared_values_in(self.theirs[record])
+            self.compare(material, values, self.records[record], held_values, relinks[pair])
 
     def compare(
         self,
@@ -443,11 +458,11 @@ class _Diff:
         fields = _field_changes(material, values, held)
         action = _action(record.active, material.active)
         if action == "deactivate":
-            fields = [f for f in fields if f.field == "active"]
+            fields = [line for line in fields if line.field == "active"]
         if action is None or not (fields or relink):
             self.unchanged += 1
             return
-        update = {f.field: values[_POSITION[f.field]] for f in fields}
+        update = {line.field: values[_POSITION[line.field]] for line in fields}
         if relink:
             fields.insert(0, FieldChange("external_id", record.external_id, material.sku))
             update["external_id"] = material.sku
@@ -457,13 +472,13 @@ class _Diff:
         )
 
     def create(self, rows: list[int]) -> None:
-        uoms, _ = self.usable(rows, list(map(_uom, map(self.mine.__getitem__, rows))))
-        materials = [m for m in map(self.materials.__getitem__, rows) if m.uom in uoms]
+        uoms, _ = self.usable(rows, list(map(_uom_in, map(self.mine.__getitem__, rows))))
+        materials = [material for material in map(self.materials.__getitem__, rows) if material.uom in uoms]
         values = projected_rows(materials, uoms)
         wanted = _RECORDS.validate_python(
             [
-                dict(zip(COMPARED_FIELDS, v, strict=True), external_id=m.sku)
-                for m, v in zip(materials, values, strict=True)
+                dict(zip(COMPARED_FIELDS, row, strict=True), external_id=material.sku)
+                for material, row in zip(materials, values, strict=True)
             ]
         )
         for material, row, record in zip(materials, values, wanted, strict=True):
@@ -485,10 +500,10 @@ class _Diff:
     def adopt(self, unmatched: list[tuple[str, int]]) -> None:
         """Rows no record claimed: a hand-entered record of the same name, else a create."""
         by_name: dict[str, list[int]] = defaultdict(list)
-        for j, key in zip(
-            self.hand, name_keys(map(_name, map(self.theirs.__getitem__, self.hand))), strict=True
+        for record, key in zip(
+            self.hand, name_keys(map(_name_in, map(self.theirs.__getitem__, self.hand))), strict=True
         ):
-            by_name[key].append(j)
+            by_name[key].append(record)
         adopted: list[int] = []
         records: list[int] = []
         keys: list[str] = []
@@ -497,7 +512,9 @@ class _Diff:
             if key in self.shared:
                 continue
             material = self.materials[row]
-            free = [j for j in by_name.get(name_key(material.name), ()) if j not in self.claimed]
+            free = [
+                record for record in by_name.get(name_key(material.name), ()) if record not in self.claimed
+            ]
             if len(free) > 1:
                 self.conflict(row, free, f"{len(free)} hand-entered INNERGY records have this name")
             elif free:
@@ -516,14 +533,14 @@ class _Diff:
         ``keys`` and ``rows`` are the master's, as ``masters`` gives them."""
         masters = dict(zip(keys, rows, strict=True)) if self.shared else {}
         for key, group in self.shared.items():
-            ids = ", ".join(str(self.records[j].innergy_id) for j in group)
+            ids = ", ".join(str(self.records[record].innergy_id) for record in group)
             reason = f"{len(group)} INNERGY records share this external id ({ids})"
             self.conflict(masters.get(key), group, reason)
         unclaimed = filterfalse(self.claimed.__contains__, range(len(self.records)))
         unmanaged = []
-        for j in unclaimed:
-            record = self.records[j]
-            if not self.keys[j]:
+        for position in unclaimed:
+            record = self.records[position]
+            if not self.keys[position]:
                 unmanaged.append(record)
             elif record.active:
                 fields = (FieldChange("active", "yes", "no"),)
@@ -544,34 +561,35 @@ class _Diff:
                 writers[key].append(change.sku)
         holders: dict[str, list[InnergyMaterial]] = defaultdict(list)
         if writers:
-            keys = name_keys(map(_name, self.theirs))
-            for j in compress(range(len(keys)), map(writers.__contains__, keys)):
-                holders[keys[j]].append(self.records[j])
+            keys = name_keys(map(_name_in, self.theirs))
+            for record in compress(range(len(keys)), map(writers.__contains__, keys)):
+                holders[keys[record]].append(self.records[record])
         result = list(self.changes)
         suspects = (
             range(len(result)) if baseline else compress(range(len(result)), map(writers.__contains__, names))
         )
-        for n in suspects:
-            change = result[n]
+        for position in suspects:
+            change = result[position]
             if change.action == "conflict":
                 continue
             base = baseline.get(change.record.innergy_id or "") if change.record else None
             reason = _baseline_clash(base, change) if base is not None else None
             if reason is None and change.action != "deactivate":
-                reason = _name_clash(change, holders.get(names[n], []), writers.get(names[n], []))
+                name = names[position]
+                reason = _name_clash(change, holders.get(name, []), writers.get(name, []))
             if reason is not None:
-                result[n] = replace(change, action="conflict", payload=None, reason=reason)
+                result[position] = replace(change, action="conflict", payload=None, reason=reason)
         return result
 
 
 def _name_clash(change: Difference, holders: list[InnergyMaterial], writers: list[str]) -> str | None:
     """Why ``change`` cannot go as planned: another INNERGY record (``holders``) or another
     master row (``writers``, by SKU) has its name."""
-    others = [r for r in holders if r is not change.record]
+    others = [holder for holder in holders if holder is not change.record]
     if others:
         owner = f"SKU {others[0].external_id}" if others[0].external_id else "a hand-entered record"
         return f"the name {change.name!r} is already used in INNERGY by {owner} ({others[0].innergy_id})"
-    twins = [s for s in writers if s != change.sku]
+    twins = [sku for sku in writers if sku != change.sku]
     if twins:
         return f"the name {change.name!r} is also given to SKU {', '.join(twins)} in the master"
     return None
@@ -601,8 +619,10 @@ def _diff(
     unmanaged = run.retire(keys, rows)
     checked = run.check_names(baseline)
     orders = map(_ORDER.__getitem__, map(_action_of, checked))
+    # sorted over (rank, key, position) tuples: C comparisons, no Python key function per change
     ranked = sorted(zip(orders, sku_keys(map(_sku_of, checked)), range(len(checked)), strict=True))
-    return MaterialDiff(tuple(checked[n] for *_, n in ranked), run.unchanged, unmanaged, tuple(run.problems))
+    in_order = tuple(checked[position] for *_, position in ranked)
+    return MaterialDiff(in_order, run.unchanged, unmanaged, tuple(run.problems))
 
 
 def _unit(raw: str, table: Mapping[str, str]) -> str:

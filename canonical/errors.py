@@ -23,12 +23,16 @@ The hierarchy, with the exit code each carries (see ``ExitCode``)::
     ├── JournalError (1)                the state journal is unusable, or refused a write
     └── LockHeld (4)                    another run holds the lock; nothing was done
 
-Messages never contain secrets: code that knows a secret redacts it before raising.
+Every error carries its message and an optional ``hint`` (what to do next), which the CLI
+prints on its own line; an ``InnergyError`` also carries the call that failed (``method``,
+``path``, ``status``) and INNERGY's own ``messages``, so callers read data, not text.
+Messages and hints never contain secrets: code that knows a secret redacts it before raising.
 Row-level bad input is not an exception: it is a ``canonical.Problem``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 __all__ = [
@@ -67,7 +71,14 @@ class ExitCode(IntEnum):
 
 
 class MatsyncError(Exception):
+    """The root of matsync's errors; ``str()`` is the message alone, without the hint."""
+
     exit_code: ExitCode = ExitCode.FAILED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
 
 
 class ConfigError(MatsyncError):
@@ -103,7 +114,24 @@ class UnstorableValue(WorkbookError):
 
 
 class InnergyError(MatsyncError):
-    pass
+    """``method``, ``path`` and ``status`` name the call when one was made (``status`` is
+    ``None`` when no HTTP answer decided it); ``messages`` are INNERGY's own ``Messages``."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        messages: Iterable[str] = (),
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.messages: tuple[str, ...] = tuple(messages)
 
 
 class InnergyAuthError(InnergyError):
@@ -115,9 +143,7 @@ class InnergyNotFound(InnergyError):
 
 
 class InnergyValidationError(InnergyError):
-    def __init__(self, message: str, messages: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.messages = messages or []
+    pass
 
 
 class InnergyUnavailable(InnergyError):

@@ -57,9 +57,11 @@ _MAX_CONCURRENCY = 5
 class _Retryable(Exception):
     """An answer or a failure worth another try (408, 429, 5xx, timeout, dropped connection)."""
 
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    def __init__(self, reason: str, wait: float | None = None, status: int | None = None) -> None:
         super().__init__(reason)
         self.wait = wait
+        self.status = status
+        """The HTTP status that asked for another try; ``None`` for a timeout or a dropped connection."""
 
 
 class InnergyClient:
@@ -127,7 +129,10 @@ class InnergyClient:
             except _Retryable as exc:
                 if attempt >= self.retries:
                     raise InnergyUnavailable(
-                        self._redact(f"INNERGY {method} {path} failed after {attempt + 1} tries: {exc}")
+                        self._redact(f"INNERGY {method} {path} failed after {attempt + 1} tries: {exc}"),
+                        method=method,
+                        path=path,
+                        status=exc.status,
                     ) from None
                 self._pause(attempt, exc)
                 attempt += 1
@@ -168,34 +173,47 @@ class InnergyClient:
     def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
         status = response.status_code
         if status in RETRY_STATUSES:
-            raise _Retryable(f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After")))
+            raise _Retryable(
+                f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After")), status
+            )
         content = response.content
         if content[:2] == b"\x1f\x8b":
             content = gzip.decompress(content)
         kind = response.headers.get("Content-Type", "")
+        call: dict[str, Any] = {"method": method, "path": path, "status": status}
         if "json" not in kind and not (status < 300 and content.lstrip()[:1] in (b"{", b"[")):
             if status in (401, 403) or "html" in kind or content.lstrip()[:1] == b"<":
                 raise InnergyAuthError(
                     f"INNERGY answered {method} {path} with a web page, not JSON (HTTP {status}): "
                     f"check that INNERGY_API_KEY is a valid, active key and that INNERGY_BASE_URL "
-                    f"({self._redact(self.base_url)}) is the API root"
+                    f"({self._redact(self.base_url)}) is the API root",
+                    **call,
                 )
-            raise InnergyError(f"INNERGY answered {method} {path} with HTTP {status} and no JSON")
+            raise InnergyError(f"INNERGY answered {method} {path} with HTTP {status} and no JSON", **call)
         try:
             data = json.loads(content, parse_float=Decimal) if content.strip() else None
         except ValueError:
-            raise InnergyError(f"INNERGY answered {method} {path} with malformed JSON") from None
+            raise InnergyError(f"INNERGY answered {method} {path} with malformed JSON", **call) from None
         if status < 300:
             return data
-        messages = _messages(data)
-        detail = self._redact("; ".join(messages) or f"HTTP {status}")
+        messages = [self._redact(m) for m in _messages(data)]
+        detail = "; ".join(messages) or f"HTTP {status}"
         if status == 404:
-            raise InnergyNotFound(f"INNERGY {method} {path}: not found ({detail})")
+            raise InnergyNotFound(f"INNERGY {method} {path}: not found ({detail})", messages=messages, **call)
         if status in (401, 403):
-            raise InnergyAuthError(f"INNERGY refused {method} {path} (HTTP {status}): check INNERGY_API_KEY")
+            raise InnergyAuthError(
+                f"INNERGY refused {method} {path} (HTTP {status})",
+                hint="check that INNERGY_API_KEY is a valid, active key",
+                messages=messages,
+                **call,
+            )
         if status == 400:
-            raise InnergyValidationError(f"INNERGY rejected {method} {path}: {detail}", messages)
-        raise InnergyError(f"INNERGY {method} {path} failed: HTTP {status} ({detail})")
+            raise InnergyValidationError(
+                f"INNERGY rejected {method} {path}: {detail}", messages=messages, **call
+            )
+        raise InnergyError(
+            f"INNERGY {method} {path} failed: HTTP {status} ({detail})", messages=messages, **call
+        )
 
     # -- envelopes ----------------------------------------------------------------------
 
@@ -241,7 +259,7 @@ class InnergyClient:
         """The tenant's own OpenAPI document (for ``check-innergy-spec --from-innergy``)."""
         document = self._request("GET", path)
         if not isinstance(document, dict):
-            raise InnergyError(f"INNERGY {path} is not an OpenAPI document")
+            raise InnergyError(f"INNERGY {path} is not an OpenAPI document", method="GET", path=path)
         return document
 
     def list_materials(self) -> list[wire.Material]:
@@ -300,7 +318,10 @@ class InnergyClient:
                 if attempt >= self.retries:
                     raise InnergyUnavailable(
                         f"INNERGY {ep.path}: creating {len(pending)} records failed after {attempt + 1} "
-                        f"tries ({exc}); none of them was found created"
+                        f"tries ({exc}); none of them was found created",
+                        method=ep.method,
+                        path=ep.path,
+                        status=exc.status,
                     ) from None
                 self._pause(attempt, exc)
                 attempt += 1
@@ -309,7 +330,10 @@ class InnergyClient:
                 except InnergyUnavailable as lookup:
                     raise InnergyUnavailable(
                         f"INNERGY {ep.path}: creating {len(pending)} records got no answer ({exc}) and "
-                        f"looking them up failed ({lookup}); a later run looks them up again before creating"
+                        f"looking them up failed ({lookup}); a later run looks them up again before creating",
+                        method=ep.method,
+                        path=ep.path,
+                        status=exc.status,
                     ) from None
                 done.update(found)
                 pending = [m for m in pending if identity(m) not in found]
@@ -405,7 +429,11 @@ def _unwrap(ep: Endpoint, body: Any) -> list[Any]:
     else:
         items = body
     if not isinstance(items, list):
-        raise InnergyError(f"INNERGY {ep.method} {ep.path}: expected a {ep.envelope} list, got another shape")
+        raise InnergyError(
+            f"INNERGY {ep.method} {ep.path}: expected a {ep.envelope} list, got another shape",
+            method=ep.method,
+            path=ep.path,
+        )
     return items
 
 

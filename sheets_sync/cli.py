@@ -85,8 +85,12 @@ def _fail(ctx: typer.Context, exc: BaseException, message: str, code: ExitCode) 
     if state.verbose:
         typer.echo(redact("".join(traceback.format_exception(exc)), state.secrets()), err=True)
     typer.echo(f"matsync: {message}", err=True)
+    hint = redact(exc.hint, state.secrets()) if isinstance(exc, MatsyncError) and exc.hint else None
+    if hint:
+        typer.echo(f"matsync: hint: {hint}", err=True)
     if state.json:
-        typer.echo(Outcome({"ok": False, "error": message, "exit_code": int(code)}).render(True))
+        error = {"ok": False, "error": message, "exit_code": int(code)}
+        typer.echo(Outcome(error | ({"hint": hint} if hint else {})).render(True))
     ctx.exit(int(code))
 
 

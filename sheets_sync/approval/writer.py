@@ -46,9 +46,8 @@ def edit_body_for(change: MaterialChange, current: wire.Material) -> wire.Materi
     return edit_body(current, {f.field: getattr(change.payload, f.field) for f in change.changes})
 
 
-def _reason(exc: BaseException) -> str:
-    messages = getattr(exc, "messages", None)
-    return "; ".join(messages) if messages else str(exc)
+def _reason(exc: InnergyError) -> str:
+    return "; ".join(exc.messages) if exc.messages else str(exc)
 
 
 @dataclass

@@ -211,7 +211,7 @@ def _innergy(settings: Settings) -> tuple[list[InnergyMaterial] | None, str | No
             client.version()
             return [to_canonical(m) for m in client.list_materials()], None, False
     except InnergyAuthError as exc:
-        return None, str(exc), True
+        return None, f"{exc}: {exc.hint}" if exc.hint else str(exc), True
     except MatsyncError as exc:
         return None, f"INNERGY could not be read: {exc}", False
 

@@ -288,7 +288,7 @@ def run_projects_import(
     files = outputs(settings)
     projects_path = files.canonical("projects.jsonl")
     if not projects_path.is_file():
-        raise ConfigError(f"no canonical projects at {projects_path}: run `matsync ppak-import` first")
+        raise ConfigError(f"no canonical projects at {projects_path}", hint="run `matsync ppak-import` first")
     projects, problems, rows = read_jsonl(projects_path, Project)
     lines_path = files.canonical("project_lines.jsonl")
     lines, line_problems, _ = read_jsonl(lines_path, ProjectLine) if lines_path.is_file() else ([], [], [])

@@ -20,9 +20,11 @@ def load_plan(outputs: Outputs, plan_id: str | None) -> Plan:
     """The plan named in the diff tabs' B1; a missing or ambiguous id says to plan again."""
     if not plan_id:
         raise PlanError(
-            "the diff tabs hold no single plan id in B1 (or two different ones): run `matsync plan`"
+            "the diff tabs hold no single plan id in B1 (or two different ones)", hint="run `matsync plan`"
         )
     path = outputs.plan(plan_id)
     if not path.is_file():
-        raise PlanError(f"plan {plan_id} named in the diff tabs is not in {path.parent}: run `matsync plan`")
+        raise PlanError(
+            f"plan {plan_id} named in the diff tabs is not in {path.parent}", hint="run `matsync plan`"
+        )
     return Plan.from_json(path.read_text(encoding="utf-8"))

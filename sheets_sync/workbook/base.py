@@ -251,8 +251,8 @@ class _Headers:
         found = columns.get(header_key(column))
         if found is None:
             raise WorkbookError(
-                f"tab {tab} has no column {column!r} in its header row {header_row}: "
-                "run `matsync init-sheet` to repair the headers"
+                f"tab {tab} has no column {column!r} in its header row {header_row}",
+                hint="run `matsync init-sheet` to repair the headers",
             )
         return found + 1
 

@@ -140,8 +140,8 @@ class SheetsHTTPClient(HTTPClient):
                 log.debug("Sheets call failed (%s); retrying in %.2f s", last, delay)
                 self._sleep(delay)
         raise SheetsApiError(
-            f"Google Sheets did not answer after {self.policy.attempts} attempts (last: {last}); "
-            "try again later"
+            f"Google Sheets did not answer after {self.policy.attempts} attempts (last: {last})",
+            hint="try again later",
         )
 
 

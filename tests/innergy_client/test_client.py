@@ -102,9 +102,45 @@ def test_duplicates_are_validation_errors_with_innergys_messages(client: Innergy
     client.create_materials([material(1)])
     with pytest.raises(InnergyValidationError) as caught:
         client.create_materials([material(1, external_id="OTHER")])
-    assert caught.value.messages == ["A material with MaterialName 'Maple Ply 3/4 #1' already exists"]
+    assert caught.value.messages == ("A material with MaterialName 'Maple Ply 3/4 #1' already exists",)
     with pytest.raises(InnergyValidationError, match="ExternalId 'sku-0001' already exists"):
         client.create_materials([material(2, external_id="sku-0001")])
+
+
+def test_a_validation_error_carries_the_call_status_and_innergys_messages(client: InnergyClient) -> None:
+    client.create_materials([material(1)])
+    with pytest.raises(InnergyValidationError) as caught:
+        client.create_materials([material(1, external_id="OTHER")])
+    error = caught.value
+    assert (error.method, error.path, error.status) == ("POST", "/api/materials/create", 400)
+    assert error.messages == ("A material with MaterialName 'Maple Ply 3/4 #1' already exists",)
+
+
+def test_a_not_found_carries_the_call_and_its_status(client: InnergyClient) -> None:
+    missing = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+    with pytest.raises(InnergyNotFound) as caught:
+        client.get_material(missing)
+    error = caught.value
+    assert (error.method, error.status) == ("GET", 404)
+    assert error.path is not None and missing in error.path
+
+
+def test_exhausted_retries_carry_the_last_status(sandbox: Sandbox) -> None:
+    sandbox.faults.failure_rate = 1.0
+    with (
+        InnergyClient(sandbox.url, sandbox.api_key, retries=1, backoff=0.001) as failing,
+        pytest.raises(InnergyUnavailable) as caught,
+    ):
+        failing.version()
+    assert (caught.value.method, caught.value.path, caught.value.status) == ("GET", "/api/version", 500)
+
+
+def test_an_html_answer_carries_the_call_and_hides_the_key(sandbox: Sandbox) -> None:
+    with InnergyClient(sandbox.url, SECRET) as wrong, pytest.raises(InnergyAuthError) as caught:
+        wrong.version()
+    error = caught.value
+    assert (error.method, error.path, error.status) == ("GET", "/api/version", 200)
+    assert SECRET not in f"{error} {error.hint} {error.path} {error.messages}"
 
 
 def test_edit_and_deactivate_keep_the_rest_of_the_record(client: InnergyClient, sandbox: Sandbox) -> None:

@@ -84,3 +84,19 @@ def test_errors_are_one_line_without_the_key(tmp_path: Path, monkeypatch) -> Non
     assert secret not in result.output
     assert "[redacted]" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_hint_is_printed_on_its_own_line(as_json: bool, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MIGRATION_OUTPUT_DIR", raising=False)
+    result = runner.invoke(app, ["--json"] * as_json + ["projects-import"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"matsync: no canonical projects at {Path('migration_output/canonical/projects.jsonl')}",
+        "matsync: hint: run `matsync ppak-import` first",
+    ]
+    if as_json:
+        summary = json.loads(result.stdout)
+        assert summary["ok"] is False and summary["hint"] == "run `matsync ppak-import` first"
+        assert "ppak-import" not in summary["error"]
