@@ -9,6 +9,7 @@ Only the master side of staleness can be checked without INNERGY.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 from canonical.errors import ExitCode
@@ -33,49 +34,54 @@ EXPORTABLE = frozenset({"create", "update", "reactivate", "deactivate"})
 
 def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
     """Write the import sheet for the approved rows; journal them as exported; Result ``exported``."""
-    workbook = open_workbook(settings)
-    sheet = read_sheet(workbook)
-    ticked = [t for t in sheet.ticked if t.tab == DIFF_INNERGY]
-    plan = load_plan(outputs(settings), sheet.plan_id)
-    path = out or outputs(settings).report(f"innergy_import_{plan.plan_id}.xlsx")
-    journal = open_journal(settings)
-    run_id = journal.start_run("export-import-file", plan_id=plan.plan_id)
-    report = Report()
-    try:
-        chosen: list[tuple[Ticked, MaterialChange]] = []
-        for decision in decide(ticked, plan, sheet.library, None, journal.applied_change_ids(plan.plan_id)):
-            change = decision.change
-            if decision.verdict is not None:
-                report.record(decision.ticked, decision.verdict, change)
-            elif isinstance(change, MaterialChange) and change.action in EXPORTABLE and change.payload:
-                chosen.append((decision.ticked, change))
-            else:
-                report.record(decision.ticked, "skipped: not a material the import sheet can carry", change)
-        problems = write_import_file([c.payload for _, c in chosen if c.payload], path)
-        left_out = {
-            c.sku for _, c in chosen for p in problems if p.message.startswith(f"material {c.sku!r} ")
-        }
-        for tick, change in chosen:
-            if change.sku in left_out:
-                report.record(
-                    tick, "failed: holds characters a spreadsheet cannot store (see ISSUES)", change
-                )
-                continue
-            write_id = journal.intend(
-                run_id, target=INNERGY_TARGET, op="export", key=change.sku, before=None,
-                payload=change.payload.model_dump(mode="json") if change.payload else None,
-                change_id=change.change_id, plan_id=plan.plan_id,
-            )  # fmt: skip
-            journal.mark_exported(write_id, answer={"file": str(path)})
-            report.record(tick, EXPORTED, change)
-        report.problems.extend(problems)
-        back = WriteBack()
-        results_cells(report.results, sheet, back)
-        write_back(workbook, back, report.problems, sheet.issues)
-    except BaseException:
-        journal.finish_run(run_id, outcome="failed", counts=report.counts)
-        raise
-    journal.finish_run(run_id, outcome="exported", counts=report.counts)
+    with ExitStack() as stack:
+        workbook = stack.enter_context(open_workbook(settings))
+        sheet = read_sheet(workbook)
+        ticked = [t for t in sheet.ticked if t.tab == DIFF_INNERGY]
+        plan = load_plan(outputs(settings), sheet.plan_id)
+        path = out or outputs(settings).report(f"innergy_import_{plan.plan_id}.xlsx")
+        journal = stack.enter_context(open_journal(settings))
+        run_id = journal.start_run("export-import-file", plan_id=plan.plan_id)
+        report = Report()
+        try:
+            chosen: list[tuple[Ticked, MaterialChange]] = []
+            for decision in decide(
+                ticked, plan, sheet.library, None, journal.applied_change_ids(plan.plan_id)
+            ):
+                change = decision.change
+                if decision.verdict is not None:
+                    report.record(decision.ticked, decision.verdict, change)
+                elif isinstance(change, MaterialChange) and change.action in EXPORTABLE and change.payload:
+                    chosen.append((decision.ticked, change))
+                else:
+                    report.record(
+                        decision.ticked, "skipped: not a material the import sheet can carry", change
+                    )
+            problems = write_import_file([c.payload for _, c in chosen if c.payload], path)
+            left_out = {
+                c.sku for _, c in chosen for p in problems if p.message.startswith(f"material {c.sku!r} ")
+            }
+            for tick, change in chosen:
+                if change.sku in left_out:
+                    report.record(
+                        tick, "failed: holds characters a spreadsheet cannot store (see ISSUES)", change
+                    )
+                    continue
+                write_id = journal.intend(
+                    run_id, target=INNERGY_TARGET, op="export", key=change.sku, before=None,
+                    payload=change.payload.model_dump(mode="json") if change.payload else None,
+                    change_id=change.change_id, plan_id=plan.plan_id,
+                )  # fmt: skip
+                journal.mark_exported(write_id, answer={"file": str(path)})
+                report.record(tick, EXPORTED, change)
+            report.problems.extend(problems)
+            back = WriteBack()
+            results_cells(report.results, sheet, back)
+            write_back(workbook, back, report.problems, sheet.issues)
+        except BaseException:
+            journal.finish_run(run_id, outcome="failed", counts=report.counts)
+            raise
+        journal.finish_run(run_id, outcome="exported", counts=report.counts)
     summary = {
         "ok": report.exit_code == ExitCode.OK,
         "command": "export-import-file",

@@ -334,11 +334,8 @@ def workbook_tabs(settings: Settings, names: Sequence[str]) -> Mapping[str, Sequ
     settings.workbook_ref()  # no workbook configured: a clear ConfigError, before any backend loads
     from sheets_sync.connect import open_workbook
 
-    workbook = open_workbook(settings)
-    try:
+    with open_workbook(settings) as workbook:
         return workbook.read_tabs(names)
-    finally:
-        workbook.close()
 
 
 def health(settings: Settings, limits: Sequence[str] = ()) -> Outcome:

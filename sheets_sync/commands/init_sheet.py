@@ -73,13 +73,10 @@ def init_sheet(settings: Settings) -> Outcome:
     """Create or repair the workbook's contract tabs (a missing .xlsx is created)."""
     from sheets_sync.connect import open_workbook
 
-    workbook = open_workbook(settings, create=True)
-    try:
+    with open_workbook(settings, create=True) as workbook:
         tabs = workbook.read_tabs(ALL_TABS)
         ops, changes = repair_ops(tabs)
         workbook.write(ops)
-    finally:
-        workbook.close()
     summary = {"ok": True, "command": "init-sheet", "tabs": list(ALL_TABS), **changes}
     lines = [
         f"created: {', '.join(changes['created']) or 'none'}",

@@ -27,6 +27,7 @@ from canonical.errors import ExitCode
 from canonical.models import InnergyMaterial, Material, Problem
 from canonical.plan import Plan, build_plan, ticked_change_ids
 from canonical.serialize import from_jsonl
+from innergy_client import InnergyClient
 from reports.plan import (
     DIFF_INNERGY,
     DIFF_PPAK,
@@ -42,6 +43,7 @@ from sheets_sync.console import Outcome
 from sheets_sync.store.files import write_jsonl, write_text
 from sheets_sync.store.paths import Outputs
 from sheets_sync.store.plans import save_plan
+from sheets_sync.workbook.base import Workbook
 
 __all__ = [
     "ACTION_COLORS",
@@ -84,7 +86,7 @@ class PlanRun:
         return len(self.plan.changes) + len(self.plan.ppak_changes)
 
 
-def api_reader(client: Any) -> InnergyReader:
+def api_reader(client: InnergyClient) -> InnergyReader:
     """INNERGY's library through an ``InnergyClient`` (one paged listing)."""
     from innergy_client import to_canonical
 
@@ -140,7 +142,7 @@ def read_baseline(output_dir: Path) -> Mapping[str, InnergyMaterial]:
 
 
 def run_plan(
-    workbook: Any, innergy: InnergyReader, output_dir: Path, *, now: datetime | None = None
+    workbook: Workbook, innergy: InnergyReader, output_dir: Path, *, now: datetime | None = None
 ) -> PlanRun:
     """The plan over an open workbook and an INNERGY reader: one read, files, one write."""
     from sheets_sync.master.issues import issues_rewrite
@@ -203,11 +205,8 @@ def plan(settings: Settings, innergy_source: Path | None = None) -> Outcome:
     settings.workbook_ref()
     from sheets_sync.connect import innergy_client, open_workbook
 
-    workbook = open_workbook(settings)
-    try:
+    with open_workbook(settings) as workbook:
         if innergy_source is not None:
             return summary(run_plan(workbook, file_reader(innergy_source), settings.output_dir))
         with innergy_client(settings) as client:
             return summary(run_plan(workbook, api_reader(client), settings.output_dir))
-    finally:
-        workbook.close()

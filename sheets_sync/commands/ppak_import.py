@@ -8,13 +8,17 @@ says so (``workbook: null``).
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 
 from canonical.errors import ConfigError, ExitCode
 from canonical.models import Library, Problem
 from ppak_import import OUTPUTS, run_etl, write_outputs
 from reports.etl import etl_json, etl_markdown
 from sheets_sync.config import Settings
+from sheets_sync.connect import open_workbook
 from sheets_sync.console import Outcome
+from sheets_sync.master.issues import replace_issues
+from sheets_sync.master.reader import read_library
 from sheets_sync.store.files import write_text
 from sheets_sync.store.paths import Outputs
 
@@ -27,27 +31,19 @@ def ppak_import(settings: Settings) -> Outcome:
     """Run the ETL on ``PPAK_EXPORT_DIR``; exit 1 when no file could be read."""
     if settings.ppak_export_dir is None:
         raise ConfigError("no PPak export folder: set PPAK_EXPORT_DIR or pass --export-dir")
-    workbook = None
-    library, library_problems = Library(), list[Problem]()
-    if settings.workbook:
-        from sheets_sync.connect import open_workbook
-        from sheets_sync.master.reader import read_library
-
-        workbook = open_workbook(settings)
-        library, library_problems, _ = read_library(workbook)
-    log.info("reading PPak exports in %s", settings.ppak_export_dir)
-    result = run_etl(settings.ppak_export_dir, library)
-    summary = result.summary()
-    out = settings.output_dir
-    reports = Outputs(out)
-    written = {kind: str(path) for kind, path in write_outputs(result, out).items()}
-    write_text(reports.report("etl_report.md"), etl_markdown(summary))
-    write_text(reports.report("etl_report.json"), etl_json(summary))
-    if workbook is not None:
-        from sheets_sync.master.issues import replace_issues
-
-        sources = [f["file"] for f in result.files]
-        replace_issues(workbook, result.problems, sources)
+    with ExitStack() as stack:
+        workbook = stack.enter_context(open_workbook(settings)) if settings.workbook else None
+        library, library_problems = read_library(workbook)[:2] if workbook else (Library(), list[Problem]())
+        log.info("reading PPak exports in %s", settings.ppak_export_dir)
+        result = run_etl(settings.ppak_export_dir, library)
+        summary = result.summary()
+        out = settings.output_dir
+        reports = Outputs(out)
+        written = {kind: str(path) for kind, path in write_outputs(result, out).items()}
+        write_text(reports.report("etl_report.md"), etl_markdown(summary))
+        write_text(reports.report("etl_report.json"), etl_json(summary))
+        if workbook is not None:
+            replace_issues(workbook, result.problems, [f["file"] for f in result.files])
     counts = summary["counts"]
     body = {
         "ok": result.readable,

@@ -20,16 +20,13 @@ __all__ = ["pull"]
 
 def pull(settings: Settings) -> Outcome:
     """``matsync pull``: read, validate, write ``canonical/materials.jsonl`` and ISSUES."""
-    workbook = open_workbook(settings)
-    try:
+    with open_workbook(settings) as workbook:
         tabs = workbook.read_tabs([*LIBRARY_TABS, ISSUES])
         library, problems, rows = read_library(workbook, tabs)
         path = write_jsonl(outputs(settings).canonical("materials.jsonl"), library.materials)
         op = issues_rewrite(tabs.get(ISSUES), problems, LIBRARY_TABS)
         if op is not None:
             workbook.write([op])
-    finally:
-        workbook.close()
     errors = sum(p.severity == "error" for p in problems)
     summary = {
         "ok": True,

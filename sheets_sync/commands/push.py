@@ -56,8 +56,7 @@ def run_push(
 ) -> Outcome:
     """The push itself, for a caller that holds the run lock (``push``, ``nightly``)."""
     with ExitStack() as stack:
-        workbook = open_workbook(settings)
-        stack.callback(workbook.close)
+        workbook = stack.enter_context(open_workbook(settings))
         sheet = read_sheet(workbook)
         plan = load_plan(outputs(settings), sheet.plan_id) if sheet.ticked else None
         if client is None and (plan is not None or settings.innergy_api_key is not None):

@@ -57,9 +57,8 @@ def _undo(
     writes: Sequence[Write],
     command: str | None,
 ) -> Outcome:
-    workbook = open_workbook(settings)
-    master = read_master_cells(workbook.read_tabs([MASTER]).get(MASTER) or [])
-    with innergy_client(settings) as client:
+    with open_workbook(settings) as workbook, innergy_client(settings) as client:
+        master = read_master_cells(workbook.read_tabs([MASTER]).get(MASTER) or [])
         records = {r.id: wire.json_body(r) for r in client.list_materials()}
         done = Done()
         if command is not None:

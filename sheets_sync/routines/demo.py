@@ -10,7 +10,7 @@ starts it over, and a folder that is not a demo folder is never touched.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -19,9 +19,11 @@ from typing import Any
 from pydantic import SecretStr
 
 from canonical.errors import ConfigError, ExitCode
+from reports.plan import DIFF_INNERGY, DIFF_PPAK, HEADER_ROW
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome, progress
 from sheets_sync.routines.demo_data import demo_innergy_library, demo_mappings, demo_materials
+from sheets_sync.workbook.base import CellUpdate, Rows
 
 __all__ = ["TICKS_PER_ACTION", "run_demo"]
 
@@ -87,18 +89,23 @@ def _fill_workbook(settings: Settings) -> int:
         fields = SPECS[tab].fields  # header -> canonical field, in the contract's column order
         rows = [list(fields), *([getattr(item, field) for field in fields.values()] for item in items)]
         ops.append(Rewrite(tab, rows, SPECS[tab].style()))
-    open_workbook(settings).write(ops)
+    with open_workbook(settings) as workbook:
+        workbook.write(ops)
     return len(materials)
 
 
 def _tick(settings: Settings) -> dict[str, int]:
     """A reviewer's pass: approve the first few rows of every action but conflicts."""
-    from reports.plan import DIFF_INNERGY, DIFF_PPAK, HEADER_ROW
     from sheets_sync.connect import open_workbook
-    from sheets_sync.workbook import CellUpdate
 
-    workbook = open_workbook(settings)
-    tabs = workbook.read_tabs([DIFF_INNERGY, DIFF_PPAK])
+    with open_workbook(settings) as workbook:
+        ticks, counted = _reviewer_ticks(workbook.read_tabs([DIFF_INNERGY, DIFF_PPAK]))
+        workbook.write(ticks)
+    return counted
+
+
+def _reviewer_ticks(tabs: Mapping[str, Rows]) -> tuple[list[CellUpdate], dict[str, int]]:
+    """The Approve ticks of the demo's reviewer, and how many of each action."""
     ticks: list[CellUpdate] = []
     counted: dict[str, int] = {}
     for tab, kind_column in ((DIFF_INNERGY, "Action"), (DIFF_PPAK, "Kind")):
@@ -113,8 +120,7 @@ def _tick(settings: Settings) -> dict[str, int]:
                 continue
             counted[kind] = counted.get(kind, 0) + 1
             ticks.append(CellUpdate(tab, number, "Approve", True, header_row=HEADER_ROW))
-    workbook.write(ticks)
-    return counted
+    return ticks, counted
 
 
 def _steps(settings: Settings) -> list[Step]:
