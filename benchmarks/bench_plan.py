@@ -38,7 +38,7 @@ from _table import Row, compare, print_table  # noqa: E402
 from innergy_client.sandbox import Sandbox, running_sandbox  # noqa: E402
 from sheets_sync.config import Settings  # noqa: E402
 from tests.fakes.sheets_server import FakeSheets  # noqa: E402
-from tests.sheets_sync.test_plan import bulk_innergy, bulk_master  # noqa: E402
+from tests.sheets_sync.commands.test_plan import bulk_innergy, bulk_master  # noqa: E402
 
 ROWS, QUICK_ROWS = 50_000, 2_000
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from sheets_sync.console import Outcome
 from sheets_sync.store.journal import ACTOR_ENV
+from sheets_sync.store.paths import JOURNAL_FILE
 
 __all__ = ["SKILLS", "Skill", "skills"]
 
@@ -69,7 +70,7 @@ SKILLS: tuple[Skill, ...] = (
         optional=("MIGRATION_OUTPUT_DIR", "INNERGY_BASE_URL", ACTOR_ENV),
         outputs=(
             _JSON + "; run_id of the journalled run",
-            "state.db (journal: every write, before and after)",
+            f"{JOURNAL_FILE} (journal: every write, before and after)",
         ),
         exit_codes=(_OK, _FAILED, _USAGE),
         when="after run_ppak_export_etl; safe to repeat (nothing is created twice)",
@@ -85,7 +86,7 @@ SKILLS: tuple[Skill, ...] = (
             _JSON + "; run_id and plan_id",
             "plans/<plan id>.json",
             "reports/plan_<plan id>.md, .html, .json",
-            "state.db (journal: every write, before and after)",
+            f"{JOURNAL_FILE} (journal: every write, before and after)",
             "DIFF_INNERGY, DIFF_PPAK, SYNC_LOG, ISSUES tabs",
         ),
         exit_codes=(

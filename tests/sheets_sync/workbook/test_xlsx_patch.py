@@ -16,7 +16,7 @@ from sheets_sync.workbook import Append, CellUpdate, Dropdown, Rewrite, Style
 from sheets_sync.workbook.base import plan_write
 from sheets_sync.workbook.xlsx import XlsxWorkbook, unstorable
 from sheets_sync.workbook.xlsx_patch import MARKER, PatchPlan, Unpatchable, patch_plan
-from tests.sheets_sync.test_workbook_google import HOSTILE
+from tests.sheets_sync.workbook.test_google import HOSTILE
 
 CUSTOM = "customXml/item1.xml"
 """A part openpyxl does not know and drops on save: kept only when the parts are patched."""

@@ -8,7 +8,7 @@ import itertools
 from decimal import Decimal
 
 from sheets_sync.master.reader import parse_library
-from tests.sheets_sync.test_pull import good, library_tabs
+from tests.sheets_sync.commands.test_pull import good, library_tabs
 
 # Cells equal under ``==`` (and so one dict key) but read differently by the parsers.
 LOOKALIKES = [1, 1.0, True, "1", "1.0", " 1 ", 0, 0.0, -0.0, False, Decimal("1.0"), Decimal("1"), "0"]

@@ -15,7 +15,7 @@ from sheets_sync.config import Settings
 from sheets_sync.connect import open_workbook
 from sheets_sync.workbook import Append, CellUpdate, Rewrite, Style
 from sheets_sync.workbook.xlsx import unstorable
-from tests.sheets_sync.test_workbook_google import HOSTILE
+from tests.sheets_sync.workbook.test_google import HOSTILE
 
 
 @pytest.fixture
