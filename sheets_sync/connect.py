@@ -9,14 +9,16 @@ is ``state.db`` in ``MIGRATION_OUTPUT_DIR``, created by runs that write and only
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from innergy_client import InnergyClient
 from sheets_sync.config import GoogleSheetRef, Settings
-from sheets_sync.store.journal import Journal
 from sheets_sync.store.paths import Outputs
 from sheets_sync.workbook.base import Workbook
 from sheets_sync.workbook.retry import RetryPolicy
+
+if TYPE_CHECKING:  # loaded by the functions that need them: pull and init-sheet need neither
+    from innergy_client import InnergyClient
+    from sheets_sync.store.journal import Journal
 
 __all__ = ["existing_journal", "innergy_client", "open_journal", "open_workbook", "outputs"]
 
@@ -39,16 +41,22 @@ def open_workbook(settings: Settings, *, create: bool = False, retry: RetryPolic
 
 def innergy_client(settings: Settings, **options: Any) -> InnergyClient:
     """A client for the configured tenant; ``options`` tune it (retries, concurrency, ...)."""
+    from innergy_client import InnergyClient
+
     key = settings.innergy_api_key.get_secret_value() if settings.innergy_api_key else ""
     return InnergyClient(settings.innergy_base_url, key, **options)
 
 
 def open_journal(settings: Settings) -> Journal:
     """The journal, created (with its folder) when this is the first run that writes."""
+    from sheets_sync.store.journal import Journal
+
     return Journal.open(outputs(settings).journal)
 
 
 def existing_journal(settings: Settings) -> Journal | None:
     """The journal for a run that only looks (dry runs, plan's baseline, health): never created."""
+    from sheets_sync.store.journal import Journal
+
     path = outputs(settings).journal
     return Journal.open(path) if path.is_file() else None
