@@ -58,5 +58,4 @@ def existing_journal(settings: Settings) -> Journal | None:
     """The journal for a run that only looks (dry runs, plan's baseline, health): never created."""
     from sheets_sync.store.journal import Journal
 
-    path = outputs(settings).journal
-    return Journal.open(path) if path.is_file() else None
+    return Journal.open_existing(outputs(settings).journal)

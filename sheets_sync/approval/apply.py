@@ -41,15 +41,16 @@ NOT_FOUND = "failed: the INNERGY record to edit was not found"
 
 @dataclass(frozen=True)
 class Writes:
-    """What a push writes to INNERGY, decided from one read of the workbook and of INNERGY."""
+    """What a push writes to INNERGY, decided from one read of the workbook and of INNERGY
+    (nothing, without a plan or INNERGY to read)."""
 
-    decisions: tuple[Decision, ...]
-    creates: tuple[MaterialChange, ...]
-    edits: tuple[tuple[MaterialChange, wire.Material], ...]
+    decisions: tuple[Decision, ...] = ()
+    creates: tuple[MaterialChange, ...] = ()
+    edits: tuple[tuple[MaterialChange, wire.Material], ...] = ()
     """Each edit with INNERGY's current record (edits replace the whole record)."""
-    refused: tuple[tuple[MaterialChange, str], ...]
+    refused: tuple[tuple[MaterialChange, str], ...] = ()
     """Approved rows that cannot be sent, with the Result that says why."""
-    ppak: tuple[Decision, ...]
+    ppak: tuple[Decision, ...] = ()
     """Approved DIFF_PPAK rows: master writes only."""
 
     def innergy_requests(self) -> list[dict[str, Any]]:
@@ -65,19 +66,18 @@ class Writes:
         return creates + edits
 
 
-def prepare(plan: Plan, innergy: Innergy, decisions: Sequence[Decision]) -> Writes:
+def prepare(innergy: Innergy, decisions: Sequence[Decision]) -> Writes:
     """Sort the applicable decisions into creates, edits (with their record) and refusals."""
     creates, edits, refused = [], [], []
     for decision in decisions:
         change = decision.change
         if decision.verdict is not None or not isinstance(change, MaterialChange):
             continue
-        current = None if change.action == "create" else innergy.record_for(change)
         if change.payload is None:
             refused.append((change, "failed: the plan holds no values for this change"))
         elif change.action == "create":
             creates.append(change)
-        elif current is None:
+        elif (current := innergy.record_for(change)) is None:
             refused.append((change, NOT_FOUND))
         else:
             edits.append((change, current))
@@ -123,12 +123,12 @@ def push_writes(
     applied_ids: set[str],
     carry_out: Callable[[Writes], Applied],
     synced: str,
-) -> tuple[Report, WriteBack, Writes | None]:
+) -> tuple[Report, WriteBack, Writes]:
     """Decide, carry the INNERGY writes out (``send`` or ``predict``), and build the workbook
     write from their answers: master cells, PPak rows, links, a Result per ticked row."""
-    report, back, writes = Report(), WriteBack(), None
+    report, back, writes = Report(), WriteBack(), Writes()
     if plan is not None and innergy is not None:
-        writes = prepare(plan, innergy, decide(sheet.ticked, plan, sheet.library, innergy, applied_ids))
+        writes = prepare(innergy, decide(sheet.ticked, plan, sheet.library, innergy, applied_ids))
         _record(report, back, sheet, innergy, writes, carry_out(writes), synced, plan.plan_id)
     if innergy is not None:
         links = link_ids(back, sheet, innergy, sheet.plan_id)

@@ -81,8 +81,7 @@ class Writer:
 
     def create(self, changes: Sequence[MaterialChange]) -> None:
         """Create in batches through the create endpoint; lost answers are looked up."""
-        sendable = [c for c in changes if c.payload is not None]
-        for chunk in _chunks(sendable, self.client.batch_size):
+        for chunk in _chunks(changes, self.client.batch_size):
             bodies = [create_body(c) for c in chunk]
             ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
             try:

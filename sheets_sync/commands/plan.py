@@ -132,12 +132,12 @@ def _diff_tab(tab: str, rows: list[list[Any]], kinds: Sequence[str]) -> Any:
 
 def read_baseline(output_dir: Path) -> Mapping[str, InnergyMaterial]:
     """INNERGY's records as of the last sync, by INNERGY id; empty when no journal exists yet."""
-    path = Outputs(output_dir).journal
-    if not path.is_file():
-        return {}
     from sheets_sync.store.journal import Journal
 
-    with Journal.open(path) as journal:
+    journal = Journal.open_existing(Outputs(output_dir).journal)
+    if journal is None:
+        return {}
+    with journal:
         return journal.baseline()
 
 

@@ -21,12 +21,13 @@ from typing import Any
 from canonical.errors import ExitCode
 from canonical.plan import Plan
 from innergy_client import InnergyClient
-from sheets_sync.approval.apply import predict, push_writes, send
+from sheets_sync.approval.apply import Writes, predict, push_writes, send
 from sheets_sync.approval.decide import APPLIED, Innergy
 from sheets_sync.approval.diff_tabs import Sheet, read_sheet
 from sheets_sync.approval.report import Report, now
 from sheets_sync.approval.settle import resolve_pending, settle_master_writes
 from sheets_sync.approval.write_back import WriteBack, write_back_journalled
+from sheets_sync.approval.writer import Applied
 from sheets_sync.config import Settings
 from sheets_sync.connect import existing_journal, innergy_client, open_journal, open_workbook, outputs
 from sheets_sync.console import Outcome
@@ -84,11 +85,12 @@ def _journalled(
         if plan is not None and innergy is not None:
             settled += resolve_pending(journal, innergy)
             applied = journal.applied_change_ids(plan.plan_id)
-        report, back, _ = push_writes(
-            sheet, plan, innergy, applied,
-            lambda writes: send(writes, client, journal, run_id, plan.plan_id),  # type: ignore[arg-type, union-attr]
-            now(),
-        )  # fmt: skip
+
+        def carry_out(writes: Writes) -> Applied:
+            assert client is not None and plan is not None  # push_writes sends only with both
+            return send(writes, client, journal, run_id, plan.plan_id)
+
+        report, back, _ = push_writes(sheet, plan, innergy, applied, carry_out, now())
         report.pending_resolved = settled
         back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
@@ -97,7 +99,7 @@ def _journalled(
         journal.finish_run(run_id, outcome="failed", counts=report.counts)
         raise
     journal.finish_run(run_id, outcome=report.outcome, counts=report.counts)
-    return _outcome(report, run_id, sheet.plan_id, False, back)
+    return _outcome(report, run_id, sheet.plan_id, back)
 
 
 def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: InnergyClient | None) -> Outcome:
@@ -110,14 +112,14 @@ def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: Innerg
             with journal:
                 applied = journal.applied_change_ids(plan.plan_id)
     report, back, writes = push_writes(sheet, plan, innergy, applied, predict, now())
-    outcome = _outcome(report, None, sheet.plan_id, True, back)
-    outcome.summary["would_write"]["innergy_requests"] = writes.innergy_requests() if writes else []
-    return outcome
+    return _outcome(report, None, sheet.plan_id, back, predicted=writes)
 
 
 def _outcome(
-    report: Report, run_id: str | None, plan_id: str | None, dry_run: bool, back: WriteBack
+    report: Report, run_id: str | None, plan_id: str | None, back: WriteBack, predicted: Writes | None = None
 ) -> Outcome:
+    """The run's summary and lines; ``predicted`` (a dry run's writes) adds what would be written."""
+    dry_run = predicted is not None
     summary: dict[str, Any] = {
         "ok": report.exit_code == ExitCode.OK,
         "command": "push",
@@ -132,11 +134,12 @@ def _outcome(
             for t, r in report.results.items()
         ],
     }
-    if dry_run:
+    if predicted is not None:
         summary["would_write"] = {
             "innergy": {k: report.counts[k] for k in ("created", "updated", "deactivated", "reactivated")},
             "sheet_cells": [{"tab": t, "row": r, "column": c, "value": v} for t, r, c, v in back.cells],
             "sheet_appends": back.appends,
+            "innergy_requests": predicted.innergy_requests(),
         }
     verb = "would apply" if dry_run else "applied"
     lines = [

@@ -271,6 +271,11 @@ class Journal:
     # -- opening -----------------------------------------------------------------------
 
     @classmethod
+    def open_existing(cls, path: Path) -> Journal | None:
+        """The journal for a run that only looks (dry runs, plan's baseline, health): never created."""
+        return cls.open(path) if path.is_file() else None
+
+    @classmethod
     def open(cls, path: Path | str, secrets: Sequence[str] | None = None) -> Journal:
         """Open the journal at ``path``, creating or migrating it.
 

@@ -91,7 +91,7 @@ def _rename_one_update(settings: Settings) -> None:
 
 def _tabs(settings: Settings) -> dict[str, list[list[Any]]]:
     with open_workbook(settings) as workbook:
-        return {name: rows for name, rows in workbook.read_tabs(TABS).items()}
+        return dict(workbook.read_tabs(TABS))
 
 
 def _cells(tabs: Mapping[str, list[list[Any]]]) -> Cells:
@@ -166,7 +166,8 @@ def test_dry_run_predicts_every_cell_the_push_writes(world: Settings) -> None:
     dry = push(world, dry_run=True)
     assert _cells(_tabs(world)) == before, "a dry run writes nothing"
     done = push(world)
-    changed = _changed(before, _cells(_tabs(world)))
+    after = _cells(_tabs(world))
+    changed = _changed(before, after)
     would = dry.summary["would_write"]
     predicted: Cells = {(c["tab"], c["row"], c["column"]): str(c["value"]) for c in would["sheet_cells"]}
     created = {
@@ -181,7 +182,7 @@ def test_dry_run_predicts_every_cell_the_push_writes(world: Settings) -> None:
         if key[2] == "Last Synced":
             continue  # a time, taken when each writes
         if value == NEW_ID:  # the id INNERGY gave the record this push created for the row
-            sku = _cells(_tabs(world))[(MASTER, key[1], "SKU")]
+            sku = after[(MASTER, key[1], "SKU")]
             assert in_place[key] == created[sku], key
             continue
         assert in_place[key] == ("applied" if value == "would apply" else value), key
