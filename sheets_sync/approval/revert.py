@@ -320,17 +320,24 @@ def restore_cells(
     run_id: str,
     log_row: Callable[[], dict[str, Any]],
 ) -> int:
-    """The master's old cell values and the SYNC_LOG row, as one workbook write."""
+    """The master's old cell values and the SYNC_LOG row, as one workbook write; a row
+    whose SKU moved, vanished or repeats meanwhile stays open in the journal (returns the
+    count restored)."""
     back = WriteBack()
     intended = []
     for step in steps:
         payload = {"row": step.row, "before": step.current, "after": step.body}
         intended.append((_intend(journal, run_id, step, payload), step))
         for column, value in step.body.items():
-            back.set(MASTER, int(step.row or 0), column, None if is_blank(value) else value)
+            back.set(MASTER, step.key, column, None if is_blank(value) else value)
     back.sync_log_exists = SYNC_LOG in workbook.tab_names()
     back.append(SYNC_LOG, log_row())
-    write_back(workbook, back, [])
+    missed = {sku_key(m.op.key): m.reason for m in write_back(workbook, back, [])}
+    restored = 0
     for write_id, step in intended:
-        journal.mark_done(write_id, innergy_id=None, answer=step.body)
-    return len(intended)
+        if sku_key(step.key) in missed:
+            journal.mark_unknown(write_id, missed[sku_key(step.key)])
+        else:
+            journal.mark_done(write_id, innergy_id=None, answer=step.body)
+            restored += 1
+    return restored

@@ -3,6 +3,12 @@
 INNERGY ID and Last Synced in the master, the cells and rows a DIFF_PPAK tick sets, the
 links of rows in step with INNERGY, a Result per ticked row. The master writes are
 journalled around the workbook write (with the cells' old values, for undo).
+
+Every cell is named by identity, never by the row it sat on when push read the sheet:
+master cells by SKU, diff-tab cells by Change ID (``KEY_COLUMNS``), placed by the
+workbook from a read made just before the write, and Results only under the Plan ID
+push read. A cell whose key moved, vanished or repeats meanwhile is not written: it is
+reported, its journal entry stays open, and the next push settles it from the journal.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from sheets_sync.approval.targets import MASTER_TARGET
 from sheets_sync.master.issues import issues_rewrite
 from sheets_sync.master.tabs import DIFF_PPAK, MASTER, SYNC_LOG, SYNC_LOG_HEADER
 from sheets_sync.store.journal import Intent, Journal
-from sheets_sync.workbook.base import Append, CellUpdate, Op, Rewrite, Rows, Workbook
+from sheets_sync.workbook.base import Append, Expect, KeyedCell, Missed, Op, Rewrite, Rows, Workbook
 
 __all__ = [
+    "KEY_COLUMNS",
     "SheetWrite",
     "WriteBack",
     "link_ids",
@@ -41,14 +48,16 @@ TOOL_COLUMNS = ("INNERGY ID", "Last Synced")
 """The master columns push writes (besides the cells a DIFF_PPAK tick sets)."""
 SheetWrite = tuple[Intent, Any]
 """A master write as journalled (``payload``: row, before, after) and its answer."""
+KEY_COLUMNS = {MASTER: "SKU", **dict.fromkeys(DIFF_TABS, "Change ID")}
+"""The column that names a row of each tab push writes cells into."""
 
 
 @dataclass
 class WriteBack:
     """Everything a push writes to the workbook, sent as one workbook write."""
 
-    cells: list[tuple[str, int, str, Any]] = field(default_factory=list)
-    """(tab, sheet row, column header, value)."""
+    cells: list[tuple[str, str, str, Any]] = field(default_factory=list)
+    """(tab, key, column header, value): the row is the one whose ``KEY_COLUMNS`` cell holds key."""
     appends: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """tab -> rows to add at the bottom (SYNC_LOG, new master rows), by column header."""
 
@@ -56,9 +65,11 @@ class WriteBack:
     """False when the workbook has no SYNC_LOG tab yet: it is created with its header."""
     journalled: list[SheetWrite] = field(default_factory=list)
     """The master writes among ``cells`` and ``appends``, as the journal keeps them."""
+    plan_ids: dict[str, str | None] = field(default_factory=dict)
+    """diff tab -> the Plan ID push read there: its Results are written only under it."""
 
-    def set(self, tab: str, row: int, column: str, value: Any) -> None:
-        self.cells.append((tab, row, column, value))
+    def set(self, tab: str, key: str, column: str, value: Any) -> None:
+        self.cells.append((tab, key, column, value))
 
     def append(self, tab: str, row: dict[str, Any]) -> None:
         self.appends.setdefault(tab, []).append(row)
@@ -72,8 +83,8 @@ def master_cells(
     if row is None:
         return []
     old = {column: sheet.master_cell(row, column) for column in TOOL_COLUMNS}
-    back.set(MASTER, row, "INNERGY ID", innergy_id)
-    back.set(MASTER, row, "Last Synced", synced)
+    back.set(MASTER, sku, "INNERGY ID", innergy_id)
+    back.set(MASTER, sku, "Last Synced", synced)
     cells = {"row": row, "before": old, "after": {"INNERGY ID": innergy_id, "Last Synced": synced}}
     return [(Intent(MASTER_TARGET, "write_back", sku, old, cells, None, plan_id), cells["after"])]
 
@@ -123,7 +134,7 @@ def ppak_master_writes(
             continue
         before[column] = sheet.master_cell(row_number, column)  # the cell's own text, for undo
         after[column] = line.new
-        back.set(MASTER, row_number, column, line.new)
+        back.set(MASTER, change.canonical_sku or "", column, line.new)
     return [], {"row": row_number, "before": before, "after": after}
 
 
@@ -151,18 +162,27 @@ def write_back_journalled(
     sheet: Sheet,
     journal: Journal,
     run_id: str,
-) -> None:
+) -> list[Missed]:
     """The workbook write, with its master writes (``back.journalled``) journalled around
     it: intended (with the old cell values, for undo) before, done after, unknown when the
-    write fails, since part of it may have landed."""
+    write fails, since part of it may have landed, or when its row could not be placed
+    (the next push settles it from the master)."""
     writes = back.journalled
     ids = journal.intend_many(run_id, [intent for intent, _ in writes]) if writes else []
     try:
-        write_back(workbook, back, problems, sheet.issues)
+        missed = write_back(workbook, back, problems, sheet.issues)
     except BaseException as exc:
         journal.mark_unknown_many((w, f"the workbook write failed ({type(exc).__name__})") for w in ids)
         raise
-    journal.mark_done_many((w, None, answer) for w, (_, answer) in zip(ids, writes, strict=True))
+    off = {sku_key(m.op.key): m.reason for m in missed if m.op.tab == MASTER}
+    done = [(w, write) for w, write in zip(ids, writes, strict=True) if sku_key(write[0].key) not in off]
+    journal.mark_done_many((w, None, answer) for w, (_, answer) in done)
+    journal.mark_unknown_many(
+        (w, off[sku_key(intent.key)])
+        for w, (intent, _) in zip(ids, writes, strict=True)
+        if sku_key(intent.key) in off
+    )
+    return missed
 
 
 def lost_write_back(sheet: Sheet, innergy: Innergy, change: MaterialChange) -> wire.Material | None:
@@ -183,18 +203,22 @@ def link_ids(back: WriteBack, sheet: Sheet, innergy: Innergy, plan_id: str | Non
     another row already names or a row this push writes itself, no Last Synced (nothing was
     synced). A SKU two records share stays blank (the plan lists it as a conflict).
     """
-    ids = {row: value for tab, row, column, value in back.cells if (tab, column) == (MASTER, "INNERGY ID")}
+    ids = {
+        sku_key(key): value
+        for tab, key, column, value in back.cells
+        if (tab, column) == (MASTER, "INNERGY ID")
+    }
     claimed = {m.innergy_id for m in sheet.library.materials if m.innergy_id} | set(ids.values())
     records = innergy.sole_records()
     links: list[SheetWrite] = []
     for material in sheet.library.materials:
         record, row = records.get(material.key), sheet.rows.get(material.key)
-        if record is None or row is None or row in ids or record.id in claimed:
+        if record is None or row is None or material.key in ids or record.id in claimed:
             continue
         old = sheet.master_cell(row, "INNERGY ID")
         if not is_blank(old):
             continue
-        back.set(MASTER, row, "INNERGY ID", record.id)
+        back.set(MASTER, material.sku, "INNERGY ID", record.id)
         claimed.add(record.id)
         cells = {"row": row, "before": {"INNERGY ID": old}, "after": {"INNERGY ID": record.id}}
         intent = Intent(MASTER_TARGET, "link", material.sku, cells["before"], cells, None, plan_id)
@@ -203,23 +227,29 @@ def link_ids(back: WriteBack, sheet: Sheet, innergy: Innergy, plan_id: str | Non
 
 
 def results_cells(results: Mapping[Ticked, str], sheet: Sheet, back: WriteBack) -> None:
-    """Each ticked row's Result, in the Result column as its tab spells it."""
+    """Each ticked row's Result, in the Result column as its tab spells it, by Change ID,
+    under the Plan ID push read in that tab."""
     for tick, result in results.items():
-        column = sheet.tabs[tick.tab].result_column or "Result"
-        back.set(tick.tab, tick.row, column, result)
+        tab = sheet.tabs[tick.tab]
+        back.plan_ids[tick.tab] = tab.plan_id
+        back.set(tick.tab, tick.change_id, tab.result_column or "Result", result)
 
 
 def write_back(
     workbook: Workbook, back: WriteBack, problems: Sequence[Problem], issues: Rows | None = None
-) -> None:
+) -> list[Missed]:
     """Everything push writes to the workbook, as one workbook write (constant Sheets calls).
 
     Problems replace the ISSUES rows of their own sources only (what other commands
     reported stays; ``issues`` is the tab as read); with no problems ISSUES is left alone.
+    Returns the cells not written (their key moved, vanished or repeats).
     """
+    guards: list[Op] = [
+        Expect(tab, 1, 2, plan_id, what="the Plan ID") for tab, plan_id in back.plan_ids.items()
+    ]
     ops: list[Op] = [
-        CellUpdate(tab, row, column, value, header_row=HEADER_ROW if tab in DIFF_TABS else 1)
-        for tab, row, column, value in back.cells
+        KeyedCell(tab, KEY_COLUMNS[tab], key, column, value, header_row=HEADER_ROW if tab in DIFF_TABS else 1)
+        for tab, key, column, value in back.cells
     ]
     for tab, rows in back.appends.items():
         if tab == SYNC_LOG and not back.sync_log_exists:
@@ -228,4 +258,4 @@ def write_back(
         else:
             ops.append(Append(tab, rows))
     rewrite = issues_rewrite(issues, problems, {p.source for p in problems}) if problems else None
-    workbook.write([*ops, rewrite] if rewrite is not None else ops)
+    return workbook.write([*guards, *ops, *([rewrite] if rewrite is not None else [])])

@@ -8,13 +8,17 @@ The rules (architecture.md, "Plan, approval, push"), carried out by ``approval``
   crashed run's open writes are settled first, by looking, never by resending;
 - a change id already applied is ``skipped: already applied``;
 - results go back to the workbook in one write (INNERGY ID and Last Synced, a Result per
-  ticked row, a SYNC_LOG row), with blank INNERGY IDs of rows in step with INNERGY linked.
+  ticked row, a SYNC_LOG row), with blank INNERGY IDs of rows in step with INNERGY linked;
+  each cell is found by its row's SKU or Change ID when written, never by a row number
+  read before INNERGY answered (people edit the sheet meanwhile), and one that cannot be
+  placed is reported and left for the next push to settle.
 
 A dry run takes the same path and predicts the INNERGY answers instead of sending.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import Any
 
@@ -35,7 +39,7 @@ from sheets_sync.master.tabs import SYNC_LOG
 from sheets_sync.store.journal import Journal
 from sheets_sync.store.lock import run_lock
 from sheets_sync.store.plans import load_plan
-from sheets_sync.workbook.base import Workbook
+from sheets_sync.workbook.base import Missed, Workbook
 
 __all__ = ["push", "run_push"]
 
@@ -94,12 +98,12 @@ def _journalled(
         report.pending_resolved = settled
         back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
-        write_back_journalled(workbook, back, report.problems, sheet, journal, run_id)
+        missed = write_back_journalled(workbook, back, report.problems, sheet, journal, run_id)
     except BaseException:
         journal.finish_run(run_id, outcome="failed", counts=report.counts)
         raise
     journal.finish_run(run_id, outcome=report.outcome, counts=report.counts)
-    return _outcome(report, run_id, sheet.plan_id, back)
+    return _outcome(report, run_id, sheet.plan_id, back, missed=missed)
 
 
 def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: InnergyClient | None) -> Outcome:
@@ -116,9 +120,15 @@ def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: Innerg
 
 
 def _outcome(
-    report: Report, run_id: str | None, plan_id: str | None, back: WriteBack, predicted: Writes | None = None
+    report: Report,
+    run_id: str | None,
+    plan_id: str | None,
+    back: WriteBack,
+    predicted: Writes | None = None,
+    missed: Sequence[Missed] = (),
 ) -> Outcome:
-    """The run's summary and lines; ``predicted`` (a dry run's writes) adds what would be written."""
+    """The run's summary and lines; ``predicted`` (a dry run's writes) adds what would be
+    written; ``missed``: the cells the workbook could not place."""
     dry_run = predicted is not None
     summary: dict[str, Any] = {
         "ok": report.exit_code == ExitCode.OK,
@@ -133,11 +143,14 @@ def _outcome(
             {"tab": t.tab, "row": t.row, "change_id": t.change_id, "result": r}
             for t, r in report.results.items()
         ],
+        "not_written": [
+            {"tab": m.op.tab, "key": m.op.key, "column": m.op.column, "reason": m.reason} for m in missed
+        ],
     }
     if predicted is not None:
         summary["would_write"] = {
             "innergy": {k: report.counts[k] for k in ("created", "updated", "deactivated", "reactivated")},
-            "sheet_cells": [{"tab": t, "row": r, "column": c, "value": v} for t, r, c, v in back.cells],
+            "sheet_cells": [{"tab": t, "key": k, "column": c, "value": v} for t, k, c, v in back.cells],
             "sheet_appends": back.appends,
             "innergy_requests": predicted.innergy_requests(),
         }
@@ -150,7 +163,18 @@ def _outcome(
         f"failed {report.counts['failed']}, skipped {report.counts['skipped']}; "
         f"{'would link' if dry_run else 'linked'} {report.counts['linked']} INNERGY IDs",
         *(f"  {t.tab} row {t.row}: {r}" for t, r in report.results.items() if r != APPLIED),
+        *_not_written(missed),
     ]
     if run_id:
         lines.append(f"run {run_id}")
     return Outcome(summary, report.exit_code, lines)
+
+
+def _not_written(missed: Sequence[Missed]) -> list[str]:
+    """One line per row the sheet moved under the write, and what happens next."""
+    if not missed:
+        return []
+    return [
+        f"not written to the sheet ({len(missed)} cells; the next `matsync push` settles them):",
+        *(f"  {reason}" for reason in dict.fromkeys(m.reason for m in missed)),
+    ]

@@ -8,8 +8,16 @@ A workbook is read as plain rows and written in one batch of operations:
   as their plain value such as ``"0.35"``), ``bool`` (checkboxes) or ``None`` (empty).
   Trailing empty cells and rows are trimmed.
 - ``write(ops)`` applies a batch of ``Rewrite`` / ``Append`` / ``CellUpdate`` /
-  ``Style`` operations at once. Tabs that do not exist are created. User text is
-  written as literal text (RAW): ``=1+1`` stays the four characters ``=1+1``.
+  ``KeyedCell`` / ``Expect`` / ``Style`` operations at once. Tabs that do not exist are
+  created. User text is written as literal text (RAW): ``=1+1`` stays the four
+  characters ``=1+1``. It returns the ``Missed`` writes: keyed cells whose key was not
+  found exactly once, or whose tab failed an ``Expect``.
+
+The sheet is shared: people insert, delete and sort rows while a command runs. A
+``KeyedCell`` names its row by identity (a SKU, a Change ID), and the backend finds the
+row from a read made just before the write (Google: one values read for every keyed
+tab; .xlsx: the file as it is on disk, replaced only if nobody saved it meanwhile).
+``Append`` tabs are read then too, so a row added meanwhile is never overwritten.
 
 ``close()`` lets go of the connection and the rows read; ``with open_workbook(...) as
 workbook:`` closes it however the block ends.
@@ -36,6 +44,9 @@ __all__ = [
     "Cell",
     "CellUpdate",
     "Dropdown",
+    "Expect",
+    "KeyedCell",
+    "Missed",
     "Op",
     "Rewrite",
     "Rows",
@@ -45,10 +56,13 @@ __all__ = [
     "WriteBatch",
     "cell_text",
     "column_index",
+    "fresh_tabs",
     "header_columns",
     "header_key",
+    "moved",
     "plan_write",
     "require_tabs",
+    "resolve_keyed",
     "tabs_to_read",
 ]
 
@@ -115,7 +129,44 @@ class CellUpdate:
     header_row: int = 1
 
 
-Op: TypeAlias = Rewrite | Append | CellUpdate | Style
+@dataclass(frozen=True)
+class KeyedCell:
+    """One cell of the row whose ``key_column`` holds ``key`` when the write is made.
+
+    Keys match as SKUs do (case and white space ignored). A key found on no row, or on
+    more than one, is not written: it comes back in ``Missed``.
+    """
+
+    tab: str
+    key_column: str
+    key: str
+    column: str
+    value: Value
+    header_row: int = 1
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A precondition: the batch's keyed cells of ``tab`` are written only while the cell
+    at (``row``, ``col``) still holds ``value`` (push's Results, under the Plan ID it read)."""
+
+    tab: str
+    row: int
+    col: int
+    value: Cell
+    what: str = "the cell"
+    """How a reason names the cell (``the Plan ID``)."""
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A keyed cell that was not written, and why."""
+
+    op: KeyedCell
+    reason: str
+
+
+Op: TypeAlias = Rewrite | Append | CellUpdate | KeyedCell | Expect | Style
 
 
 @dataclass(frozen=True)
@@ -138,6 +189,10 @@ class WriteBatch:
     styles: list[Style] = field(default_factory=list)
     tabs: list[str] = field(default_factory=list)
     """Every tab the batch touches, in order of first mention (created when missing)."""
+    missed: list[Missed] = field(default_factory=list)
+    """Keyed cells the rows read do not place (see ``resolve_keyed``)."""
+    placed: list[tuple[KeyedCell, int]] = field(default_factory=list)
+    """Each keyed cell written, with the row it was placed on (what a backend may verify)."""
 
     def touch(self, tab: str) -> None:
         if tab not in self.tabs:
@@ -153,7 +208,7 @@ class Workbook(Protocol):
 
     def read_tabs(self, names: Sequence[str]) -> dict[str, Rows]: ...
 
-    def write(self, ops: Sequence[Op]) -> None: ...
+    def write(self, ops: Sequence[Op]) -> list[Missed]: ...
 
     def close(self) -> None:
         """Let go of what the workbook holds (a connection, rows read); closing again does nothing."""
@@ -180,6 +235,96 @@ def tabs_to_read(ops: Sequence[Op], known: Mapping[str, Rows], existing: Collect
     return sorted(
         {op.tab for op in ops if not isinstance(op, Rewrite) and op.tab not in known and op.tab in existing}
     )
+
+
+def fresh_tabs(ops: Sequence[Op]) -> list[str]:
+    """Tabs a batch must read just before it writes: where it finds rows by key or appends."""
+    return sorted({op.tab for op in ops if isinstance(op, KeyedCell | Expect | Append)})
+
+
+def _key(value: object) -> str:
+    return "".join(str(value).split()).casefold() if value is not None else ""
+
+
+def _find_rows(rows: Rows, header_row: int, key_column: str) -> dict[str, list[int]] | None:
+    """key -> the sheet rows holding it below the header; ``None`` without the key column."""
+    header = rows[header_row - 1] if len(rows) >= header_row else []
+    at = header_columns(header).get(header_key(key_column))
+    if at is None:
+        return None
+    found: dict[str, list[int]] = {}
+    for number in range(header_row + 1, len(rows) + 1):
+        line = rows[number - 1]
+        if at < len(line) and line[at] not in (None, ""):
+            found.setdefault(_key(line[at]), []).append(number)
+    return found
+
+
+def resolve_keyed(
+    ops: Sequence[Op], known: Mapping[str, Rows]
+) -> tuple[list[Op], list[Missed], list[tuple[KeyedCell, int]]]:
+    """``KeyedCell`` and ``Expect`` as the rows of ``known`` (read just now) place them.
+
+    Returns the batch with each keyed cell turned into a ``CellUpdate`` on the one row
+    holding its key, the keyed cells that cannot be placed, and where each was placed.
+    """
+    refused: dict[str, str] = {}
+    for op in ops:
+        if isinstance(op, Expect):
+            rows = known.get(op.tab) or []
+            now = (
+                rows[op.row - 1][op.col - 1]
+                if len(rows) >= op.row and len(rows[op.row - 1]) >= op.col
+                else None
+            )
+            if now != op.value:
+                refused[op.tab] = (
+                    f"{op.what} of {op.tab} is now {now or '(blank)'}, not {op.value or '(blank)'}"
+                )
+    indexes: dict[tuple[str, int, str], dict[str, list[int]] | None] = {}
+    resolved: list[Op] = []
+    missed: list[Missed] = []
+    placed: list[tuple[KeyedCell, int]] = []
+    for op in ops:
+        if isinstance(op, Expect):
+            continue
+        if not isinstance(op, KeyedCell):
+            resolved.append(op)
+            continue
+        if op.tab in refused:
+            missed.append(Missed(op, refused[op.tab]))
+            continue
+        where = (op.tab, op.header_row, op.key_column)
+        if where not in indexes:
+            indexes[where] = _find_rows(known.get(op.tab) or [], op.header_row, op.key_column)
+        index = indexes[where]
+        rows_found = [] if index is None else index.get(_key(op.key), [])
+        if len(rows_found) == 1:
+            resolved.append(CellUpdate(op.tab, rows_found[0], op.column, op.value, op.header_row))
+            placed.append((op, rows_found[0]))
+        elif index is None:
+            missed.append(Missed(op, f"{op.tab} has no {op.key_column} column"))
+        elif not rows_found:
+            missed.append(Missed(op, f"{op.key_column} {op.key} is no longer in {op.tab}"))
+        else:
+            shown = ", ".join(map(str, rows_found))
+            missed.append(
+                Missed(op, f"{op.key_column} {op.key} is on more than one row of {op.tab} ({shown})")
+            )
+    return resolved, missed, placed
+
+
+def moved(placed: Sequence[tuple[KeyedCell, int]], known: Mapping[str, Rows]) -> list[Missed]:
+    """Keyed cells whose row no longer holds their key in ``known`` (read after the write):
+    someone moved rows between the read that placed them and the write."""
+    out = []
+    for op, row in placed:
+        index = _find_rows(known.get(op.tab) or [], op.header_row, op.key_column) or {}
+        if row not in index.get(_key(op.key), []):
+            out.append(
+                Missed(op, f"{op.key_column} {op.key} moved in {op.tab} while it was written (row {row})")
+            )
+    return out
 
 
 def header_key(title: object) -> str:
@@ -266,8 +411,11 @@ class _Headers:
 
 
 def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
-    """Resolve operations into blocks against ``known`` tabs, updating ``known`` as written."""
+    """Resolve operations into blocks against ``known`` tabs, updating ``known`` as written.
+
+    Keyed cells are placed by the rows of ``known`` first (read them just before)."""
     batch, headers = WriteBatch(), _Headers(known)
+    ops, batch.missed, batch.placed = resolve_keyed(ops, known)
     for op in ops:
         batch.touch(op.tab)
         if isinstance(op, Style):
@@ -302,7 +450,7 @@ def plan_write(ops: Sequence[Op], known: dict[str, Rows]) -> WriteBatch:
                 batch.blocks.append(Block(op.tab, start, 1, [r + [None] * (width - len(r)) for r in values]))
                 rows.extend([cell_text(v) for v in _trim(r)] for r in values)
                 headers.written(op.tab, range(start, len(rows) + 1))
-        else:
+        elif isinstance(op, CellUpdate):
             col = headers.resolve(op.tab, op.header_row, op.column)
             if op.row < 1:
                 raise WorkbookError(f"row {op.row} in tab {op.tab} must be 1 or more")

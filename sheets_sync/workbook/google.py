@@ -2,19 +2,27 @@
 
 A read is ONE values batchGet for all tabs (plus ONE metadata call when the workbook
 is opened); a write is at most ONE spreadsheets batchUpdate (new tabs, grid size,
-formatting) followed by ONE values batchUpdate with ``valueInputOption=RAW``, so user
+formatting) followed by ONE values batchUpdate (see the split below) with ``valueInputOption=RAW``, so user
 text is never evaluated as a formula. Only the values call removes values: a rewrite's
 block is padded with blanks over the tab's old extent, so if either call fails the tab
 keeps every value it had (the first call clears formats and checkboxes only). A retried
 first call that had in fact landed is refused for the tabs and protected ranges it added
 (both carry ids we choose); the write then re-reads the metadata and those tabs and plans
 again (see ``write``). After a first call that failed, the next write re-reads the
-metadata before planning. Every call has a timeout and goes through our bounded
-``RetryPolicy``; ``MATSYNC_SHEETS_ENDPOINT`` points the calls at an emulator.
+metadata before planning.
+
+A batch that finds rows by key (``KeyedCell``) or appends reads those tabs in the same
+one values read just before it writes, and reads the keyed tabs once more after, to
+report any key that moved under the write (Google has no conditional write). A values
+write over ``MAX_REQUEST_BYTES`` (Google advises 2 MB) is split by rows into several
+calls; below that the count of calls does not depend on the rows. Every call has a
+timeout and goes through our bounded ``RetryPolicy``; ``MATSYNC_SHEETS_ENDPOINT`` points
+the calls at an emulator.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
@@ -33,7 +41,9 @@ from canonical.gc_pause import paused_gc
 from canonical.retry_after import RETRY_STATUSES, retry_after_seconds
 from sheets_sync.config import DEFAULT_SHEETS_ENDPOINT, Settings
 from sheets_sync.workbook.base import (
+    Block,
     Cell,
+    Missed,
     Op,
     Rewrite,
     Rows,
@@ -43,16 +53,29 @@ from sheets_sync.workbook.base import (
     WriteBatch,
     cell_text,
     column_index,
+    fresh_tabs,
+    moved,
     plan_write,
     tabs_to_read,
 )
 from sheets_sync.workbook.retry import RetryPolicy
 
-__all__ = ["SCOPES", "GoogleWorkbook", "SheetsHTTPClient", "a1_range", "column_letter", "open_google"]
+__all__ = [
+    "MAX_REQUEST_BYTES",
+    "SCOPES",
+    "GoogleWorkbook",
+    "SheetsHTTPClient",
+    "a1_range",
+    "column_letter",
+    "open_google",
+    "value_ranges",
+]
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 PROTECTED_NOTE = "matsync: written by the tool"
 DEFAULT_GRID = (1000, 26)
+MAX_REQUEST_BYTES = 2_000_000
+"""Google's advice for one request's payload; a larger values write is split by rows."""
 log = logging.getLogger("matsync.sheets")
 
 
@@ -197,6 +220,37 @@ def _padded(values: list[list[Value]], rows: int, cols: int) -> list[list[Value]
     return [row + blank[len(row) :] for row in values] + [blank] * (rows - len(values))
 
 
+def value_ranges(blocks: Sequence[Block], limit: int) -> list[list[dict[str, Any]]]:
+    """The ``data`` of each values batchUpdate: the blocks as ranges, split by rows so that
+    no request's JSON exceeds ``limit`` bytes (a single row over it goes alone)."""
+    requests_: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for block in blocks:
+        start, rows_size = 0, 0
+        rows: list[list[Any]] = []
+        wired = [[_wire(v) for v in row] for row in block.values]
+        for index, row in enumerate(wired):
+            row_size = len(json.dumps(row)) + 2
+            if (rows or size) and size + rows_size + row_size > limit:
+                if rows:
+                    requests_[-1].append(_range(block, start, rows))
+                requests_.append([])
+                start, rows, size, rows_size = index, [], 0, 0
+            rows.append(row)
+            rows_size += row_size
+        if rows:
+            requests_[-1].append(_range(block, start, rows))
+            size += rows_size + 100
+    return [data for data in requests_ if data]
+
+
+def _range(block: Block, offset: int, rows: list[list[Any]]) -> dict[str, Any]:
+    return {
+        "range": a1_range(block.tab, block.row + offset, block.col, len(rows), len(rows[0])),
+        "values": rows,
+    }
+
+
 def _landed(structure: Sequence[Mapping[str, Any]], sheets: Mapping[str, Any], protected: set[int]) -> bool:
     """A structure call that answered an error was carried out after all: a tab or a
     protected range it adds exists now (Google applies a batchUpdate whole or not at all)."""
@@ -263,9 +317,11 @@ class GoogleWorkbook(Workbook):
             self._known.update({k: [list(r) for r in v] for k, v in result.items()})
         return result
 
-    def write(self, ops: Sequence[Op]) -> None:
+    def write(self, ops: Sequence[Op]) -> list[Missed]:
         if self._stale:  # an earlier structure call failed: the cached grid may be wrong
             self._read_metadata()
+        for tab in fresh_tabs(ops):  # found by key, or appended to: read just before the write
+            self._known.pop(tab, None)
         batch, old = self._plan(ops)
         structure = self._structure(batch)
         try:
@@ -281,18 +337,17 @@ class GoogleWorkbook(Workbook):
                 self._known.pop(tab, None)
             batch, old = self._plan(ops)
             self._send_structure(self._structure(batch))
-        data = []
+        blocks = []
         for b in batch.blocks:  # a rewrite drops its tab's earlier blocks: its own comes first
             values = _padded(b.values, *old.pop(b.tab)) if b.tab in old else b.values
             if values and values[0]:
-                data.append(
-                    {
-                        "range": a1_range(b.tab, b.row, b.col, len(values), len(values[0])),
-                        "values": [[_wire(v) for v in row] for row in values],
-                    }
-                )
-        if data:
+                blocks.append(Block(b.tab, b.row, b.col, values))
+        for data in value_ranges(blocks, MAX_REQUEST_BYTES):
             self.http.values_batch_update(self.key, {"valueInputOption": "RAW", "data": data})
+        if not batch.placed:
+            return batch.missed
+        after = self.read_tabs(sorted({op.tab for op, _ in batch.placed}))
+        return [*batch.missed, *moved(batch.placed, after)]
 
     def _plan(self, ops: Sequence[Op]) -> tuple[WriteBatch, dict[str, tuple[int, int]]]:
         """The batch, and the old extent of each existing tab it rewrites (read if unknown)."""

@@ -13,6 +13,12 @@ renamed over it, so other tabs and the user's formatting survive and a crash nev
 leaves half a file. A workbook that is open in Excel or LibreOffice (their lock file is
 beside it) or that cannot be replaced raises ``WorkbookLocked``; a value an .xlsx cannot
 hold raises ``UnstorableValue`` before anything is written.
+
+The file is shared too: someone may save it from Excel while a push waits on INNERGY.
+What was read is only trusted while the file is the one read (its size, mtime and
+inode); a write against a file saved meanwhile reads it again first, and the rename
+happens only if nobody saved it since that read (else the write is planned again), so
+keyed cells land on the rows that hold their keys in the file that is replaced.
 """
 
 from __future__ import annotations
@@ -40,7 +46,9 @@ from canonical.gc_pause import paused_gc
 from canonical.normalize import not_finite
 from sheets_sync.workbook.base import (
     Cell,
+    Missed,
     Op,
+    Rewrite,
     Rows,
     Style,
     Workbook,
@@ -54,6 +62,9 @@ from sheets_sync.workbook.xlsx_patch import MARKER, Unpatchable, native, patch_p
 __all__ = ["EXCEL_CELL_LIMIT", "XlsxWorkbook", "unstorable"]
 
 log = logging.getLogger(__name__)
+
+_ATTEMPTS = 5
+"""Writes planned again when the file keeps being saved by someone else meanwhile."""
 
 EXCEL_CELL_LIMIT = 32_767
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
@@ -99,6 +110,13 @@ def _rows(values: list[list[Any]]) -> Rows:
     return rows
 
 
+def _copy_touched(known: dict[str, Rows], ops: Sequence[Op]) -> dict[str, Rows]:
+    """``known`` with the tabs a batch edits in place copied, so a write planned again
+    (the file was saved meanwhile) starts from what was read."""
+    edited = {op.tab for op in ops if not isinstance(op, Rewrite | Style)}
+    return {tab: [list(row) for row in rows] if tab in edited else rows for tab, rows in known.items()}
+
+
 def _lock_files(path: Path) -> list[Path]:
     return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
 
@@ -111,6 +129,23 @@ class XlsxWorkbook(Workbook):
         if not path.is_file() and not create:
             raise WorkbookError(f"workbook {str(path)!r} does not exist (run `matsync init-sheet`)")
         self._known: dict[str, Rows] = {}
+        self._seen: tuple[int, int, int] | None = None
+        """The file ``_known`` was read from (see ``_signature``)."""
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        """What tells a saved file from the one read: size, mtime and inode (``None``: no file)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+    def _forget_if_saved(self) -> None:
+        """Drop what was read when someone saved the file since."""
+        now = self._signature()
+        if now != self._seen:
+            self._known.clear()
+            self._seen = now
 
     def _load(self, **options: Any) -> Any:
         name = str(self.path)
@@ -143,6 +178,7 @@ class XlsxWorkbook(Workbook):
         """Read through calamine (cached formula values, about 20x openpyxl's read-only speed)."""
         if not self.path.is_file():
             return {}
+        self._forget_if_saved()
         book = self._calamine()
         result: dict[str, Rows] = {}
         # millions of new lists and strings, none in a cycle: the collector's passes free nothing
@@ -156,17 +192,35 @@ class XlsxWorkbook(Workbook):
             self._known.update({k: [list(r) for r in v] for k, v in result.items()})
         return result
 
-    def write(self, ops: Sequence[Op]) -> None:
+    def write(self, ops: Sequence[Op]) -> list[Missed]:
         for lock in _lock_files(self.path):
             if lock.exists():
                 raise WorkbookLocked(
                     f"workbook {str(self.path)!r} is open in another program (lock file {lock.name}): "
                     "close it and run again; nothing was written"
                 )
-        unknown = tabs_to_read(ops, self._known, self.tab_names())
-        if unknown:
-            self.read_tabs(unknown)
-        batch = plan_write(ops, self._known)
+        for _ in range(_ATTEMPTS):
+            self._forget_if_saved()
+            read_from = self._seen
+            unknown = tabs_to_read(ops, self._known, self.tab_names())
+            if unknown:
+                self.read_tabs(unknown)
+            if self._seen != read_from:  # saved between the two reads: what was known is gone
+                continue
+            known = _copy_touched(self._known, ops)
+            batch = plan_write(ops, known)
+            if self._write_batch(batch, known):
+                self._known, self._seen = known, self._signature()
+                return batch.missed
+            log.debug("%s was saved by someone else during the write: planning it again", self.path.name)
+        raise WorkbookLocked(
+            f"workbook {str(self.path)!r} kept being saved by another program during the write: "
+            "close it and run again; nothing was written"
+        )
+
+    def _write_batch(self, batch: WriteBatch, known: dict[str, Rows]) -> bool:
+        """Write the batch beside the file and rename it over the file, unless the file was
+        saved since it was read (then nothing is written and the answer is False)."""
         bad = [
             f"{b.tab}!{get_column_letter(b.col + c)}{b.row + r}: {reason}"
             for b in batch.blocks
@@ -177,15 +231,14 @@ class XlsxWorkbook(Workbook):
         if bad:
             shown = "; ".join(bad[:5]) + (f"; and {len(bad) - 5} more" if len(bad) > 5 else "")
             raise UnstorableValue(f"nothing was written to {self.path.name}: {shown}")
-        plan = patch_plan(self.path, batch, self._known)
+        plan = patch_plan(self.path, batch, known)
         if not isinstance(plan, Unpatchable):
-            self._replace(lambda temp: write_patch(plan, temp))
-            return
+            return self._replace(lambda temp: write_patch(plan, temp))
         log.debug("writing %s through openpyxl: %s", self.path.name, plan.reason)
         book = self._load_for_write()
         try:
-            self._apply(book, batch)
-            self._replace(book.save)
+            self._apply(book, batch, known)
+            return self._replace(book.save)
         finally:
             if book.vba_archive is not None:  # openpyxl's in-memory copy of a .xlsm's macros
                 book.vba_archive.close()
@@ -198,7 +251,7 @@ class XlsxWorkbook(Workbook):
             return OpenpyxlWorkbook()
         return self._load(keep_vba=self.path.suffix.lower() == ".xlsm")
 
-    def _apply(self, book: Any, batch: WriteBatch) -> None:
+    def _apply(self, book: Any, batch: WriteBatch, known: dict[str, Rows]) -> None:
         fresh = not self.path.is_file()
         for tab in batch.tabs:
             if tab not in book.sheetnames:
@@ -218,10 +271,10 @@ class XlsxWorkbook(Workbook):
                     if isinstance(value, str):
                         cell.data_type = "s"  # text stays text: "=1+1" and "#REF!" are not formulas
         for style in batch.styles:
-            self._style(book[style.tab], style)
+            self._style(book[style.tab], style, known)
 
-    def _style(self, sheet: Worksheet, style: Style) -> None:
-        look = tab_look(style, self._known)
+    def _style(self, sheet: Worksheet, style: Style, known: dict[str, Rows]) -> None:
+        look = tab_look(style, known)
         sheet.freeze_panes = f"A{look.frozen + 1}" if look.frozen else None
         for col in range(1, look.bold_columns + 1):
             cell = sheet.cell(look.header_row, col)
@@ -245,15 +298,19 @@ class XlsxWorkbook(Workbook):
             for col in range(1, look.fill_width + 1):
                 sheet.cell(row, col).fill = fill
 
-    def _replace(self, save: Callable[[Path], object]) -> None:
-        """``save`` to a temporary file beside the workbook, then rename it over the workbook."""
+    def _replace(self, save: Callable[[Path], object]) -> bool:
+        """``save`` to a temporary file beside the workbook, then rename it over the workbook
+        if it is still the file read (False, and nothing replaced, when it is not)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             save(temp)
             with open(temp, "rb") as handle:
                 os.fsync(handle.fileno())
+            if self._signature() != self._seen:
+                return False
             os.replace(temp, self.path)
+            return True
         except PermissionError as exc:
             raise WorkbookLocked(
                 f"workbook {str(self.path)!r} cannot be replaced (open or locked by another program): "

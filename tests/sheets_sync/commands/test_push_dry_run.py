@@ -20,6 +20,7 @@ import pytest
 from innergy_client.sandbox import running_sandbox
 from reports.plan import HEADER_ROW
 from sheets_sync.approval.apply import NEW_ID
+from sheets_sync.approval.write_back import KEY_COLUMNS
 from sheets_sync.commands.init_sheet import init_sheet
 from sheets_sync.commands.plan import plan
 from sheets_sync.commands.ppak_import import ppak_import
@@ -169,7 +170,14 @@ def test_dry_run_predicts_every_cell_the_push_writes(world: Settings) -> None:
     after = _cells(_tabs(world))
     changed = _changed(before, after)
     would = dry.summary["would_write"]
-    predicted: Cells = {(c["tab"], c["row"], c["column"]): str(c["value"]) for c in would["sheet_cells"]}
+    rows = {
+        (tab, str(value)): row
+        for (tab, row, column), value in before.items()
+        if KEY_COLUMNS.get(tab) == column
+    }
+    predicted: Cells = {
+        (c["tab"], rows[c["tab"], c["key"]], c["column"]): str(c["value"]) for c in would["sheet_cells"]
+    }
     created = {
         key: innergy_id for op, key, innergy_id in _journal(world, done, "innergy_id") if op == "create"
     }

@@ -128,4 +128,6 @@ def test_sheets_requests_of_a_push_are_the_same_for_10_and_200_ticked_rows(
         results = world.results()
         assert {results[s] for s in skus} == {"applied"}
     assert requests[10] == requests[200]
-    assert sum(requests[10].values()) <= 5, requests[10]
+    # metadata, the read, the read just before the write (rows are found by key), the
+    # structure call, the values write, and the read that checks no key moved under it
+    assert sum(requests[10].values()) <= 6, requests[10]

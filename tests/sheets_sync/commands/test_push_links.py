@@ -156,9 +156,9 @@ def test_dry_run_lists_the_links_and_writes_nothing(make_world: Callable[..., Wo
     outcome = push(world.settings, dry_run=True)
 
     assert outcome.summary["linked"] == 2
-    cells = {(c["row"], c["column"], c["value"]) for c in outcome.summary["would_write"]["sheet_cells"]}
+    cells = {(c["key"], c["column"], c["value"]) for c in outcome.summary["would_write"]["sheet_cells"]}
     ids = _ids(world)
-    assert cells == {(2, "INNERGY ID", ids["P-0000"]), (3, "INNERGY ID", ids["P-0001"])}
+    assert cells == {("P-0000", "INNERGY ID", ids["P-0000"]), ("P-0001", "INNERGY ID", ids["P-0001"])}
     assert world.tab(MASTER) == before
     assert not (world.settings.output_dir / "state.db").exists()
 
@@ -191,7 +191,7 @@ def test_a_ppak_cell_write_journals_the_cells_own_text_under_the_master_sku() ->
     _, written = ppak_master_writes(change, sheet, back)
 
     assert written == {"row": 3, "before": {"Cost": "$4.25"}, "after": {"Cost": "5.00"}}
-    assert back.cells == [(MASTER, 3, "Cost", "5.00")]
+    assert back.cells == [(MASTER, "P-0001", "Cost", "5.00")]
     assert change.canonical_sku == "P-0001"  # journalled under this key (push._ppak_key)
 
 

@@ -285,7 +285,7 @@ def _openpyxl_write(path, ops) -> None:
     workbook = XlsxWorkbook(path)
     workbook.read_tabs(["MINE", "ISSUES"])
     book = workbook._load_for_write()
-    workbook._apply(book, plan_write(ops, workbook._known))
+    workbook._apply(book, plan_write(ops, workbook._known), workbook._known)
     book.save(path)
 
 
