@@ -24,6 +24,7 @@ from sheets_sync.config import Settings
 from sheets_sync.connect import open_journal, open_workbook, outputs
 from sheets_sync.console import Outcome
 from sheets_sync.master.tabs import DIFF_INNERGY
+from sheets_sync.store.lock import run_lock
 from sheets_sync.store.plans import load_plan
 
 __all__ = ["EXPORTED", "export_import_file"]
@@ -35,6 +36,7 @@ EXPORTABLE = frozenset({"create", "update", "reactivate", "deactivate"})
 def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
     """Write the import sheet for the approved rows; journal them as exported; Result ``exported``."""
     with ExitStack() as stack:
+        stack.enter_context(run_lock(settings.output_dir, "export-import-file"))
         workbook = stack.enter_context(open_workbook(settings))
         sheet = read_sheet(workbook)
         ticked = [t for t in sheet.ticked if t.tab == DIFF_INNERGY]

@@ -72,8 +72,9 @@ def repair_ops(tabs: dict[str, Rows]) -> tuple[list[Op], dict[str, Any]]:
 def init_sheet(settings: Settings) -> Outcome:
     """Create or repair the workbook's contract tabs (a missing .xlsx is created)."""
     from sheets_sync.connect import open_workbook
+    from sheets_sync.store.lock import run_lock
 
-    with open_workbook(settings, create=True) as workbook:
+    with run_lock(settings.output_dir, "init-sheet"), open_workbook(settings, create=True) as workbook:
         tabs = workbook.read_tabs(ALL_TABS)
         ops, changes = repair_ops(tabs)
         workbook.write(ops)

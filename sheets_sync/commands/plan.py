@@ -204,8 +204,9 @@ def plan(settings: Settings, innergy_source: Path | None = None) -> Outcome:
     """``matsync plan``: INNERGY from the API (INNERGY_BASE_URL / INNERGY_API_KEY) or a file."""
     settings.workbook_ref()
     from sheets_sync.connect import innergy_client, open_workbook
+    from sheets_sync.store.lock import run_lock
 
-    with open_workbook(settings) as workbook:
+    with run_lock(settings.output_dir, "plan"), open_workbook(settings) as workbook:
         if innergy_source is not None:
             return summary(run_plan(workbook, file_reader(innergy_source), settings.output_dir))
         with innergy_client(settings) as client:

@@ -20,6 +20,7 @@ from sheets_sync.console import Outcome
 from sheets_sync.master.issues import replace_issues
 from sheets_sync.master.reader import read_library
 from sheets_sync.store.files import write_text
+from sheets_sync.store.lock import run_lock
 from sheets_sync.store.paths import Outputs
 
 __all__ = ["ppak_import"]
@@ -32,6 +33,7 @@ def ppak_import(settings: Settings) -> Outcome:
     if settings.ppak_export_dir is None:
         raise ConfigError("no PPak export folder: set PPAK_EXPORT_DIR or pass --export-dir")
     with ExitStack() as stack:
+        stack.enter_context(run_lock(settings.output_dir, "ppak-import"))
         workbook = stack.enter_context(open_workbook(settings)) if settings.workbook else None
         library, library_problems = read_library(workbook)[:2] if workbook else (Library(), list[Problem]())
         log.info("reading PPak exports in %s", settings.ppak_export_dir)

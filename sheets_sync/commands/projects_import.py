@@ -26,6 +26,7 @@ from sheets_sync.connect import innergy_client, open_journal, outputs
 from sheets_sync.console import Outcome
 from sheets_sync.store.files import read_jsonl, write_jsonl
 from sheets_sync.store.journal import Journal
+from sheets_sync.store.lock import run_lock
 
 __all__ = [
     "ImportResult",
@@ -284,7 +285,15 @@ def _counts(result: ImportResult, created: str = "created") -> dict[str, int]:
 def run_projects_import(
     settings: Settings, dry_run: bool = False, user_email: str = DEFAULT_BOM_USER
 ) -> Outcome:
-    """``matsync projects-import``: read the canonical files, import, record the ids."""
+    """``matsync projects-import``: read the canonical files, import, record the ids (a dry
+    run writes nothing, so it takes no run lock)."""
+    if dry_run:
+        return _projects_import(settings, dry_run, user_email)
+    with run_lock(settings.output_dir, "projects-import"):
+        return _projects_import(settings, dry_run, user_email)
+
+
+def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outcome:
     files = outputs(settings)
     projects_path = files.canonical("projects.jsonl")
     if not projects_path.is_file():

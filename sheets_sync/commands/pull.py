@@ -14,13 +14,14 @@ from sheets_sync.master.issues import issues_rewrite
 from sheets_sync.master.reader import LIBRARY_TABS, read_library
 from sheets_sync.master.tabs import ISSUES, MASTER
 from sheets_sync.store.files import write_jsonl
+from sheets_sync.store.lock import run_lock
 
 __all__ = ["pull"]
 
 
 def pull(settings: Settings) -> Outcome:
     """``matsync pull``: read, validate, write ``canonical/materials.jsonl`` and ISSUES."""
-    with open_workbook(settings) as workbook:
+    with run_lock(settings.output_dir, "pull"), open_workbook(settings) as workbook:
         tabs = workbook.read_tabs([*LIBRARY_TABS, ISSUES])
         library, problems, rows = read_library(workbook, tabs)
         path = write_jsonl(outputs(settings).canonical("materials.jsonl"), library.materials)

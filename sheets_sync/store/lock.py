@@ -1,4 +1,10 @@
-"""The run lock: one ``push`` / ``nightly`` at a time per MIGRATION_OUTPUT_DIR.
+"""The run lock: one writing command at a time per MIGRATION_OUTPUT_DIR.
+
+Every command that writes the workbook, INNERGY or the journal holds it (``plan``,
+``push``, ``nightly``, ``undo``, ``projects-import``, ``init-sheet``, ``pull``,
+``ppak-import``, ``export-import-file``), so a plan never rewrites the diff tabs while
+a push is writing their Results. A routine that runs commands in turn (``nightly``:
+push, then plan) holds it once: the lock is re-entrant within one thread.
 
 An OS file lock (``flock``) on ``MIGRATION_OUTPUT_DIR/matsync.lock``: the kernel drops it
 when the holder's process ends, however it ends (SIGKILL included), so a crash never
@@ -13,6 +19,7 @@ import fcntl
 import json
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +33,8 @@ from sheets_sync.store.paths import Outputs
 __all__ = ["holder", "run_lock"]
 
 _POLL_SECONDS = 0.05
+_held = threading.local()
+"""lock path -> what its holder wrote, for the locks this thread holds."""
 
 
 def holder(path: Path) -> dict[str, Any] | None:
@@ -65,6 +74,11 @@ def run_lock(output_dir: Path, command: str, timeout: float = 0.0) -> Iterator[d
     """
     output_dir.mkdir(parents=True, exist_ok=True)
     path = Outputs(output_dir).lock
+    held: dict[str, dict[str, Any]] = _held.__dict__.setdefault("locks", {})
+    key = str(path.resolve())
+    if key in held:  # this thread holds it already (nightly's plan, under nightly's lock)
+        yield held[key]
+        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + max(0.0, timeout)
@@ -83,9 +97,11 @@ def run_lock(output_dir: Path, command: str, timeout: float = 0.0) -> Iterator[d
         }
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(mine).encode(), 0)
+        held[key] = mine
         try:
             yield mine
         finally:
+            del held[key]
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
