@@ -21,7 +21,7 @@ into numbers, and drops a leading apostrophe. Formulas are stored, not evaluated
 value reads as ``#ERROR!`` (their text with ``valueRenderOption=FORMULA``).
 
 For tests: ``counts`` (requests per kind) and ``requests`` (total) count every request
-received, failed ones included; ``inject(status, count, retry_after)`` makes the next
+received, failed ones included, and ``body_sizes`` records each request body's size; ``inject(status, count, retry_after)`` makes the next
 ``count`` requests (``None``: all of them) fail like Google's 429 / 5xx; ``kind=`` limits
 the fault to one kind of request (``"values.batchUpdate"``), and ``committed=True`` carries
 the request out before answering the error (Google committed, the answer was lost); ``latency``
@@ -299,6 +299,8 @@ class FakeSheets:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.spreadsheets: dict[str, Spreadsheet] = {}
         self.counts: Counter[str] = Counter()
+        self.body_sizes: list[tuple[str, int]] = []
+        """(path, bytes) of every request that carried a body (Google advises 2 MB at most)."""
         self.latency = 0.0
         self._faults: list[_Fault] = []
         self._fault_forever: _Fault | None = None
@@ -748,6 +750,8 @@ def _handler(fake: FakeSheets) -> type[BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if raw:
+                fake.body_sizes.append((url.path, len(raw)))
             try:
                 body = json.loads(raw) if raw else None
             except ValueError:
