@@ -21,7 +21,8 @@ into numbers, and drops a leading apostrophe. Formulas are stored, not evaluated
 value reads as ``#ERROR!`` (their text with ``valueRenderOption=FORMULA``).
 
 For tests: ``counts`` (requests per kind) and ``requests`` (total) count every request
-received, failed ones included, and ``body_sizes`` records each request body's size; ``inject(status, count, retry_after)`` makes the next
+received, failed ones included, and ``body_sizes`` records each request body's size;
+``inject(status, count, retry_after)`` makes the next
 ``count`` requests (``None``: all of them) fail like Google's 429 / 5xx; ``kind=`` limits
 the fault to one kind of request (``"values.batchUpdate"``), and ``committed=True`` carries
 the request out before answering the error (Google committed, the answer was lost); ``latency``
