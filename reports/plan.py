@@ -2,18 +2,21 @@
 
 Pure functions returning rows or text; the orchestration writes them. Sheet rows hold
 user text exactly as typed (the workbook writer sends them RAW: a name starting with
-``=`` stays text); HTML is escaped; Markdown table cells have pipes and newlines escaped.
+``=`` stays text), cut to the workbook's cell limit when given (``reports.cells``: a
+note names the plan file, which holds the whole); HTML is escaped; Markdown table cells
+have pipes and newlines escaped.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from canonical.diff import FieldChange
 from canonical.plan import Plan
+from reports.cells import fit_cell
 
 __all__ = [
     "DIFF_INNERGY",
@@ -56,8 +59,20 @@ def _top(plan: Plan, width: int, counts: Iterable[tuple[str, int]]) -> list[list
     return [first + [""] * (width - len(first)), second + [""] * (width - len(second))]
 
 
-def diff_innergy_rows(plan: Plan, approved: Collection[str] = ()) -> list[list[Any]]:
-    """DIFF_INNERGY from A1: plan id and time, counts per action, the header, one row per change."""
+def _fitter(limit: int | None, plan_file: str) -> Callable[[str, str], str]:
+    """Cuts a cell's text to ``limit``, its note naming the plan file (which holds every change whole)."""
+    return lambda text, what: fit_cell(text, limit, f"the whole {what} is in {plan_file}")
+
+
+def diff_innergy_rows(
+    plan: Plan, approved: Collection[str] = (), *, limit: int | None = None, plan_file: str = "the plan file"
+) -> list[list[Any]]:
+    """DIFF_INNERGY from A1: plan id and time, counts per action, the header, one row per change.
+
+    ``limit`` is the cell limit of the workbook written (``Workbook.max_cell_chars``);
+    ``plan_file`` where the plan is saved, named in the note of a cut cell.
+    """
+    fit = _fitter(limit, plan_file)
     counts = [(action, n) for action, n in plan.counts().items() if not action.startswith("ppak_")]
     width = max(len(DIFF_INNERGY_HEADER), 2 * len(counts))
     rows = _top(plan, width, counts)
@@ -67,31 +82,33 @@ def diff_innergy_rows(plan: Plan, approved: Collection[str] = ()) -> list[list[A
             c.change_id in approved,
             c.change_id,
             c.action,
-            c.sku,
-            c.name,
-            change_lines(c.changes, c.reason),
+            fit(c.sku, "SKU"),
+            fit(c.name, "name"),
+            fit(change_lines(c.changes, c.reason), "change"),
             "",
         ]
         rows.append(row + [""] * (width - len(row)))
     return rows
 
 
-def diff_ppak_rows(plan: Plan, approved: Collection[str] = ()) -> list[list[Any]]:
-    """DIFF_PPAK from A1, in the same layout: kinds ``new`` and ``differs``."""
+def diff_ppak_rows(
+    plan: Plan, approved: Collection[str] = (), *, limit: int | None = None, plan_file: str = "the plan file"
+) -> list[list[Any]]:
+    """DIFF_PPAK from A1, in the same layout: kinds ``new`` and ``differs``; cut as DIFF_INNERGY."""
+    fit = _fitter(limit, plan_file)
     counts = [(kind, n) for kind, n in plan.counts().items() if kind.startswith("ppak_")]
     width = max(len(DIFF_PPAK_HEADER), 2 * len(counts))
     rows = _top(plan, width, [(k.removeprefix("ppak_"), n) for k, n in counts])
     rows.append(list(DIFF_PPAK_HEADER) + [""] * (width - len(DIFF_PPAK_HEADER)))
     for p in plan.ppak_changes:
-        lines = change_lines(p.changes)
         row = [
             p.change_id in approved,
             p.change_id,
             p.kind,
-            p.ppak_sku,
-            p.canonical_sku or "",
-            p.name,
-            lines,
+            fit(p.ppak_sku, "PPak SKU"),
+            fit(p.canonical_sku or "", "SKU"),
+            fit(p.name, "name"),
+            fit(change_lines(p.changes), "change"),
             "",
         ]
         rows.append(row + [""] * (width - len(row)))

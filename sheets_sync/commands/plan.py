@@ -158,11 +158,15 @@ def run_plan(
     ticked = ticked_change_ids(tabs.get(DIFF_INNERGY) or []) | ticked_change_ids(tabs.get(DIFF_PPAK) or [])
     problems = (*pulled, *read_problems, *built.problems)
     files = write_files(built, library.materials, output_dir)
+    limit, plan_file = workbook.max_cell_chars, files["plan"].relative_to(output_dir).as_posix()
+    innergy_rows = diff_innergy_rows(built, ticked, limit=limit, plan_file=plan_file)
+    ppak_rows = diff_ppak_rows(built, ticked, limit=limit, plan_file=plan_file)
     ops = [
-        _diff_tab(DIFF_INNERGY, diff_innergy_rows(built, ticked), [c.action for c in built.changes]),
-        _diff_tab(DIFF_PPAK, diff_ppak_rows(built, ticked), [p.kind for p in built.ppak_changes]),
+        _diff_tab(DIFF_INNERGY, innergy_rows, [c.action for c in built.changes]),
+        _diff_tab(DIFF_PPAK, ppak_rows, [p.kind for p in built.ppak_changes]),
     ]
-    issues = issues_rewrite(tabs.get(ISSUES), problems, {*LIBRARY_TABS, *(p.source for p in read_problems)})
+    sources = {*LIBRARY_TABS, *(p.source for p in read_problems)}
+    issues = issues_rewrite(tabs.get(ISSUES), problems, sources, limit)
     workbook.write([*ops, issues] if issues is not None else ops)
     ids = [c.change_id for c in built.changes] + [p.change_id for p in built.ppak_changes]
     kept = len(ticked.intersection(ids))

@@ -25,7 +25,7 @@ def pull(settings: Settings) -> Outcome:
         tabs = workbook.read_tabs([*LIBRARY_TABS, ISSUES])
         library, problems, rows = read_library(workbook, tabs)
         path = write_jsonl(outputs(settings).canonical("materials.jsonl"), library.materials)
-        op = issues_rewrite(tabs.get(ISSUES), problems, LIBRARY_TABS)
+        op = issues_rewrite(tabs.get(ISSUES), problems, LIBRARY_TABS, workbook.max_cell_chars)
         if op is not None:
             workbook.write([op])
     errors = sum(p.severity == "error" for p in problems)

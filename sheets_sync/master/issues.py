@@ -45,14 +45,19 @@ def _normal(rows: Iterable[Sequence[object]]) -> list[list[Cell]]:
 
 
 def issues_rewrite(
-    current: Sequence[Sequence[Cell]] | None, problems: Iterable[Problem], sources: Collection[str]
+    current: Sequence[Sequence[Cell]] | None,
+    problems: Iterable[Problem],
+    sources: Collection[str],
+    limit: int | None = None,
 ) -> Rewrite | None:
     """The ISSUES rewrite: rows of ``sources`` replaced by ``problems``, other rows kept.
 
     ``current`` is the ISSUES tab as read (``None`` when absent). ``None`` is returned
-    when nothing would change, so a caller can skip the write.
+    when nothing would change, so a caller can skip the write. ``limit`` is the cell
+    limit of the workbook written (``Workbook.max_cell_chars``): a longer Value or
+    Message is cut. Kept rows were read from that workbook, so they fit it already.
     """
-    rows: list[list[Any]] = [list(ISSUES_HEADER), *_kept(current, sources), *issue_rows(problems)]
+    rows: list[list[Any]] = [list(ISSUES_HEADER), *_kept(current, sources), *issue_rows(problems, limit)]
     if current is not None and _normal(current) == _normal(rows):
         return None
     colours = {
@@ -66,7 +71,7 @@ def issues_rewrite(
 def replace_issues(workbook: Workbook, problems: Iterable[Problem], sources: Collection[str]) -> bool:
     """Read ISSUES, replace the rows of ``sources``, write it; ``False`` when unchanged."""
     current = workbook.read_tabs([ISSUES]).get(ISSUES)
-    op = issues_rewrite(current, problems, sources)
+    op = issues_rewrite(current, problems, sources, workbook.max_cell_chars)
     if op is not None:
         workbook.write([op])
     return op is not None

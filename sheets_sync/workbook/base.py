@@ -204,6 +204,9 @@ class Workbook(Protocol):
 
     Backends subclass it for ``__enter__`` and ``__exit__``."""
 
+    max_cell_chars: int
+    """The most characters (UTF-16 code units) one cell holds; a longer value fails the write."""
+
     def tab_names(self) -> list[str]: ...
 
     def read_tabs(self, names: Sequence[str]) -> dict[str, Rows]: ...

@@ -267,6 +267,9 @@ def _rgb(colour: str) -> dict[str, float]:
 class GoogleWorkbook(Workbook):
     """One Google Sheet, its metadata read once when opened."""
 
+    max_cell_chars = 50_000
+    """Google refuses a longer cell ("Your input contains more than the maximum of 50000 ...")."""
+
     def __init__(self, http: SheetsHTTPClient, key: str) -> None:
         self.http = http
         self.key = key

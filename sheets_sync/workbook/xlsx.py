@@ -124,6 +124,8 @@ def _lock_files(path: Path) -> list[Path]:
 class XlsxWorkbook(Workbook):
     """A workbook file; ``create`` makes it on the first write when it does not exist."""
 
+    max_cell_chars = EXCEL_CELL_LIMIT
+
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
         if not path.is_file() and not create:

@@ -14,7 +14,8 @@ points at ``FakeSheets.url``. It implements what matsync uses, the way Google do
 
 Like Google it validates A1 ranges and grid limits, refuses unknown request kinds with a
 400 in Google's error shape (``{"error": {"code", "message", "status"}}``), applies a
-batchUpdate atomically (all requests or none), keeps the 50,000-character cell limit and
+batchUpdate atomically (all requests or none), keeps the 50,000-character cell limit
+(counted as Google counts, in UTF-16 code units: an emoji is two) and
 stores values by ``valueInputOption``: RAW keeps text as text (``=1+1`` stays a string);
 USER_ENTERED turns ``=...`` into a formula, ``TRUE``/``FALSE`` into booleans and numbers
 into numbers, and drops a leading apostrophe. Formulas are stored, not evaluated: their
@@ -257,6 +258,11 @@ def _grid_error(sheet: Sheet, a1: str) -> GoogleError:
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
+def _utf16_units(text: str) -> int:
+    """A cell's length as Google counts it against ``CELL_LIMIT`` (Java strings: UTF-16)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def _user_entered(value: Any) -> Any:
     """A value typed by a person (USER_ENTERED): formulas, booleans and numbers are parsed."""
     if not isinstance(value, str):
@@ -496,7 +502,7 @@ class FakeSheets:
                 raise _grid_error(area.sheet, entry["range"])
             for row in values:
                 for value in row:
-                    if isinstance(value, str) and len(value) > CELL_LIMIT:
+                    if isinstance(value, str) and _utf16_units(value) > CELL_LIMIT:
                         raise GoogleError(
                             400,
                             f"Your input contains more than the maximum of {CELL_LIMIT} "
