@@ -21,6 +21,7 @@ from canonical.models import Problem
 from canonical.normalize import is_blank, sku_key
 from canonical.plan import MaterialChange, PPakChange
 from innergy_client import wire
+from reports.cells import fit_cell
 from reports.plan import HEADER_ROW
 from sheets_sync.approval.decide import Innergy
 from sheets_sync.approval.diff_tabs import DIFF_TABS, Sheet, Ticked
@@ -242,20 +243,30 @@ def write_back(
 
     Problems replace the ISSUES rows of their own sources only (what other commands
     reported stays; ``issues`` is the tab as read); with no problems ISSUES is left alone.
-    Returns the cells not written (their key moved, vanished or repeats).
+    Returns the cells not written (their key moved, vanished or repeats). Text over the
+    workbook's cell limit (an INNERGY error in a Result, a long pasted Plan ID) is cut.
     """
+    limit = workbook.max_cell_chars
+
+    def fit(value: Any, where: str) -> Any:
+        return fit_cell(value, limit, where) if isinstance(value, str) else value
+
     guards: list[Op] = [
         Expect(tab, 1, 2, plan_id, what="the Plan ID") for tab, plan_id in back.plan_ids.items()
     ]
     ops: list[Op] = [
-        KeyedCell(tab, KEY_COLUMNS[tab], key, column, value, header_row=HEADER_ROW if tab in DIFF_TABS else 1)
+        KeyedCell(
+            tab, KEY_COLUMNS[tab], key, column, fit(value, f"the whole is in the journal ({tab} {column})"),
+            header_row=HEADER_ROW if tab in DIFF_TABS else 1,
+        )
         for tab, key, column, value in back.cells
-    ]
+    ]  # fmt: skip
     for tab, rows in back.appends.items():
+        fitted = [{c: fit(v, f"the whole is in the journal ({tab} {c})") for c, v in r.items()} for r in rows]
         if tab == SYNC_LOG and not back.sync_log_exists:
-            table = [[r.get(c) for c in SYNC_LOG_HEADER] for r in rows]
+            table = [[r.get(c) for c in SYNC_LOG_HEADER] for r in fitted]
             ops.append(Rewrite(SYNC_LOG, [list(SYNC_LOG_HEADER), *table]))
         else:
-            ops.append(Append(tab, rows))
-    rewrite = issues_rewrite(issues, problems, {p.source for p in problems}) if problems else None
+            ops.append(Append(tab, fitted))
+    rewrite = issues_rewrite(issues, problems, {p.source for p in problems}, limit) if problems else None
     return workbook.write([*guards, *ops, *([rewrite] if rewrite is not None else [])])
