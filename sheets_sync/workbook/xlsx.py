@@ -44,6 +44,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from canonical.errors import UnstorableValue, WorkbookError, WorkbookLocked
 from canonical.gc_pause import paused_gc
 from canonical.normalize import not_finite
+from reports.cells import cell_size
 from sheets_sync.workbook.base import (
     Cell,
     Missed,
@@ -81,8 +82,8 @@ def unstorable(value: object) -> str | None:
         return f"holds the control character U+{ord(match.group()[0]):04X}, which an .xlsx cannot store"
     if value and not value.strip():
         return "is only white space, which openpyxl writes so that every reader sees an empty cell"
-    if len(value) > EXCEL_CELL_LIMIT:
-        return f"has {len(value)} characters; an .xlsx cell holds at most {EXCEL_CELL_LIMIT}"
+    if len(value) > EXCEL_CELL_LIMIT // 2 and (size := cell_size(value)) > EXCEL_CELL_LIMIT:
+        return f"has {size} characters (as Excel counts them); an .xlsx cell holds at most {EXCEL_CELL_LIMIT}"
     return None
 
 

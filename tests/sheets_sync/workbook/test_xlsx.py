@@ -145,3 +145,10 @@ def test_with_closes_the_workbook_however_the_block_ends(path):
         failing.read_tabs(["T"])
         raise RuntimeError("mid-block")
     assert failing._known == {}
+
+
+def test_the_cell_limit_counts_characters_as_excel_does() -> None:
+    """An emoji is two of Excel's characters: 20,000 of them do not fit a cell of 32,767."""
+    assert unstorable("🙂" * 16_383) is None
+    assert "32768 characters (as Excel counts them)" in str(unstorable("🙂" * 16_384))
+    assert unstorable("x" * 32_767) is None and unstorable("x" * 32_768) is not None
