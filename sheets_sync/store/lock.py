@@ -6,46 +6,49 @@ Every command that writes the workbook, INNERGY or the journal holds it (``plan`
 a push is writing their Results. A routine that runs commands in turn (``nightly``:
 push, then plan) holds it once: the lock is re-entrant within one thread.
 
-An OS file lock (``flock``) on ``MIGRATION_OUTPUT_DIR/matsync.lock``: the kernel drops it
-when the holder's process ends, however it ends (SIGKILL included), so a crash never
-leaves a stale lock behind. The holder writes its pid, command and start time into the
-file so that a run that gives up can say who it waited for. The file itself is never
-deleted (deleting a lock file races with a process that has just opened it).
+An OS file lock (filelock: ``flock`` on POSIX, ``msvcrt`` locking on Windows) on
+``MIGRATION_OUTPUT_DIR/matsync.lock``: the OS drops it when the holder's process ends,
+however it ends (SIGKILL included), so a crash never leaves a stale lock behind. The
+lock file is never deleted (deleting one races with a process that has just opened it).
+The holder writes its pid, command and start time into a note beside it
+(``matsync.lock.holder``; Windows lets no one else read a locked file), so that a run
+that gives up can say who it waited for.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from canonical.errors import LockHeld
 from sheets_sync.store.paths import Outputs
 
-__all__ = ["holder", "run_lock"]
+__all__ = ["holder", "holder_note", "run_lock"]
 
 _POLL_SECONDS = 0.05
 _held = threading.local()
 """lock path -> what its holder wrote, for the locks this thread holds."""
 
 
+def holder_note(path: Path) -> Path:
+    """Where the holder of the lock ``path`` says who it is."""
+    return path.with_name(path.name + ".holder")
+
+
 def holder(path: Path) -> dict[str, Any] | None:
-    """What the lock file says about its holder (``None``: nobody wrote there yet)."""
+    """What the holder of the lock ``path`` wrote (``None``: nobody, or not readable)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    try:
-        found = json.loads(text)
-    except ValueError:
+        found = json.loads(holder_note(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
     return found if isinstance(found, dict) else None
 
@@ -58,19 +61,11 @@ def _describe(found: dict[str, Any] | None) -> str:
     return f"{found.get('command', '?')} (pid {pid}{where}, started {started})"
 
 
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
 @contextmanager
 def run_lock(output_dir: Path, command: str, timeout: float = 0.0) -> Iterator[dict[str, Any]]:
     """Hold the run lock for the block; wait at most ``timeout`` seconds, then ``LockHeld``.
 
-    Yields what it wrote into the lock file (pid, command, start time).
+    Yields what it wrote into the holder note (pid, command, start time).
     """
     output_dir.mkdir(parents=True, exist_ok=True)
     path = Outputs(output_dir).lock
@@ -79,30 +74,27 @@ def run_lock(output_dir: Path, command: str, timeout: float = 0.0) -> Iterator[d
     if key in held:  # this thread holds it already (nightly's plan, under nightly's lock)
         yield held[key]
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = FileLock(path, poll_interval=_POLL_SECONDS, preserve_lock_file=True, fallback_to_soft=False)
     try:
-        deadline = time.monotonic() + max(0.0, timeout)
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                raise LockHeld(
-                    f"another matsync run holds the lock {path}: {_describe(holder(path))}; "
-                    f"waited {timeout:g} s. Nothing was done; run again when it has finished."
-                )
-            time.sleep(_POLL_SECONDS)
+        lock.acquire(timeout=max(0.0, timeout))
+    except Timeout:
+        raise LockHeld(
+            f"another matsync run holds the lock {path}: {_describe(holder(path))}; "
+            f"waited {timeout:g} s. Nothing was done; run again when it has finished."
+        ) from None
+    try:
         mine = {
             "pid": os.getpid(),
             "command": command,
             "host": socket.gethostname(),
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(mine).encode(), 0)
+        holder_note(path).write_text(json.dumps(mine), encoding="utf-8")
         held[key] = mine
         try:
             yield mine
         finally:
             del held[key]
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            holder_note(path).write_text("", encoding="utf-8")
     finally:
-        os.close(fd)
+        lock.release()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from canonical.errors import ExitCode, LockHeld
-from sheets_sync.store.lock import holder, run_lock
+from sheets_sync.store.lock import holder, holder_note, run_lock
 from sheets_sync.store.paths import LOCK_FILE
 
 HOLDER = textwrap.dedent(
@@ -52,7 +52,7 @@ def _holding(out: Path, command: str = "nightly") -> subprocess.Popen[str]:
     return process
 
 
-def test_the_holder_is_written_into_the_lock_file_and_cleared_on_release(tmp_path: Path) -> None:
+def test_the_holder_is_written_beside_the_lock_and_cleared_on_release(tmp_path: Path) -> None:
     with run_lock(tmp_path / "out", "push") as mine:
         assert holder(tmp_path / "out" / LOCK_FILE) == mine
         assert mine["pid"] == os.getpid() and mine["command"] == "push"
@@ -109,8 +109,30 @@ def test_runs_that_wait_long_enough_take_turns_and_never_overlap(tmp_path: Path)
     assert all(end <= next_start for (_, end), (next_start, _) in pairwise(spans))
 
 
-def test_a_lock_file_with_garbage_names_an_unknown_holder(tmp_path: Path) -> None:
-    (tmp_path / LOCK_FILE).write_text("not json")
+def test_a_holder_note_with_garbage_names_an_unknown_holder(tmp_path: Path) -> None:
+    holder_note(tmp_path / LOCK_FILE).write_text("not json")
     assert holder(tmp_path / LOCK_FILE) is None
-    (tmp_path / LOCK_FILE).write_text(json.dumps(["a list"]))
+    holder_note(tmp_path / LOCK_FILE).write_text(json.dumps(["a list"]))
     assert holder(tmp_path / LOCK_FILE) is None
+
+
+def test_the_lock_is_re_entrant_in_one_thread_and_exclusive_between_threads(tmp_path: Path) -> None:
+    import threading
+
+    refused: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            with run_lock(tmp_path, "plan"):
+                pass
+        except LockHeld as exc:
+            refused.append(exc)
+
+    with run_lock(tmp_path, "nightly") as mine, run_lock(tmp_path, "plan") as inner:
+        assert inner is mine, "nightly's plan runs under nightly's lock"
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+    assert len(refused) == 1 and "nightly" in str(refused[0])
+    with run_lock(tmp_path, "plan"):  # released by the outer block only
+        pass
