@@ -38,6 +38,7 @@ from canonical.errors import (
 )
 from canonical.normalize import sku_key
 from canonical.retry_after import RETRY_STATUSES, retry_after_seconds
+from canonical.secrets import hide_url_passwords
 from innergy_client import wire
 from innergy_client.mapping import edit_body
 from innergy_client.wire import Endpoint, endpoint, json_body
@@ -118,6 +119,7 @@ class InnergyClient:
     # -- transport --------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
+        text = hide_url_passwords(text)
         return text.replace(self._key, "[redacted]") if len(self._key) >= 4 else text
 
     def _request(self, method: str, path: str, *, body: Any = None, params: Any = None) -> Any:
@@ -166,9 +168,16 @@ class InnergyClient:
         try:
             return self._http.request(method, url, **kwargs)
         except httpx.TimeoutException:
-            raise _Retryable("timed out") from None
+            raise _Retryable(f"{method} {self._redact(url)} timed out") from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:  # no retry can fix the URL
+            raise InnergyError(
+                self._redact(f"INNERGY cannot be reached at {url}: {exc}"),
+                hint="INNERGY_BASE_URL must be the tenant's root with its scheme, e.g. https://app.innergy.com",
+            ) from None
         except httpx.TransportError as exc:
-            raise _Retryable(f"connection failed ({type(exc).__name__})") from None
+            raise _Retryable(
+                self._redact(f"connection to {url} failed ({type(exc).__name__}: {exc})")
+            ) from None
 
     def _decode(self, method: str, path: str, response: httpx.Response) -> Any:
         status = response.status_code

@@ -13,12 +13,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from canonical.errors import ConfigError
+from canonical.secrets import hide_url_passwords, url_password
 
 __all__ = [
     "DEFAULT_SHEETS_ENDPOINT",
@@ -138,9 +139,29 @@ class Settings(BaseModel):
         return path
 
     def secrets(self) -> list[str]:
-        """Values that must never be printed, for log redaction."""
+        """Values that must never be printed, for log redaction: the key, URL passwords."""
         key = self.innergy_api_key.get_secret_value() if self.innergy_api_key else ""
-        return [key] if key else []
+        passwords = [url_password(url) for url in (self.innergy_base_url, self.sheets_endpoint)]
+        return [s for s in (key, *passwords) if s]
+
+    def innergy_url(self) -> str:
+        """INNERGY_BASE_URL, checked: an http(s) URL of the tenant's root, refused at once
+        (never retried) when it cannot be one."""
+        url = self.innergy_base_url.strip()
+        shown = hide_url_passwords(url)
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ConfigError(
+                f"INNERGY_BASE_URL {shown!r} is not an http(s) URL",
+                hint="write it with its scheme, e.g. https://app.innergy.com",
+            )
+        if parts.path.rstrip("/").casefold().endswith("/api"):
+            root = hide_url_passwords(f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')[:-4]}")
+            raise ConfigError(
+                f"INNERGY_BASE_URL {shown!r} ends in /api: give the tenant's root",
+                hint=f"set INNERGY_BASE_URL={root} (matsync adds /api/... itself)",
+            )
+        return url.rstrip("/")
 
 
 def load_settings(

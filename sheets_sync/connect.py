@@ -44,7 +44,7 @@ def innergy_client(settings: Settings, **options: Any) -> InnergyClient:
     from innergy_client import InnergyClient
 
     key = settings.innergy_api_key.get_secret_value() if settings.innergy_api_key else ""
-    return InnergyClient(settings.innergy_base_url, key, **options)
+    return InnergyClient(settings.innergy_url(), key, **options)
 
 
 def open_journal(settings: Settings) -> Journal:

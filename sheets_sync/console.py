@@ -18,12 +18,16 @@ from canonical.errors import ExitCode
 
 __all__ = ["Outcome", "RedactingFilter", "configure_logging", "progress", "redact"]
 
+from canonical.secrets import hide_url_passwords
+
 T = TypeVar("T")
 REDACTED = "[redacted]"
 log = logging.getLogger("matsync")
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
+    """``text`` without any of ``secrets`` and without the password of any URL in it."""
+    text = hide_url_passwords(text)
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, REDACTED)
