@@ -172,11 +172,14 @@ def load_settings(
     """Flags (``overrides``) beat the environment, which beats ``.env`` in ``cwd``."""
     environ = os.environ if environ is None else environ
     dotenv_path = (cwd or Path.cwd()) / ".env"
-    dotenv = (
-        {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
-        if dotenv_path.is_file()
-        else {}
-    )
+    try:
+        found = dotenv_path.is_file()
+        dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None} if found else {}
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read {str(dotenv_path)!r} ({exc.strerror})",
+            hint="make it readable by this user, or run matsync from another folder",
+        ) from None
     values: dict[str, object] = {}
     for field, var in ENV_VARS.items():
         value = environ.get(var, dotenv.get(var))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from copy import copy
 from pathlib import Path
@@ -196,6 +197,7 @@ class XlsxWorkbook(Workbook):
         return result
 
     def write(self, ops: Sequence[Op]) -> list[Missed]:
+        self._refuse_read_only()
         for lock in _lock_files(self.path):
             if lock.exists():
                 raise WorkbookLocked(
@@ -248,6 +250,19 @@ class XlsxWorkbook(Workbook):
 
     def close(self) -> None:
         self._known.clear()
+
+    def _refuse_read_only(self) -> None:
+        """A file marked read-only is the owner's word: never replaced, whoever we run as
+        (root may replace anything, and a rename would drop the mode)."""
+        try:
+            mode = self.path.stat().st_mode
+        except FileNotFoundError:
+            return
+        if not mode & stat.S_IWUSR or not os.access(self.path, os.W_OK):
+            raise WorkbookError(
+                f"workbook {str(self.path)!r} is read-only (mode {stat.filemode(mode)}): nothing was written",
+                hint="make it writable (`chmod u+w`; on Windows untick Read-only), or work on a copy",
+            )
 
     def _load_for_write(self) -> Any:
         if not self.path.is_file():
