@@ -3,14 +3,24 @@
 A local workbook built from sample data, the INNERGY sandbox on a free loopback port
 seeded with a library that has drifted from the master, and the sample PPak exports; then
 init-sheet -> ppak-import -> plan -> (a reviewer's ticks) -> push -> health, each through
-the same library functions the commands use. The folder is the demo's own: a second run
-starts it over, and a folder that is not a demo folder is never touched.
+the same library functions the commands use.
+
+The demo never deletes or overwrites a file it did not make: it keeps a manifest of the
+files it made (with their hashes) beside them, and a second run removes only those that
+are unchanged. A file a person edited (the workbook, the journal after replaying a
+command) or one of theirs in the way stops the run before anything is removed; their own
+files beside the demo's (a ``.env``, notes) are left alone.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Mapping, Sequence
+import hashlib
+import json
+import shlex
+import socket
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,7 +38,10 @@ from sheets_sync.workbook.base import CellUpdate, Rows
 __all__ = ["TICKS_PER_ACTION", "run_demo"]
 
 MARKER = ".matsync-demo"
+"""The manifest: the files the last demo run made in the folder, with their sha256."""
 WORKBOOK = "matsync-demo.xlsx"
+OWN = (WORKBOOK, "output", "ppak_exports", "innergy_sandbox.json")
+"""The names a demo run writes under; anything else in the folder is someone else's."""
 TICKS_PER_ACTION = 2
 """How many rows of each action the demo's reviewer approves."""
 
@@ -39,14 +52,97 @@ class Step:
     run: Callable[[], Outcome]
 
 
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _ours(folder: Path) -> list[Path]:
+    """Every file under the names a demo run writes."""
+    found = []
+    for name in OWN:
+        path = folder / name
+        if path.is_dir():
+            found += [p for p in path.rglob("*") if p.is_file()]
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def _manifest(folder: Path) -> dict[str, str]:
+    try:
+        made = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in made.items()} if isinstance(made, dict) else {}
+
+
 def _prepare(folder: Path) -> None:
-    """Make ``folder`` an empty demo folder; refuse a folder that holds anything else."""
-    if folder.exists() and any(folder.iterdir()) and not (folder / MARKER).is_file():
-        raise ConfigError(f"{folder} is not empty and is not a matsync demo folder; choose another --dir")
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    (folder / MARKER).write_text("made by `matsync demo`; the next demo run starts this folder over\n")
+    """Clear what the last demo run made in ``folder``, unchanged; refuse (removing nothing)
+    when a file it made was changed since, or a file it did not make is in the way."""
+    made = _manifest(folder)
+    changed, foreign = [], []
+    for path in _ours(folder):
+        name = path.relative_to(folder).as_posix()
+        if name not in made:
+            foreign.append(name)
+        elif _digest(path) != made[name]:
+            changed.append(name)
+    if changed or foreign:
+        shown = [
+            *(f"{n} (changed since the demo made it)" for n in changed),
+            *(f"{n} (not made by the demo)" for n in foreign),
+        ]
+        raise ConfigError(
+            f"{folder} holds files the demo would overwrite: {'; '.join(shown[:5])}"
+            + (f"; and {len(shown) - 5} more" if len(shown) > 5 else "")
+            + ". Nothing was removed.",
+            hint="move them away, or run the demo in another folder with --dir",
+        )
+    for name in made:
+        (folder / name).unlink(missing_ok=True)
+    for name in OWN:  # the folders the demo made, now empty
+        for path in sorted((folder / name).rglob("*"), reverse=True) if (folder / name).is_dir() else []:
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        if (folder / name).is_dir() and not any((folder / name).iterdir()):
+            (folder / name).rmdir()
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+@contextmanager
+def _recorded(folder: Path) -> Iterator[None]:
+    """Write the manifest of what the run made, however it ends."""
+    try:
+        yield
+    finally:
+        files = {p.relative_to(folder).as_posix(): _digest(p) for p in _ours(folder)}
+        note = "made by `matsync demo`: the files it made; the next demo run removes only those unchanged"
+        (folder / MARKER).write_text(json.dumps({"note": note, "files": files}, indent=1) + "\n")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def replay_lines(folder: Path, api_key: str) -> list[str]:
+    """How to run a step again by hand, as lines that run as printed (POSIX shell)."""
+    port = _free_port()
+    matsync = f"{shlex.quote(sys.executable)} -m sheets_sync"
+    env = (
+        f"MATERIAL_LIBRARY_MASTER={shlex.quote(str(folder / WORKBOOK))} "
+        f"MIGRATION_OUTPUT_DIR={shlex.quote(str(folder / 'output'))} "
+        f"PPAK_EXPORT_DIR={shlex.quote(str(folder / 'ppak_exports'))} "
+        f"INNERGY_BASE_URL=http://127.0.0.1:{port} INNERGY_API_KEY={shlex.quote(api_key)}"
+    )
+    return [
+        "replay a step yourself: start the demo's INNERGY sandbox in one terminal (Ctrl-C stops it),",
+        f"  {matsync} sandbox --port {port} --api-key {shlex.quote(api_key)} "
+        f"--data {shlex.quote(str(folder / 'innergy_sandbox.json'))}",
+        "then run any command in another, e.g.",
+        f"  {env} {matsync} plan",
+    ]
 
 
 def _copy_exports(target: Path) -> list[str]:
@@ -146,10 +242,16 @@ def _steps(settings: Settings) -> list[Step]:
 
 def run_demo(settings: Settings, directory: Path) -> Outcome:
     """Run the whole cycle in ``directory``; the summary names every file to look at."""
-    from innergy_client.sandbox import running_sandbox
 
     folder = directory.resolve()
     _prepare(folder)
+    with _recorded(folder):
+        return _run(settings, folder)
+
+
+def _run(settings: Settings, folder: Path) -> Outcome:
+    from innergy_client.sandbox import running_sandbox
+
     exports = _copy_exports(folder / "ppak_exports")
     summary: dict[str, Any] = {"command": "demo", "folder": str(folder), "ppak_exports": exports, "steps": {}}
     lines = [f"demo folder: {folder}"]
@@ -186,7 +288,6 @@ def run_demo(settings: Settings, directory: Path) -> Outcome:
         "",
         f"open the workbook:   {summary['workbook']}",
         f"read the reports:    {summary['reports']}",
-        f"replay it yourself:  MATERIAL_LIBRARY_MASTER={summary['workbook']} "
-        f"MIGRATION_OUTPUT_DIR={folder / 'output'} matsync plan",
+        *replay_lines(folder, sandbox.api_key),
     ]
     return Outcome(summary, ExitCode.OK, lines)

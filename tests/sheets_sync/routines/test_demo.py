@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import openpyxl
@@ -60,10 +65,59 @@ def test_a_second_run_reuses_the_folder(demo: tuple[Path, dict], tmp_path: Path)
     again = run_demo(load_settings({}, {}, tmp_path), folder)
     assert again.exit_code == 0
     assert again.summary["steps"]["push"]["applied"] > 0
+    assert json.loads((folder / ".matsync-demo").read_text())["files"].keys() >= {"matsync-demo.xlsx"}
 
 
-def test_a_folder_that_is_not_a_demo_is_never_touched(tmp_path: Path) -> None:
-    (tmp_path / "precious.txt").write_text("keep me")
-    with pytest.raises(ConfigError, match="not a matsync demo folder"):
+def test_a_file_in_the_way_stops_the_demo_before_anything_is_touched(tmp_path: Path) -> None:
+    (tmp_path / "matsync-demo.xlsx").write_text("a workbook of mine")
+    with pytest.raises(ConfigError, match=r"matsync-demo.xlsx \(not made by the demo\)"):
         run_demo(load_settings({}, {}, tmp_path), tmp_path)
-    assert (tmp_path / "precious.txt").read_text() == "keep me"
+    assert (tmp_path / "matsync-demo.xlsx").read_text() == "a workbook of mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["matsync-demo.xlsx"]
+
+
+def _replay(lines: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run the printed replay lines as printed: the sandbox in the background, then the command."""
+    at = next(i for i, line in enumerate(lines) if line.startswith("replay a step yourself"))
+    sandbox_line, command_line = lines[at + 1].strip(), lines[at + 3].strip()
+    port = int(sandbox_line.split("--port ")[1].split()[0])
+    server = subprocess.Popen(
+        sandbox_line, shell=True, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "the sandbox line did not start"
+                time.sleep(0.1)
+        return subprocess.run(command_line, shell=True, capture_output=True, text=True, timeout=120)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_a_second_demo_keeps_what_a_person_made_or_changed_and_the_replay_runs_as_printed(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "matsync-demo"
+    folder.mkdir()
+    theirs = {".env": "INNERGY_API_KEY=mine\n", "notes.txt": "what I saw in the demo\n"}
+    for name, text in theirs.items():
+        (folder / name).write_text(text)
+    first = run_demo(load_settings({}, {}, tmp_path), folder)
+    assert first.exit_code == 0, first.lines
+
+    replayed = _replay(first.lines)
+    assert replayed.returncode in (0, 3), replayed.stdout + replayed.stderr
+    assert "plan " in replayed.stdout
+
+    workbook = folder / "matsync-demo.xlsx"
+    before = workbook.read_bytes()
+    with pytest.raises(ConfigError, match="changed since the demo made it") as refused:
+        run_demo(load_settings({}, {}, tmp_path), folder)
+    assert "Nothing was removed" in str(refused.value)
+    assert workbook.read_bytes() == before, "the replayed plan's workbook is kept"
+    assert {name: (folder / name).read_text() for name in theirs} == theirs
