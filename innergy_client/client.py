@@ -419,20 +419,20 @@ def match_opportunities(
 ) -> dict[str, wire.Opportunity]:
     """Which listed opportunity each wanted one is (identifier -> its name, if known).
 
-    The one echoing the identifier, under either name; else, since INNERGY may echo none,
-    the first unclaimed opportunity of that name that echoes no identifier. Ids in
-    ``taken`` (known to be other records) are never matched by name.
+    The one echoing the identifier, under either name. Where INNERGY echoes no identifier
+    on any opportunity, the first one of that name instead (ids in ``taken``, known to be
+    other records, never): a lost answer must not lead to a second create.
     """
     listed = list(listed)
     by_identifier = {o.identifier: o for o in listed if o.identifier}
-    unlabelled: dict[str, list[wire.Opportunity]] = {}
-    for record in listed:
-        if not record.identifier and record.id not in taken:
-            unlabelled.setdefault(record.name.strip().casefold(), []).append(record)
+    by_name: dict[str, list[wire.Opportunity]] = {}
+    for record in listed if not by_identifier else ():
+        if record.id not in taken:
+            by_name.setdefault(record.name.strip().casefold(), []).append(record)
     found: dict[str, wire.Opportunity] = {}
     for identifier, name in wanted.items():
         match = by_identifier.get(identifier)
-        candidates = unlabelled.get((name or "").strip().casefold()) if match is None else None
+        candidates = by_name.get((name or "").strip().casefold()) if match is None else None
         if candidates:
             match = candidates.pop(0)
         if match is not None:

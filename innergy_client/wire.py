@@ -22,18 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic.fields import FieldInfo
 
 __all__ = [
@@ -83,7 +74,7 @@ def is_assumed(info: FieldInfo) -> bool:
 
 
 def _json_number(value: Any) -> Any:
-    """A value read as INNERGY sent it, Decimals (how the client reads numbers) as numbers."""
+    """A JSON value with its Decimals as plain numbers (what a write sends back)."""
     if isinstance(value, Decimal):
         return float(value) if value % 1 else int(value)
     if isinstance(value, list):
@@ -93,23 +84,11 @@ def _json_number(value: Any) -> Any:
     return value
 
 
-class _Wire(BaseModel):
-    @model_serializer(mode="wrap")
-    def _extras_as_read(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
-        """Fields we do not model go back as read: a number stays a number, never text."""
-        data = handler(self)
-        if info.mode_is_json() and self.__pydantic_extra__ and isinstance(data, dict):
-            for key, value in self.__pydantic_extra__.items():
-                if key in data:
-                    data[key] = _json_number(value)
-        return data
-
-
-class _Read(_Wire):
+class _Read(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="allow", frozen=True)
 
 
-class _Write(_Wire):
+class _Write(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
 
 
@@ -151,9 +130,15 @@ class MaterialWrite(_Write):
     note: str | None = Field(default=None, alias="Note")
 
     @model_validator(mode="after")
-    def _nothing_read_only(self) -> MaterialWrite:
-        if written := sorted(READ_ONLY_MATERIAL_FIELDS & set(self.__pydantic_extra__ or ())):
-            raise ValueError(f"{', '.join(written)}: INNERGY's own fields are never written")
+    def _extras_as_read(self) -> Self:
+        """Fields we do not model are kept as INNERGY sent them, a number as a JSON number
+        (the client reads numbers as Decimals: they go back numbers, never text); INNERGY's
+        own fields, where this is a write body, are refused."""
+        if extra := self.__pydantic_extra__:
+            if written := sorted(READ_ONLY_MATERIAL_FIELDS & extra.keys()):
+                raise ValueError(f"{', '.join(written)}: INNERGY's own fields are never written")
+            for key, value in extra.items():
+                extra[key] = _json_number(value)
         return self
 
 

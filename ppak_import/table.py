@@ -45,7 +45,7 @@ _AMOUNT = r"\(?[-+]?\$\s*[-+]?[\d,]*\.?\d+\)?"
 _NOT_A_KEY = re.compile(rf"({_COUNT}|{_AMOUNT})$")
 _FIGURE = re.compile(rf"({_COUNT}|{_AMOUNT}|[-+]?[\d,]*\.?\d+%?)$")
 """What a line of only a count or a sum holds: counts, amounts, numbers."""
-SUMMARY = "summary line"
+_SUMMARY = "summary line"
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _skip_reasons(body: pd.DataFrame, header: list[str], key: int) -> pd.Series:
     summary = _no_key(rows[key]) & ~blank & (worded | figures)
     repeated = rows.apply(lambda c: c.map(header_key)).eq([header_key(h) for h in header]).all(axis=1)
     reasons[rows.index[blank.to_numpy()]] = "blank line"
-    reasons[rows.index[summary.to_numpy()]] = SUMMARY
+    reasons[rows.index[summary.to_numpy()]] = _SUMMARY
     reasons[rows.index[repeated.to_numpy()]] = "repeated header"
     return reasons
 
@@ -144,7 +144,7 @@ def find_table(
     extra = tuple(h for i, h in enumerate(header) if h and i not in known)
     counts = reasons[reasons.ne("") & reasons.ne("reported")].value_counts()
     skipped = Counter({str(r): int(n) for r, n in counts.items()})
-    summary = body[reasons.eq(SUMMARY).to_numpy()]
+    summary = body[reasons.eq(_SUMMARY).to_numpy()]
     texts = [" | ".join(v.strip() for v in cells if v.strip()) for cells in summary.itertuples(index=False)]
     return Table(
         source=source,

@@ -178,6 +178,10 @@ class _Innergy:
     def __post_init__(self) -> None:
         self.by_id = {o.id: o for o in self.opportunities}
         self.by_identifier = {o.identifier: o for o in self.opportunities if o.identifier}
+        self.project_by_identifier = {p.identifier: p for p in self.projects if p.identifier}
+        self.project_by_opportunity = {
+            p.opportunity.id: p for p in self.projects if p.opportunity and p.opportunity.id
+        }
 
     def opportunity_id(self, key: str) -> str | None:
         """The opportunity of a project: the journal's word first, then the listing's."""
@@ -187,12 +191,8 @@ class _Innergy:
     def converted(self, key: str) -> wire.Project | None:
         """The INNERGY project an opportunity became: by our identifier, or by its opportunity."""
         opportunity = self.opportunity_id(key)
-        for project in self.projects:
-            if project.identifier == key or (
-                opportunity and project.opportunity and project.opportunity.id == opportunity
-            ):
-                return project
-        return None
+        by_opportunity = self.project_by_opportunity.get(opportunity) if opportunity else None
+        return self.project_by_identifier.get(key) or by_opportunity
 
     def finding(self, key: str, row: int | None) -> Problem | None:
         """A journalled opportunity INNERGY lists without our identifier, or not at all."""
@@ -252,7 +252,7 @@ def _landed(pending: Sequence[Write], innergy: _Innergy, taken: set[str]) -> dic
     names = {w.key: (w.payload or {}).get("Name") for w in pending}
     found = {k: o.id for k, o in match_opportunities(names, innergy.opportunities, taken).items()}
     for key in names:
-        project = next((p for p in innergy.projects if p.identifier == key), None)
+        project = innergy.project_by_identifier.get(key)
         if key not in found and project is not None and project.opportunity and project.opportunity.id:
             found[key] = project.opportunity.id
     return found

@@ -134,3 +134,18 @@ def test_a_journalled_opportunity_gone_from_the_listing_is_a_finding_never_a_sec
     [finding] = [p for p in outcome.summary["problems"] if p["source"] == "INNERGY"]
     assert finding["value"] == "23030" and "does not list it" in finding["message"]
     assert made["Id"] in finding["message"]
+
+
+def test_an_answer_lost_after_the_create_landed_creates_nothing_twice(
+    tmp_path: Path, sandbox: Sandbox, ppak_samples: Path
+) -> None:
+    write_outputs(run_etl(ppak_samples, LIBRARY), tmp_path)
+    sandbox.faults.commit_then_503_next = 1
+
+    outcome = run_projects_import(_settings(tmp_path, sandbox))
+
+    assert outcome.summary["created"] == 5
+    assert len(_opportunities(sandbox)) == 5
+    assert sorted(p.innergy_id or "" for p in _projects(tmp_path)) == sorted(
+        o["Id"] for o in _opportunities(sandbox)
+    )
