@@ -20,7 +20,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -43,7 +43,7 @@ from innergy_client import wire
 from innergy_client.mapping import edit_body
 from innergy_client.wire import Endpoint, endpoint, json_body
 
-__all__ = ["DEFAULT_BASE_URL", "InnergyClient", "check_connection"]
+__all__ = ["DEFAULT_BASE_URL", "InnergyClient", "check_connection", "match_opportunities"]
 
 DEFAULT_BASE_URL = "https://app.innergy.com"
 log = logging.getLogger("matsync.innergy")
@@ -382,19 +382,20 @@ class InnergyClient:
     def list_opportunities(self) -> list[wire.Opportunity]:
         return self._list("opportunities.list", wire.Opportunity)
 
-    def create_opportunities(self, items: Sequence[wire.OpportunityCreate]) -> list[wire.Opportunity]:
-        """Create opportunities; after an unknown outcome, look them up by ExternalId first."""
+    def create_opportunities(self, items: Sequence[wire.OpportunityCreate]) -> list[wire.OpportunityCreated]:
+        """Create opportunities; after an unknown outcome, look up what landed first."""
         return self._create_once(
             endpoint("opportunities.create"),
             items,
-            wire.Opportunity,
+            wire.OpportunityCreated,
             _opportunity_key,
             self._find_opportunities,
         )
 
-    def _find_opportunities(self, items: list[wire.OpportunityCreate]) -> dict[str, wire.Opportunity]:
-        wanted = {_opportunity_key(o) for o in items}
-        return {k: o for o in self.list_opportunities() if (k := _opportunity_key(o)) in wanted}
+    def _find_opportunities(self, items: list[wire.OpportunityCreate]) -> dict[str, wire.OpportunityCreated]:
+        return dict(
+            match_opportunities({_opportunity_key(o): o.name for o in items}, self.list_opportunities())
+        )
 
     def import_bom(self, body: wire.BomImport) -> wire.ErrorBody:
         """Push BOM lines into one project (engineering sync); INNERGY's outcome."""
@@ -418,8 +419,34 @@ def _identity(material: wire.MaterialWrite) -> str:
     return "n:" + material.material_name.casefold()
 
 
-def _opportunity_key(item: wire.OpportunityCreate | wire.Opportunity) -> str:
-    return "x:" + item.external_id if item.external_id else "n:" + item.name
+def _opportunity_key(item: wire.OpportunityCreate) -> str:
+    return item.external_identifier or item.name
+
+
+def match_opportunities(
+    wanted: Mapping[str, str | None], listed: Iterable[wire.Opportunity], taken: Collection[str] = ()
+) -> dict[str, wire.Opportunity]:
+    """Which listed opportunity each wanted one is (identifier -> its name, if known).
+
+    The one echoing the identifier, under either name. Where INNERGY echoes no identifier
+    on any opportunity, the first one of that name instead (ids in ``taken``, known to be
+    other records, never): a lost answer must not lead to a second create.
+    """
+    listed = list(listed)
+    by_identifier = {o.identifier: o for o in listed if o.identifier}
+    by_name: dict[str, list[wire.Opportunity]] = {}
+    for record in listed if not by_identifier else ():
+        if record.id not in taken:
+            by_name.setdefault(record.name.strip().casefold(), []).append(record)
+    found: dict[str, wire.Opportunity] = {}
+    for identifier, name in wanted.items():
+        match = by_identifier.get(identifier)
+        candidates = by_name.get((name or "").strip().casefold()) if match is None else None
+        if candidates:
+            match = candidates.pop(0)
+        if match is not None:
+            found[identifier] = match
+    return found
 
 
 def _identities(material: wire.MaterialWrite) -> set[str]:

@@ -1,20 +1,21 @@
 """Between INNERGY's wire records and the canonical model, both ways, in one place.
 
 The edit body is built from INNERGY's *current* record with only the approved fields
-changed: INNERGY edits replace the whole record, so a partial body would wipe the rest,
-and read-only fields (``Id``, ``CreatedOn``, ``ModifiedOn``) never go back over the wire.
+changed: INNERGY edits replace the whole record, so a partial body would wipe the rest.
+Every field the record holds goes back, those we do not model included, as read; only
+INNERGY's own fields (``Id``, ``CreatedOn``, ``ModifiedOn``) stay behind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from canonical.models import InnergyMaterial, Project, ProjectLine
 from innergy_client import wire
 
-__all__ = ["bom_import", "edit_body", "opportunity_body", "to_canonical", "to_wire"]
+__all__ = ["bom_import", "edit_body", "is_material_line", "opportunity_body", "to_canonical", "to_wire"]
 
 FIELD_NAMES: Mapping[str, str] = {
     "name": "material_name",
@@ -37,7 +38,7 @@ FIELD_NAMES: Mapping[str, str] = {
 }
 """``InnergyMaterial`` field -> ``wire.MaterialWrite`` attribute, for every writable field."""
 
-_WRITABLE = set(wire.MaterialWrite.model_fields)
+_ALIASES = {name: info.alias or name for name, info in wire.MaterialWrite.model_fields.items()}
 
 
 def to_canonical(record: wire.Material) -> InnergyMaterial:
@@ -69,50 +70,80 @@ def edit_body(current: wire.Material, changes: Mapping[str, Any]) -> wire.Materi
     """INNERGY's current record with ``changes`` applied: the whole body of an edit.
 
     ``changes`` maps ``InnergyMaterial`` field names to new values (``None`` clears the
-    field); every other field keeps INNERGY's current value. Unknown names raise
-    ``KeyError``: a misspelt field must not be silently dropped.
+    field); every other field, modelled or not, keeps INNERGY's current value. Unknown
+    names raise ``KeyError``: a misspelt field must not be silently dropped.
     """
-    body = current.model_dump(include=_WRITABLE)
+    body = {
+        name: value
+        for name, value in current.model_dump(by_alias=True).items()
+        if name not in wire.READ_ONLY_MATERIAL_FIELDS
+    }
     currency = current.cost.currency_code if current.cost else "USD"
     for field, value in changes.items():
-        body[FIELD_NAMES[field]] = _wire_value(field, value, currency)
+        body[_ALIASES[FIELD_NAMES[field]]] = _wire_value(field, value, currency)
     return wire.MaterialWrite.model_validate(body)
 
 
+def _target_margin(project: Project) -> Decimal | None:
+    """PPak's estimated margin on the contract, as a fraction 0-1 (4 places), when it is one."""
+    contract, cost = project.contract_amount, project.estimated_cost
+    if not contract or cost is None or contract <= 0:
+        return None
+    margin = ((contract - cost) / contract).quantize(Decimal("0.0001"), ROUND_HALF_EVEN)
+    return margin if 0 <= margin <= 1 else None
+
+
 def opportunity_body(project: Project, facility_id: str, bid_type_id: str) -> wire.OpportunityCreate:
-    """The opportunity that becomes this project in INNERGY once won (ExternalId = PPak id)."""
+    """The opportunity that becomes this project in INNERGY once won.
+
+    The fields seen working carry what PPak knows; our external id (the PPak id, plus the
+    change order) and the rest go in the assumed fields.
+    """
     return wire.OpportunityCreate(
         name=project.name,
         facility_id=facility_id,
         bid_type_id=bid_type_id,
-        external_id=project.external_id,
+        projected_revenue=project.contract_amount,
+        target_margin_percentage=_target_margin(project),
+        substantial_completion_date=project.due_date,
+        external_identifier=project.external_id,
         customer_name=project.customer,
         bid_due_date=project.bid_date,
-        first_delivery_date=project.due_date,
-        estimated_value=project.contract_amount,
         notes=project.notes,
         status=project.innergy_status,
         workflow_step_name=project.innergy_workflow_step,
     )
 
 
-def bom_import(project_identifier: str, user_email: str, lines: Iterable[ProjectLine]) -> wire.BomImport:
-    """Engineering-sync body for one project's mapped lines (``EngineeringID`` = the line).
+MATERIAL_LINE_TYPES = frozenset({"material", "buy"})
+"""PPak line types sent as material BOM lines (a blank type counts as material)."""
 
-    Lines without a canonical SKU, quantity or unit cannot be sent; callers report them
+
+def is_material_line(line: ProjectLine) -> bool:
+    return line.line_type is None or line.line_type.strip().casefold() in MATERIAL_LINE_TYPES
+
+
+def bom_import(project_identifier: str, user_email: str, lines: Iterable[ProjectLine]) -> wire.BomImport:
+    """Engineering-sync body for one project's material lines (``EngineeringID`` = the line).
+
+    Lines without a canonical SKU, quantity or unit, and lines of another type (labour,
+    subcontract: their ``Type`` number is unknown), cannot be sent; callers report them
     as problems before calling this (a ``ValueError`` here means they did not).
     """
     items = []
     for line in lines:
-        if not (line.sku and line.uom and line.quantity is not None):
-            raise ValueError(f"line {line.line} of project {line.project_id} has no SKU, unit or quantity")
+        if not (line.sku and line.uom and line.quantity is not None and is_material_line(line)):
+            raise ValueError(
+                f"line {line.line} of project {line.project_id} is no material line with a SKU, unit "
+                "and quantity"
+            )
         items.append(
             wire.BomItem(
                 name=line.sku,
                 uom=line.uom,
                 quantity=Decimal(line.quantity),
                 engineering_id=f"{line.project_id}:{line.line}",
-                type=line.line_type or "Material",
+                type=wire.BOM_MATERIAL_TYPE,
             )
         )
     return wire.BomImport(

@@ -4,7 +4,11 @@ What tests, ``matsync demo`` and a shop's rehearsals run against. It answers a b
 with a redirect to an HTML login page (HTTP 200), an unknown route with the HTML app
 shell, purchase orders with a 302 to a gzip blob on a second host (which records the
 headers it receives), validation failures with INNERGY's error body, unknown ids with
-404. State persists in a JSON file (written atomically) so a rehearsal survives a
+404. Its materials carry the import sheet's fields we do not model (``MRPType``, GL
+accounts, ``Stock`` ...), and an edit replaces the whole record: a field the body leaves
+out is cleared, as INNERGY does. Opportunities echo our identifier as
+``ExternalIdentifier`` (``identifier_field`` picks ``ExternalId``, or none at all).
+State persists in a JSON file (written atomically) so a rehearsal survives a
 restart. Fault knobs (``Faults``) are set at start, as attributes of ``Sandbox.faults``,
 or over HTTP with ``POST /__sandbox/faults`` from another process.
 """
@@ -31,12 +35,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from innergy_client import wire
 from innergy_client.spec import openapi_document
 
-__all__ = ["DEFAULT_API_KEY", "Faults", "Sandbox", "running_sandbox"]
+__all__ = ["DEFAULT_API_KEY", "SHEET_ONLY_FIELDS", "Faults", "Sandbox", "running_sandbox"]
 
 DEFAULT_API_KEY = "sandbox-key"
 SERVER_VERSION = "sandbox-2024.1"
@@ -113,6 +117,20 @@ def _error(status: int, *messages: str) -> _Reply:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_MODELLED = {(info.alias or name).casefold() for name, info in wire.MaterialWrite.model_fields.items()}
+SHEET_ONLY_FIELDS = tuple(c for c in wire.IMPORT_COLUMNS if c.casefold() not in _MODELLED)
+"""The material fields INNERGY holds (its import sheet's columns) that matsync does not model."""
+
+
+class _StrictMaterial(wire.MaterialWrite):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid", frozen=True)
+
+
+_SHEET_FIELDS: dict[str, Any] = {name: (Any, Field(default=None, alias=name)) for name in SHEET_ONLY_FIELDS}
+_ServerMaterial = create_model("ServerMaterial", __base__=_StrictMaterial, **_SHEET_FIELDS)
+"""A material as the sandbox's INNERGY takes it: every field it holds, nothing else."""
 
 
 def _validated(model: type[BaseModel], body: Any, index: int | None = None) -> dict[str, Any]:
@@ -221,8 +239,11 @@ class Sandbox:
         faults: Faults | None = None,
         seed: int | None = None,
         host: str = "127.0.0.1",
+        identifier_field: str | None = "ExternalIdentifier",
     ) -> None:
         self.api_key = api_key
+        self.identifier_field = identifier_field
+        """The name opportunities echo our identifier under (``None``: they echo none)."""
         self.faults = faults or Faults()
         self.store = _Store(data)
         self.blob_requests: list[dict[str, str]] = []
@@ -346,7 +367,8 @@ class Sandbox:
         return _error(404, f"no sandbox admin route {method} {path}")
 
     def win_opportunity(self, opportunity_id: str) -> dict[str, Any]:
-        """Mark an opportunity won: INNERGY converts it into a project with its ExternalId."""
+        """Mark an opportunity won: INNERGY converts it into a project, reading back its
+        identifier (if it echoes one) as ``ExternalId``."""
         with self.store.lock:
             opportunity = self.store.data["opportunities"][opportunity_id]
             projects = self.store.data["projects"]
@@ -354,12 +376,13 @@ class Sandbox:
             if existing:
                 return dict(existing)
             opportunity["Status"] = "Won"
-            now, amount = _now(), opportunity.get("EstimatedValue")
+            now, amount = _now(), opportunity.get("ProjectedRevenue")
+            identifier = opportunity.get("ExternalIdentifier") or opportunity.get("ExternalId")
             project = {
                 "Id": str(uuid.uuid4()),
                 "Number": f"{datetime.now(UTC).year}-{len(projects) + 1:04}",
                 "Name": opportunity["Name"],
-                "ExternalId": opportunity.get("ExternalId"),
+                "ExternalId": identifier,
                 "Status": "Active",
                 "Customer": {"Id": None, "Name": opportunity.get("CustomerName")},
                 "WorkflowStepName": WORKFLOWS[0]["Name"],
@@ -402,7 +425,7 @@ class Sandbox:
     def materials_create(self, body: Any, **_: Any) -> _Reply:
         if not isinstance(body, list):
             raise _error(400, "The request body must be an array of materials")
-        items = [_validated(wire.MaterialWrite, item, i) for i, item in enumerate(body)]
+        items = [_validated(_ServerMaterial, item, i) for i, item in enumerate(body)]
         with self.store.lock:
             self._check_unique(items)
             now, created = _now(), []
@@ -414,9 +437,11 @@ class Sandbox:
         return _Reply(200, created)
 
     def materials_edit(self, Id: str, body: Any, **_: Any) -> _Reply:
-        item = _validated(wire.MaterialWrite, body)
+        """The body replaces the record: what it leaves out is cleared."""
+        item = _validated(_ServerMaterial, body)
         with self.store.lock:
-            record = {**self._material(Id), **item, "ModifiedOn": _now()}
+            created = self._material(Id).get("CreatedOn")
+            record = {"Id": Id, **item, "CreatedOn": created, "ModifiedOn": _now()}
             self._check_unique([item], skip_id=Id)
             self.store.materials[Id] = record
             self.store.save()
@@ -474,6 +499,7 @@ class Sandbox:
         created = []
         with self.store.lock:
             for item in items:
+                identifier = item.pop("ExternalIdentifier")
                 record = {
                     "Id": str(uuid.uuid4()),
                     **item,
@@ -481,8 +507,10 @@ class Sandbox:
                     "BidType": "Standard",
                     "Status": "Open",
                 }
+                if self.identifier_field:
+                    record[self.identifier_field] = identifier
                 self.store.data["opportunities"][record["Id"]] = record
-                created.append(record)
+                created.append({k: record[k] for k in ("Id", "Name")})
             self.store.save()
         return _Reply(200, created)
 
@@ -635,6 +663,7 @@ def running_sandbox(
     data: Path | None = None,
     seed: int | None = 0,
     port: int = 0,
+    identifier_field: str | None = "ExternalIdentifier",
     **faults: Any,
 ) -> Iterator[Sandbox]:
     """A sandbox on a free loopback port for the duration of the block.
@@ -644,7 +673,9 @@ def running_sandbox(
     """
     knobs = Faults()
     knobs.update(faults)
-    sandbox = Sandbox(api_key=api_key, data=data, port=port, faults=knobs, seed=seed).start()
+    sandbox = Sandbox(
+        api_key=api_key, data=data, port=port, faults=knobs, seed=seed, identifier_field=identifier_field
+    ).start()
     try:
         yield sandbox
     finally:

@@ -5,7 +5,8 @@
 says, per endpoint and field, what matches, what is missing, what seems named
 differently (case-insensitive and near-name matching), what the document requires that
 we never send, and where an envelope differs. Anything we rely on that is missing makes
-the report not ``ok``.
+the report not ``ok``, except a field the wire module marks assumed: that one is listed
+as ``assumed`` (we send or read it on our own guess, and work without it).
 """
 
 from __future__ import annotations
@@ -60,10 +61,10 @@ def _shape(annotation: Any) -> Shape:
     return _PRIMITIVES[annotation]
 
 
-def _fields(model: type[BaseModel]) -> dict[str, tuple[Shape, bool]]:
-    """A model's wire fields: alias -> (shape, required)."""
+def _fields(model: type[BaseModel]) -> dict[str, tuple[Shape, bool, bool]]:
+    """A model's wire fields: alias -> (shape, required, assumed)."""
     return {
-        info.alias or name: (_shape(info.annotation), info.is_required())
+        info.alias or name: (_shape(info.annotation), info.is_required(), wire.is_assumed(info))
         for name, info in model.model_fields.items()
     }
 
@@ -78,8 +79,8 @@ def openapi_document(server_url: str = "") -> dict[str, Any]:
     def ref(model: type[BaseModel]) -> dict[str, Any]:
         if model.__name__ not in schemas:
             schemas[model.__name__] = {}
-            props = {alias: schema_of(shape) for alias, (shape, _) in _fields(model).items()}
-            required = [alias for alias, (_, req) in _fields(model).items() if req]
+            props = {alias: schema_of(shape) for alias, (shape, *_) in _fields(model).items()}
+            required = [alias for alias, (_, req, _) in _fields(model).items() if req]
             schemas[model.__name__] = {"type": "object", "properties": props, "required": required}
         return {"$ref": f"#/components/schemas/{model.__name__}"}
 
@@ -139,14 +140,15 @@ def _envelope_schema(envelope: str, item: dict[str, Any]) -> dict[str, Any]:
 
 # -- checking ---------------------------------------------------------------------------
 
-Status = Literal["match", "missing", "renamed", "type", "required", "envelope", "unused"]
+Status = Literal["match", "missing", "assumed", "renamed", "type", "required", "envelope", "unused"]
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One comparison: ``status`` is match, missing, renamed (a guess is in ``other``),
-    type (types differ), required (the document requires a field we never send),
-    envelope (the wrapping differs) or unused (the document has it, we do not read it)."""
+    """One comparison: ``status`` is match, missing, assumed (missing, and only our
+    assumption: not blocking), renamed (a guess is in ``other``), type (types differ),
+    required (the document requires a field we never send), envelope (the wrapping
+    differs) or unused (the document has it, we do not read it)."""
 
     endpoint: str
     part: Literal["path", "request", "response"]
@@ -323,7 +325,7 @@ class _Checker:
         self.name = f"{ep.method} {ep.path}"
 
     def finding(self, part: Any, status: Status, fld: str | None = None, **kw: Any) -> Finding:
-        blocking = self.ep.relied_on and status not in ("match", "unused")
+        blocking = self.ep.relied_on and status not in ("match", "unused", "assumed")
         return Finding(self.name, part, status, fld, blocking=blocking, **kw)
 
     def run(self) -> Iterator[Finding]:
@@ -393,12 +395,16 @@ class _Checker:
         resolved = self.doc.resolve(schema)
         props: dict[str, Any] = resolved.get("properties", {})
         claimed: set[str] = set()
-        for alias, (shape, _required) in _fields(model).items():
+        for alias, (shape, _required, assumed) in _fields(model).items():
             name = prefix + alias
             if alias in props:
                 other = alias
             else:
                 guess = _guess(alias, [p for p in props if p not in _fields(model)])
+                if guess is None and assumed:
+                    detail = "the document has no such field; ours is an assumption (not blocking)"
+                    yield self.finding(part, "assumed", name, detail=detail)
+                    continue
                 if guess is None:
                     yield self.finding(part, "missing", name, detail="the document has no such field")
                     continue

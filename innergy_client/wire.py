@@ -7,8 +7,14 @@ Everything the client sends or reads is declared here, as models and as the
 document and a correction is an edit to this one module.
 
 Models use snake_case attributes with PascalCase aliases (the wire names). Read models
-tolerate fields we do not know; write models forbid them, so that nothing read-only
-(``Id``, ``CreatedOn`` ...) is ever echoed into a write.
+keep fields we do not know, exactly as read. Write models forbid them, except the
+material body: an edit replaces the whole record, so it carries every field the current
+record holds (``MRPType``, GL accounts, ``Stock`` ...), known or not, and refuses only
+INNERGY's own ``Id``, ``CreatedOn`` and ``ModifiedOn``.
+
+A field declared with ``assumed(...)`` is one no source shows working (innergy_api.md):
+optional, and where INNERGY's document lacks it ``check-innergy-spec`` lists it as
+assumed instead of failing.
 """
 
 from __future__ import annotations
@@ -16,13 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic.fields import FieldInfo
 
 __all__ = [
+    "BOM_MATERIAL_TYPE",
     "ENDPOINTS",
     "IMPORT_COLUMNS",
+    "READ_ONLY_MATERIAL_FIELDS",
     "SPEC_PATH",
     "BomImport",
     "BomItem",
@@ -35,17 +44,44 @@ __all__ = [
     "Money",
     "Opportunity",
     "OpportunityCreate",
+    "OpportunityCreated",
     "Project",
     "PurchaseOrder",
     "Version",
     "WorkOrder",
     "Workflow",
+    "assumed",
     "endpoint",
+    "is_assumed",
     "json_body",
 ]
 
 Number = Annotated[Decimal, PlainSerializer(lambda d: float(d) if d % 1 else int(d), when_used="json")]
 """A JSON number read exactly as a Decimal and written as a number, never as a string."""
+
+
+_ASSUMED = "x-matsync-assumed"
+
+
+def assumed(alias: str, default: Any = None) -> Any:
+    """A field we send or read on our own assumption: optional, and named as such."""
+    return Field(default=default, alias=alias, json_schema_extra={_ASSUMED: True})
+
+
+def is_assumed(info: FieldInfo) -> bool:
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and extra.get(_ASSUMED) is True
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON value with its Decimals as plain numbers (what a write sends back)."""
+    if isinstance(value, Decimal):
+        return float(value) if value % 1 else int(value)
+    if isinstance(value, list):
+        return [_json_number(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_number(v) for k, v in value.items()}
+    return value
 
 
 class _Read(BaseModel):
@@ -62,8 +98,18 @@ class Money(_Write):
     currency_code: str | None = Field(default="USD", alias="CurrencyCode")
 
 
+READ_ONLY_MATERIAL_FIELDS = frozenset({"Id", "CreatedOn", "ModifiedOn"})
+"""INNERGY's own fields of a material: read, never written."""
+
+
 class MaterialWrite(_Write):
-    """The body of a material create or edit (an edit sends the whole record)."""
+    """The body of a material create or edit (an edit sends the whole record).
+
+    Fields not declared here pass through as given (an edit carries the current record's
+    ``MRPType``, ``Stock`` ...); INNERGY's own fields are refused.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow", frozen=True)
 
     material_name: str = Field(alias="MaterialName", min_length=1)
     description: str | None = Field(default=None, alias="Description")
@@ -83,18 +129,25 @@ class MaterialWrite(_Write):
     weight: Number | None = Field(default=None, alias="Weight")
     note: str | None = Field(default=None, alias="Note")
 
+    @model_validator(mode="after")
+    def _extras_as_read(self) -> Self:
+        """Fields we do not model are kept as INNERGY sent them, a number as a JSON number
+        (the client reads numbers as Decimals: they go back numbers, never text); INNERGY's
+        own fields, where this is a write body, are refused."""
+        if extra := self.__pydantic_extra__:
+            if written := sorted(READ_ONLY_MATERIAL_FIELDS & extra.keys()):
+                raise ValueError(f"{', '.join(written)}: INNERGY's own fields are never written")
+            for key, value in extra.items():
+                extra[key] = _json_number(value)
+        return self
+
 
 class Material(MaterialWrite):
     """A material as INNERGY answers it: the write fields plus the read-only ones."""
 
-    model_config = ConfigDict(populate_by_name=True, extra="allow", frozen=True)
-
     id: str = Field(alias="Id")
     created_on: datetime | None = Field(default=None, alias="CreatedOn")
     modified_on: datetime | None = Field(default=None, alias="ModifiedOn")
-
-
-READ_ONLY_MATERIAL_FIELDS = frozenset({"Id", "CreatedOn", "ModifiedOn"})
 
 
 class Ref(_Read):
@@ -106,7 +159,22 @@ class OpportunityRef(Ref):
     conversion_date: datetime | None = Field(default=None, alias="ConversionDate")
 
 
-class Project(_Read):
+class _Identified(_Read):
+    """A record that may echo our external id: as ``ExternalIdentifier`` or ``ExternalId``.
+
+    INNERGY spells it differently from one resource to the next, so both are read.
+    """
+
+    external_identifier: str | None = assumed("ExternalIdentifier")
+    external_id: str | None = assumed("ExternalId")
+
+    @property
+    def identifier(self) -> str | None:
+        """Our external id as the record echoes it, under either name (``None``: not at all)."""
+        return self.external_identifier or self.external_id
+
+
+class Project(_Identified):
     id: str = Field(alias="Id")
     number: str | None = Field(default=None, alias="Number")
     name: str = Field(alias="Name")
@@ -146,31 +214,52 @@ class PurchaseOrder(_Read):
 
 
 class OpportunityCreate(_Write):
-    """One opportunity to create; INNERGY turns won opportunities into projects."""
+    """One opportunity to create; INNERGY turns won opportunities into projects.
+
+    The fields a public client's working creates sent come first (innergy_api.md,
+    "Opportunities and BOM lines"); the rest are assumed. Write names differ from read
+    names (``FirstDeliveryDate`` here, ``FirstDelivery`` on read).
+    """
 
     name: str = Field(alias="Name", min_length=1)
     facility_id: str = Field(alias="FacilityId", min_length=1)
     bid_type_id: str = Field(alias="BidTypeId", min_length=1)
-    external_id: str | None = Field(default=None, alias="ExternalId")
-    customer_name: str | None = Field(default=None, alias="CustomerName")
-    bid_due_date: date | None = Field(default=None, alias="BidDueDate")
+    current_bid_name: str | None = Field(default=None, alias="CurrentBidName")
+    projected_revenue: Number | None = Field(default=None, alias="ProjectedRevenue")
+    win_probability_percentage: Number | None = Field(default=None, alias="WinProbabilityPercentage")
+    target_margin_percentage: Number | None = Field(default=None, alias="TargetMarginPercentage")
     first_delivery_date: date | None = Field(default=None, alias="FirstDeliveryDate")
-    estimated_value: Number | None = Field(default=None, alias="EstimatedValue")
-    notes: str | None = Field(default=None, alias="Notes")
-    status: str | None = Field(default=None, alias="Status")
-    """The INNERGY status from MAP_STATUS (assumed writable; check-innergy-spec verifies)."""
-    workflow_step_name: str | None = Field(default=None, alias="WorkflowStepName")
-    """The INNERGY workflow step from MAP_PHASE (assumed writable, as ``Status``)."""
+    last_delivery_date: date | None = Field(default=None, alias="LastDeliveryDate")
+    substantial_completion_date: date | None = Field(default=None, alias="SubstantialCompletionDate")
+    external_identifier: str | None = assumed("ExternalIdentifier")
+    """Our external id; named so by one untested source (projects read it back as ExternalId)."""
+    customer_name: str | None = assumed("CustomerName")
+    bid_due_date: date | None = assumed("BidDueDate")
+    notes: str | None = assumed("Notes")
+    status: str | None = assumed("Status")
+    """The INNERGY status from MAP_STATUS."""
+    workflow_step_name: str | None = assumed("WorkflowStepName")
+    """The INNERGY workflow step from MAP_PHASE."""
 
 
-class Opportunity(_Read):
+class OpportunityCreated(_Identified):
+    """What a create answers per opportunity: ``Id`` and ``Name``."""
+
     id: str = Field(alias="Id")
     name: str = Field(alias="Name")
-    external_id: str | None = Field(default=None, alias="ExternalId")
+
+
+class Opportunity(OpportunityCreated):
+    """An opportunity as the list shows it."""
+
     facility_id: str | None = Field(default=None, alias="FacilityId")
     facility_name: str | None = Field(default=None, alias="FacilityName")
     bid_type: str | None = Field(default=None, alias="BidType")
-    status: str | None = Field(default=None, alias="Status")
+    status: str | None = assumed("Status")
+
+
+BOM_MATERIAL_TYPE = 1
+"""Engineering sync's ``Type`` of a material line: an integer enum, 1 assumed for material."""
 
 
 class BomItem(_Write):
@@ -178,7 +267,7 @@ class BomItem(_Write):
     uom: str = Field(alias="UOM", min_length=1)
     quantity: Number = Field(alias="Quantity")
     engineering_id: str = Field(alias="EngineeringID", min_length=1)
-    type: str = Field(default="Material", alias="Type")
+    type: int = assumed("Type", BOM_MATERIAL_TYPE)
 
 
 class BomImport(_Write):
@@ -254,7 +343,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("workflows.list", "GET", "/api/projects/workflows", Workflow, "array", relied_on=False),
     Endpoint("opportunities.list", "GET", "/api/opportunities", Opportunity, "items"),
     Endpoint(
-        "opportunities.create", "POST", "/api/opportunities/create", Opportunity, "array",
+        "opportunities.create", "POST", "/api/opportunities/create", OpportunityCreated, "array",
         OpportunityCreate, True,
     ),
     Endpoint("engineering_sync.import", "POST", "/api/engineeringsync/importjson", ErrorBody, "object",

@@ -2,10 +2,11 @@
 
 Every file is recognised by its header row (CSV in any encoding Excel writes, or the
 "Material Library Export" .xlsx report); every row below a header is converted, reported
-(left out, with a Problem per reason) or skipped (blank line, total row, repeated
+(left out, with a Problem per reason) or skipped (blank line, summary line, repeated
 header, category row), and the summary proves it per file: ``read = converted +
-reported + skipped``. Duplicates (keys equal after trimming and case-folding, within a
-file or across files) keep the first row and report the later one, naming both.
+reported + skipped``, each summary line listed with its row and text. Duplicates (keys
+equal after trimming and case-folding, within a file or across files) keep the first
+row and report the later one, naming both.
 Nothing here reads the clock, so the same input gives byte-identical output.
 """
 
@@ -210,7 +211,9 @@ def _run_etl(export_dir: Path, library: Library) -> EtlResult:
             "converted": kept[table.source],
             "reported": left_out[table.source],
             "skipped": dict(sorted(table.skipped.items())),
+            "summary_lines": [{"row": row, "text": text} for row, text in table.summary_lines],
             "extra_columns": list(table.extra_columns),
+            "notes": list(table.notes),
         }
     problems.sort(key=lambda p: (p.source, p.row or 0, p.severity != "error", p.column or "", p.message))
     return EtlResult(records, problems, list(entries.values()), unmapped)

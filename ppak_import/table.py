@@ -1,10 +1,18 @@
 """Records -> a table of one PPak export kind: header found, dirt skipped and counted.
 
 The header is the first of the leading records that matches a schema (title lines
-above it are skipped). Below it, blank records, ``Total`` footers and repeated header
-rows are skipped with their reason; a record with more fields than the header (an
-unquoted comma, most often) is left out and reported; columns no schema knows are kept
-aside and listed.
+above it are skipped). Empty fields past the header's last named column (Excel's
+trailing comma, on the header or on rows) are ignored, once said in ``notes``; a row with
+a non-empty field there (an unquoted comma, most often) is left out and reported.
+Below the header, blank records, repeated header rows and summary lines are skipped
+with their reason; columns no schema knows are kept aside and listed.
+
+A summary line (``Total``, ``Grand Total``, ``Count: 7``, ``Page 2 of 3``, a line of
+only a count or a sum) is told from a record by its key column (the kind's first
+required field): a record holds a key there, a summary line holds nothing, or a summary
+word, a count or an amount. So ``Total Wine & More Store 12`` named beside a valid id is
+a project, and ``Total,7 items`` in a projects export is not. Summary lines are listed
+with their line and text, so a person can check what was skipped.
 """
 
 from __future__ import annotations
@@ -24,7 +32,20 @@ __all__ = ["HEADER_SEARCH", "Table", "find_table"]
 HEADER_SEARCH = 30
 """How many leading records may be titles before the header row."""
 
-_TOTAL = re.compile(r"^\s*(grand\s+|sub\s*)?totals?\b", re.IGNORECASE)
+_WORDS = re.compile(
+    r"((grand|sub)\s*-?\s*)?totals?(?=[\s:]|$)|((record|item|row|line)\s+)?count(?=[\s:]|$)"
+    r"|page\s+\d+(\s+of\s+\d+)?$",
+    re.IGNORECASE,
+)
+"""A cell that opens with a summary word (``Total``, ``Total:``, not ``TOTAL-HNG-110``)."""
+_COUNT = r"\d[\d,]*\s+[^\W\d_]+\.?"
+"""``7 items``, ``12 records``: a count of something."""
+_AMOUNT = r"\(?[-+]?\$\s*[-+]?[\d,]*\.?\d+\)?"
+"""A sum of money: ``$1,234.50``, ``($12)``."""
+_NOT_A_KEY = re.compile(rf"({_COUNT}|{_AMOUNT})$")
+_FIGURE = re.compile(rf"({_COUNT}|{_AMOUNT}|[-+]?[\d,]*\.?\d+%?)$")
+"""What a line of only a count or a sum holds: counts, amounts, numbers."""
+_SUMMARY = "summary line"
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,10 @@ class Table:
     """Rows left out here (one ``error`` each) and file-level warnings."""
     reported: int = 0
     extra_columns: tuple[str, ...] = ()
+    summary_lines: tuple[tuple[int, str], ...] = ()
+    """(row, its non-empty cells joined by `` | ``) of each skipped summary line."""
+    notes: tuple[str, ...] = ()
+    """What the reader did to the file as a whole (ignored trailing fields), said once."""
 
 
 def _header_at(records: pd.DataFrame) -> tuple[int, Schema, dict[str, int]] | None:
@@ -55,21 +80,29 @@ def _header_at(records: pd.DataFrame) -> tuple[int, Schema, dict[str, int]] | No
     return None
 
 
+def _no_key(keys: pd.Series) -> pd.Series:
+    """Per trimmed key text: blank, a summary word, a count or an amount (never a real key)."""
+    return keys.eq("") | keys.str.match(_WORDS) | keys.str.match(_NOT_A_KEY)
+
+
 def _skip_reasons(body: pd.DataFrame, header: list[str], key: int) -> pd.Series:
-    """``blank line``, ``total row`` or ``repeated header`` per record, ``""`` otherwise."""
+    """``blank line``, ``summary line`` or ``repeated header`` per record, ``""`` otherwise."""
     reasons = pd.Series("", index=body.index, dtype=object)
     codes, distinct = pd.factorize(body[key].to_numpy(dtype=object), use_na_sentinel=False)
     keys = pd.Series(distinct, dtype=object).str.strip()  # each distinct key tested once
-    flags = keys.eq("") | keys.str.match(_TOTAL) | keys.str.casefold().eq(header_key(header[key]))
+    flags = _no_key(keys) | keys.str.casefold().eq(header_key(header[key]))
     candidates = flags.to_numpy(dtype=bool)[codes]
     if not candidates.any():
         return reasons
     rows = body[candidates].apply(lambda c: c.str.strip())
-    blank = rows.eq("").all(axis=1)
-    total = rows.apply(lambda c: c.str.match(_TOTAL)).any(axis=1) & ~blank
+    filled = rows.ne("")
+    blank = ~filled.any(axis=1)
+    worded = rows.apply(lambda c: c.str.match(_WORDS)).any(axis=1)
+    figures = (rows.apply(lambda c: c.str.match(_FIGURE)) | ~filled).all(axis=1)
+    summary = _no_key(rows[key]) & ~blank & (worded | figures)
     repeated = rows.apply(lambda c: c.map(header_key)).eq([header_key(h) for h in header]).all(axis=1)
     reasons[rows.index[blank.to_numpy()]] = "blank line"
-    reasons[rows.index[total.to_numpy()]] = "total row"
+    reasons[rows.index[summary.to_numpy()]] = _SUMMARY
     reasons[rows.index[repeated.to_numpy()]] = "repeated header"
     return reasons
 
@@ -85,25 +118,25 @@ def find_table(
     header = [str(v).strip() for v in records.iloc[position]]
     header_width = max((i + 1 for i, h in enumerate(header) if h), default=1)
     body = records.iloc[position + 1 :]
-    body_widths = widths[position + 1 :]
     key = columns[next(f.name for f in schema.fields if f.required)]
     reasons = _skip_reasons(body, header, key)
+    beyond = body.iloc[:, header_width:]
+    spilled = beyond.apply(lambda c: c.str.strip().ne("")).any(axis=1).to_numpy(dtype=bool)
+    wide = spilled & reasons.eq("").to_numpy()
     problems: list[Problem] = []
-    wide = (body_widths > header_width) & reasons.eq("").to_numpy()
-    if wide.any():
-        beyond = body.iloc[:, header_width:][wide]
-        for row, extra in zip(beyond.index, beyond.itertuples(index=False), strict=True):
-            spill = ",".join(v for v in extra if v)
-            problems.append(
-                Problem(
-                    source=source,
-                    row=int(row),
-                    value=spill or None,
-                    message=f"the row has more fields than the header's {header_width} "
-                    "(an unquoted comma?); left out",
-                )
+    for row, extra in zip(beyond.index[wide], beyond[wide].itertuples(index=False), strict=True):
+        problems.append(
+            Problem(
+                source=source,
+                row=int(row),
+                value=",".join(v for v in extra if v) or None,
+                message=f"the row has more fields than the header's {header_width} "
+                "(an unquoted comma?); left out",
             )
-        reasons[body.index[wide]] = "reported"
+        )
+    reasons[body.index[wide]] = "reported"
+    trailing = (widths[position:] > header_width) & ~np.concatenate(([False], spilled))
+    notes = (f"empty fields past the header's {header_width} columns (Excel's trailing comma) are ignored",)
     keep = reasons.eq("").to_numpy()
     frame = body[keep][list(columns.values())]
     frame.columns = list(columns)
@@ -111,6 +144,8 @@ def find_table(
     extra = tuple(h for i, h in enumerate(header) if h and i not in known)
     counts = reasons[reasons.ne("") & reasons.ne("reported")].value_counts()
     skipped = Counter({str(r): int(n) for r, n in counts.items()})
+    summary = body[reasons.eq(_SUMMARY).to_numpy()]
+    texts = [" | ".join(v.strip() for v in cells if v.strip()) for cells in summary.itertuples(index=False)]
     return Table(
         source=source,
         schema=schema,
@@ -123,4 +158,6 @@ def find_table(
         problems=tuple(problems),
         reported=int(wide.sum()),
         extra_columns=extra,
+        summary_lines=tuple(zip(summary.index.astype(int).tolist(), texts, strict=True)),
+        notes=notes if trailing.any() else (),
     )

@@ -60,6 +60,13 @@ def etl_markdown(summary: Mapping[str, Any]) -> str:
     out += _table(
         ["file", "kind", "encoding", "read", "converted", "reported", "skipped", "extra columns"], rows
     )
+    notes = [[f["file"], note] for f in summary["files"] for note in f.get("notes", [])]
+    if notes:
+        out += ["", "## Notes", "", *_table(["file", "note"], notes)]
+    lines = [[f["file"], s["row"], s["text"]] for f in summary["files"] for s in f.get("summary_lines", [])]
+    if lines:
+        out += ["", "## Summary lines skipped", "", "Totals, counts and page lines: never records.", ""]
+        out += _table(["file", "row", "line"], lines)
     for kind, values in summary["unmapped"].items():
         out += ["", f"## Unmapped {kind}", ""]
         if not values:

@@ -52,7 +52,6 @@ __all__ = [
 CELL_OPS = frozenset({"write_back", "link", "ppak_differs"})
 """Master writes that set cells (payload ``{row, before, after}``): undone cell by cell."""
 DONE = "done"
-_WRITABLE = tuple(f.alias or name for name, f in wire.MaterialWrite.model_fields.items())
 REVERSE_OP = {"create": "deactivate", "deactivate": "reactivate", "reactivate": "deactivate"}
 """What the revert of an INNERGY write is called (anything else is an ``update``)."""
 UNDO_PREFIX = "undo:"
@@ -103,14 +102,15 @@ class UndoPlan:
 
 
 def material_state(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A material's writable fields as INNERGY's JSON: what two records are compared on.
+    """A material's written fields as INNERGY's JSON: what two records are compared on, and
+    what an edit back sends (the whole record, fields we do not model included).
 
-    Bookkeeping (``Id``, ``CreatedOn``, ``ModifiedOn``) and unknown extras are left out, and
-    numbers are normalised through the wire model, so ``12.50`` equals ``12.5``.
+    Only bookkeeping (``Id``, ``CreatedOn``, ``ModifiedOn``) is left out; numbers are
+    normalised through the wire model, so ``12.50`` equals ``12.5``.
     """
     if record is None:
         return None
-    body = {name: record[name] for name in _WRITABLE if name in record}
+    body = {name: value for name, value in record.items() if name not in wire.READ_ONLY_MATERIAL_FIELDS}
     return wire.json_body(wire.MaterialWrite.model_validate(body))
 
 

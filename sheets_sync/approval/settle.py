@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from canonical.normalize import is_blank, sku_key
+from innergy_client import wire
 from sheets_sync.approval.decide import Innergy
 from sheets_sync.approval.targets import INNERGY_TARGET, MASTER_TARGET
 from sheets_sync.approval.writer import wire_json
@@ -90,17 +91,24 @@ def settle_master_writes(journal: Journal, master: Rows) -> int:
 def resolve_pending(journal: Journal, innergy: Innergy) -> int:
     """Settle the writes a crashed run left open, from INNERGY's records; never resend.
 
-    A create that landed is found by its external id; an edit landed when INNERGY's
+    A create that landed is found by its external id, or else by its name (unique in
+    INNERGY) on a record without another external id; an edit landed when INNERGY's
     record now carries the payload's values. What did not land is marked failed, so its
     change is not ``applied`` and the ticked row is applied again by this run.
     """
     settled = 0
-    for write in journal.pending_writes():
-        if write.target != INNERGY_TARGET:
-            continue
+    pending = [w for w in journal.pending_writes() if w.target == INNERGY_TARGET]
+    named: dict[str, wire.Material] = {}
+    if any(w.op == "create" for w in pending):
+        named = {r.material_name.casefold(): r for r in innergy.records}
+    for write in pending:
         payload = write.payload or {}
         if write.op == "create":
-            record = innergy.by_key.get(sku_key(str(payload.get("ExternalId") or write.key)))
+            key = sku_key(str(payload.get("ExternalId") or write.key))
+            found = named.get(str(payload.get("MaterialName") or "").casefold())
+            record = innergy.by_key.get(key) or (
+                found if found is not None and sku_key(found.external_id or key) == key else None
+            )
         else:
             current = innergy.by_id.get(str(write.innergy_id or (write.before or {}).get("Id")))
             landed = current is not None and all(wire_json(current).get(k) == v for k, v in payload.items())  # type: ignore[union-attr]

@@ -3,15 +3,22 @@
 INNERGY has no project-create call: a project is an opportunity that was won. So every
 canonical project becomes an opportunity carrying its external id (PPak id, plus the
 change order), and a project INNERGY already converted gets its BOM lines through the
-engineering-sync import. INNERGY has no find-by-external-id either, so existing records
-are listed once and matched here: a second run creates nothing. The INNERGY ids go
-back into ``projects.jsonl`` (rewritten atomically) and a dry run writes nothing at all.
+engineering-sync import. The INNERGY ids go back into ``projects.jsonl`` (rewritten
+atomically) and a dry run writes nothing at all.
+
+Journal first: INNERGY may echo our identifier as ``ExternalIdentifier``, as
+``ExternalId`` or not at all, so a create the journal holds as done (with its INNERGY
+id) counts as existing whatever the listing shows, and is never repeated; a listing
+that shows that id without our identifier is a finding, reported. Only projects neither
+the journal nor the listing (matched on both names) knows are created. A BOM import
+the journal holds as done with the same lines is not sent again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,12 +27,13 @@ from pydantic import BaseModel, ValidationError
 from canonical.errors import ConfigError, InnergyError
 from canonical.models import Problem, Project, ProjectLine
 from innergy_client import InnergyClient, wire
-from innergy_client.mapping import bom_import, opportunity_body
+from innergy_client.client import match_opportunities
+from innergy_client.mapping import bom_import, is_material_line, opportunity_body
 from sheets_sync.config import ENV_VARS, Settings
-from sheets_sync.connect import innergy_client, open_journal, outputs
+from sheets_sync.connect import existing_journal, innergy_client, open_journal, outputs
 from sheets_sync.console import Outcome
 from sheets_sync.store.files import read_jsonl, write_jsonl
-from sheets_sync.store.journal import Journal
+from sheets_sync.store.journal import Journal, Write
 from sheets_sync.store.lock import run_lock
 
 __all__ = [
@@ -132,7 +140,18 @@ def _sendable(lines: Iterable[ProjectLine], source: str) -> tuple[list[ProjectLi
         missing = [
             n for n, v in (("sku", line.sku), ("uom", line.uom), ("quantity", line.quantity)) if v is None
         ]
-        if missing:
+        if not is_material_line(line):
+            problems.append(
+                Problem(
+                    source=source,
+                    column="line_type",
+                    value=f"{line.project_id} line {line.line}",
+                    message=f"BOM line {line.line} of project {line.project_id} not sent: a "
+                    f"{line.line_type} line (only material lines go to INNERGY's engineering sync)",
+                    severity="warning",
+                )
+            )
+        elif missing:
             problems.append(
                 Problem(
                     source=source,
@@ -146,6 +165,98 @@ def _sendable(lines: Iterable[ProjectLine], source: str) -> tuple[list[ProjectLi
         else:
             ok.append(line)
     return ok, problems
+
+
+@dataclass
+class _Innergy:
+    """INNERGY's opportunities and projects as listed once, and what the journal knows."""
+
+    opportunities: list[wire.Opportunity]
+    projects: list[wire.Project]
+    created: dict[str, str]
+    """External id -> opportunity id, of every create the journal holds as done."""
+
+    def __post_init__(self) -> None:
+        self.by_id = {o.id: o for o in self.opportunities}
+        self.by_identifier = {o.identifier: o for o in self.opportunities if o.identifier}
+        self.project_by_identifier = {p.identifier: p for p in self.projects if p.identifier}
+        self.project_by_opportunity = {
+            p.opportunity.id: p for p in self.projects if p.opportunity and p.opportunity.id
+        }
+
+    def opportunity_id(self, key: str) -> str | None:
+        """The opportunity of a project: the journal's word first, then the listing's."""
+        found = self.by_identifier.get(key)
+        return self.created.get(key) or (found.id if found else None)
+
+    def converted(self, key: str) -> wire.Project | None:
+        """The INNERGY project an opportunity became: by our identifier, or by its opportunity."""
+        opportunity = self.opportunity_id(key)
+        by_opportunity = self.project_by_opportunity.get(opportunity) if opportunity else None
+        return self.project_by_identifier.get(key) or by_opportunity
+
+    def finding(self, key: str, row: int | None) -> Problem | None:
+        """A journalled opportunity INNERGY lists without our identifier, or not at all."""
+        opportunity_id = self.created.get(key)
+        if opportunity_id is None or self.converted(key) is not None:
+            return None
+        listed = self.by_id.get(opportunity_id)
+        if listed is not None and listed.identifier == key:
+            return None
+        shown = (
+            "does not list it"
+            if listed is None
+            else f"lists it with identifier {listed.identifier!r}"
+            if listed.identifier
+            else "lists it without our identifier"
+        )
+        return Problem(
+            source="INNERGY",
+            row=row,
+            column="ExternalIdentifier",
+            value=key,
+            message=f"project {key}: the journal holds opportunity {opportunity_id} as created for it, "
+            f"and INNERGY {shown}; not created again, check it in INNERGY",
+            severity="warning",
+        )
+
+
+def _read_innergy(client: InnergyClient, journal: Journal | None, settle: bool) -> _Innergy:
+    """List INNERGY once; settle (``settle``) or just take into account what a crashed run
+    left open, then take the journal's done creates."""
+    innergy = _Innergy(client.list_opportunities(), client.list_projects(), {})
+    if journal is None:
+        return innergy
+    known = {
+        k: str(w.innergy_id) for k, w in journal.done_creates(OPPORTUNITY_TARGET).items() if w.innergy_id
+    }
+    pending = [w for w in journal.pending_writes() if w.target == OPPORTUNITY_TARGET]
+    landed = _landed(pending, innergy, set(known.values()))
+    for write in pending:
+        found = landed.get(write.key)
+        if found is not None:
+            known.setdefault(write.key, found)
+        if settle and found is not None:
+            journal.mark_done(write.write_id, innergy_id=found, answer={"Id": found})
+        elif settle:
+            journal.mark_failed(write.write_id, "not found in INNERGY after an interrupted run")
+    innergy.created = known
+    return innergy
+
+
+def _landed(pending: Sequence[Write], innergy: _Innergy, taken: set[str]) -> dict[str, str]:
+    """Open opportunity writes found in INNERGY: key -> opportunity id (never resent blindly).
+
+    By our identifier on an opportunity or a project it became; else, where INNERGY echoes
+    none, by the name the write sent, on an opportunity no done create already claims.
+    """
+    names = {w.key: (w.payload or {}).get("Name") for w in pending}
+    found = {k: o.id for k, o in match_opportunities(names, innergy.opportunities, taken).items()}
+    for key in names:
+        project = innergy.project_by_identifier.get(key)
+        if key not in found and project is not None and project.opportunity and project.opportunity.id:
+            found[key] = project.opportunity.id
+    return found
 
 
 def import_projects(
@@ -165,11 +276,11 @@ def import_projects(
 
     ``client`` may be ``None`` for a dry run without a key: the projects are validated
     and every valid one counts as to be created (INNERGY was not asked what exists).
-    With a ``journal``, writes a crashed run left open are settled from INNERGY's
-    records first, and every write is journalled intended before it is sent.
+    The ``journal`` is read first (a dry run only reads it); a real run settles the
+    writes a crashed run left open, and journals every write intended before it is sent.
     """
     result = ImportResult()
-    valid: list[Project] = []
+    valid: list[tuple[int, Project]] = []
     seen: set[str] = set()
     for row, project in zip(rows or range(1, len(projects) + 1), projects, strict=True):
         problems = opportunity_problems(project, facility_id, bid_type_id, row=row)
@@ -185,65 +296,79 @@ def import_projects(
             )
         result.problems += problems
         if not any(p.severity == "error" for p in problems):
-            valid.append(project)
+            valid.append((row, project))
             seen.add(project.external_id)
     if client is None:
-        result.created = [p.external_id for p in valid]
+        result.created = [p.external_id for _, p in valid]
         return result
-    opportunities = {o.external_id: o for o in client.list_opportunities() if o.external_id}
-    converted = {p.external_id: p for p in client.list_projects() if p.external_id}
-    missing = [p for p in valid if p.external_id not in opportunities and p.external_id not in converted]
-    result.existing = [p.external_id for p in valid if p not in missing]
+    innergy = _read_innergy(client, journal, settle=not dry_run)
+    missing = [
+        p
+        for _, p in valid
+        if innergy.opportunity_id(p.external_id) is None and not innergy.converted(p.external_id)
+    ]
+    result.existing = [p.external_id for _, p in valid if p not in missing]
     result.created = [p.external_id for p in missing]
+    result.problems += [f for row, p in valid if (f := innergy.finding(p.external_id, row))]
     if dry_run:
         return result
-    if journal is not None:
-        _settle_pending(journal, opportunities, converted)
-    bodies = [opportunity_body(p, facility_id, bid_type_id) for p in missing]
-    for made in _journalled(journal, run_id, OPPORTUNITY_TARGET, bodies, client.create_opportunities):
-        if made.external_id:
-            opportunities[made.external_id] = made
+    bodies = [(p.external_id, opportunity_body(p, facility_id, bid_type_id)) for p in missing]
+    made = _journalled(journal, run_id, OPPORTUNITY_TARGET, bodies, client.create_opportunities)
+    innergy.created.update((key, answer.id) for (key, _), answer in zip(bodies, made, strict=True))
     by_project: dict[str, list[ProjectLine]] = {}
     sendable, problems = _sendable(lines, "project_lines.jsonl")
     result.problems += problems
     for line in sendable:
         by_project.setdefault(line.project_id, []).append(line)
-    for project in valid:
+    sent = journal.done_creates(BOM_TARGET) if journal is not None else {}
+    for _, project in valid:
         key = project.external_id
-        if key in converted:
-            result.ids[key] = converted[key].id
+        converted = innergy.converted(key)
+        if converted is not None:
+            result.ids[key] = converted.id
             result.converted.append(key)
             if by_project.get(key):
-                body = bom_import(converted[key].id, user_email, by_project[key])
-                _journalled(journal, run_id, BOM_TARGET, [body], lambda b: [client.import_bom(b[0])])
+                body = bom_import(converted.id, user_email, by_project[key])
+                if _already_sent(sent.get(converted.id), body):
+                    continue
+                _journalled(
+                    journal, run_id, BOM_TARGET, [(converted.id, body)], lambda b: [client.import_bom(b[0])]
+                )
                 result.bom_lines += len(by_project[key])
-        elif key in opportunities:
-            result.ids[key] = opportunities[key].id
+        elif (opportunity := innergy.opportunity_id(key)) is not None:
+            result.ids[key] = opportunity
     return result
+
+
+def _already_sent(done: Write | None, body: wire.BomImport) -> bool:
+    """The journal holds this project's BOM import as done with exactly these lines."""
+    return done is not None and done.payload == wire.json_body(body)
 
 
 W = TypeVar("W", bound=BaseModel)
 A = TypeVar("A", bound=BaseModel)
 
 
-def _key(body: BaseModel) -> str:
-    return str(getattr(body, "external_id", None) or getattr(body, "project_identifier", ""))
-
-
 def _journalled(
-    journal: Journal | None, run_id: str, target: str, bodies: list[W], send: Callable[[list[W]], Sequence[A]]
+    journal: Journal | None,
+    run_id: str,
+    target: str,
+    bodies: list[tuple[str, W]],
+    send: Callable[[list[W]], Sequence[A]],
 ) -> list[A]:
-    """``send(bodies)`` with the writes journalled intended before and done / unknown after."""
+    """``send`` the bodies (each with its journal key), journalled intended before and done
+    (with the INNERGY id answered) or unknown after."""
     if not bodies:
         return []
+    models = [b for _, b in bodies]
     if journal is None:
-        return list(send(bodies))
+        return list(send(models))
     write_ids = [
-        journal.intend(run_id, target=target, op="create", key=_key(b), payload=wire.json_body(b))
-        for b in bodies
+        journal.intend(run_id, target=target, op="create", key=key, payload=wire.json_body(b))
+        for key, b in bodies
     ]
     try:
-        answers: list[A] = list(send(bodies))
+        answers: list[A] = list(send(models))
     except InnergyError as exc:
         for write_id in write_ids:  # a lost answer is looked up by the next run, never resent blindly
             journal.mark_unknown(write_id, str(exc))
@@ -255,22 +380,6 @@ def _journalled(
             answer=answer.model_dump(mode="json", by_alias=True),
         )
     return answers
-
-
-def _settle_pending(
-    journal: Journal, opportunities: dict[str, wire.Opportunity], converted: dict[str, wire.Project]
-) -> None:
-    """Open opportunity writes of a crashed run: done when INNERGY has the record, else failed."""
-    for write in journal.pending_writes():
-        if write.target != OPPORTUNITY_TARGET:
-            continue
-        found = opportunities.get(write.key) or converted.get(write.key)
-        if found is None:
-            journal.mark_failed(write.write_id, "not found in INNERGY after an interrupted run")
-        else:
-            journal.mark_done(
-                write.write_id, innergy_id=found.id, answer=found.model_dump(mode="json", by_alias=True)
-            )
 
 
 def _counts(result: ImportResult, created: str = "created") -> dict[str, int]:
@@ -314,9 +423,11 @@ def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outc
                 settings, () if settings.innergy_facility_id else client.list_opportunities()
             )
             if dry_run:
-                result = import_projects(
-                    projects, lines, client, facility_id, bid_type_id, dry_run=True, rows=rows
-                )
+                with existing_journal(settings) or nullcontext() as looked:
+                    result = import_projects(
+                        projects, lines, client, facility_id, bid_type_id,
+                        dry_run=True, journal=looked, rows=rows,
+                    )  # fmt: skip
             else:
                 with open_journal(settings) as journal:
                     run_id = journal.start_run("projects-import")

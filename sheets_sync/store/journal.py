@@ -573,6 +573,16 @@ class Journal:
         rows = self._query("SELECT change_id FROM applied_changes WHERE plan_id = ?", (plan_id,))
         return {r[0] for r in rows}
 
+    def done_creates(self, target: str) -> dict[str, Write]:
+        """The last create of each key of ``target`` that is done: what exists, whatever a
+        listing says (a create is never repeated on a listing's word alone)."""
+        rows = self._query(
+            f"SELECT {_WRITE_COLUMNS} FROM writes WHERE target = ? AND op = 'create' AND state = 'done'"
+            " ORDER BY write_id",
+            (target,),
+        )
+        return {w.key: w for w in map(_write, rows)}
+
     # -- id map and sync baseline --------------------------------------------------------
 
     def set_ids(self, target: str, ids: Mapping[str, str]) -> None:

@@ -248,11 +248,15 @@ def test_a_won_opportunity_becomes_a_project_that_takes_bom_lines(
 ) -> None:
     sandbox.faults.commit_then_503_next = 1
     [opp] = client.create_opportunities(
-        [OpportunityCreate(name="Lobby millwork", facility_id="F-1", bid_type_id="B-1", external_id="P-1001")]
+        [
+            OpportunityCreate(
+                name="Lobby millwork", facility_id="F-1", bid_type_id="B-1", external_identifier="P-1001"
+            )
+        ]
     )
-    assert len(client.list_opportunities()) == 1, "the opportunity was created twice"
+    assert [o.identifier for o in client.list_opportunities()] == ["P-1001"], "created twice"
     project = sandbox.win_opportunity(opp.id)
-    assert [p.external_id for p in client.list_projects()] == ["P-1001"]
+    assert [p.identifier for p in client.list_projects()] == ["P-1001"]
     items = [BomItem(name="SKU-0001", uom="SF", quantity=Decimal("64"), engineering_id="P-1001:1")]
     outcome = client.import_bom(BomImport(logged_in_user_email="pm@shop.test", project_identifier="P-1001",
                                           engineering_bom_items=items))  # fmt: skip

@@ -71,16 +71,42 @@ def test_an_unknown_change_is_refused_not_dropped() -> None:
 
 
 def test_project_to_opportunity_and_bom() -> None:
-    project = Project(ppak_id="24-117", change_order="CO1", name="Lobby", bid_date=date(2024, 3, 1))
+    project = Project(
+        ppak_id="24-117",
+        change_order="CO1",
+        name="Lobby",
+        bid_date=date(2024, 3, 1),
+        due_date=date(2024, 6, 1),
+        contract_amount=Decimal("184250.00"),
+        estimated_cost=Decimal("121615.40"),
+    )
     body = json_body(opportunity_body(project, "F-1", "B-1"))
-    assert (body["ExternalId"], body["BidDueDate"], body["BidTypeId"]) == ("24-117-CO1", "2024-03-01", "B-1")
-    lines = [ProjectLine(project_id="24-117", line="3", sku="PLY-MAPLE-34", uom="SHT", quantity=Decimal(4))]
+    assert (body["ExternalIdentifier"], body["BidDueDate"], body["BidTypeId"]) == (
+        "24-117-CO1",
+        "2024-03-01",
+        "B-1",
+    )
+    assert (body["ProjectedRevenue"], body["TargetMarginPercentage"], body["SubstantialCompletionDate"]) == (
+        184250,
+        0.3399,
+        "2024-06-01",
+    )
+    over_budget = project.model_copy(update={"estimated_cost": Decimal("190000")})
+    assert json_body(opportunity_body(over_budget, "F-1", "B-1"))["TargetMarginPercentage"] is None
+    lines = [
+        ProjectLine(project_id="24-117", line="3", sku="PLY-MAPLE-34", uom="SHT", quantity=Decimal(4)),
+        ProjectLine(project_id="24-117", line="5", line_type="Buy", sku="HW-1", uom="EA", quantity=2),
+    ]
     bom = json_body(bom_import("24-117", "pm@shop.test", lines))
     assert bom["EngineeringBomItems"] == [
-        {"Name": "PLY-MAPLE-34", "UOM": "SHT", "Quantity": 4, "EngineeringID": "24-117:3", "Type": "Material"}
+        {"Name": "PLY-MAPLE-34", "UOM": "SHT", "Quantity": 4, "EngineeringID": "24-117:3", "Type": 1},
+        {"Name": "HW-1", "UOM": "EA", "Quantity": 2, "EngineeringID": "24-117:5", "Type": 1},
     ]
-    with pytest.raises(ValueError, match="no SKU"):
+    with pytest.raises(ValueError, match="no material line"):
         bom_import("24-117", "pm@shop.test", [ProjectLine(project_id="24-117", line="4")])
+    labour = ProjectLine(project_id="24-117", line="6", line_type="Labor", sku="LAB", uom="HR", quantity=1)
+    with pytest.raises(ValueError, match="no material line"):
+        bom_import("24-117", "pm@shop.test", [labour])
 
 
 def test_money_defaults_to_usd() -> None:

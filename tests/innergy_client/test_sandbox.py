@@ -78,8 +78,9 @@ def test_an_opportunity_is_won_over_the_admin_endpoint(sandbox: Sandbox) -> None
     with api(sandbox) as http:
         [opp] = http.post(
             "/api/opportunities/create",
-            json=[{"Name": "Lobby", "FacilityId": "F", "BidTypeId": "B", "ExternalId": "P-7"}],
+            json=[{"Name": "Lobby", "FacilityId": "F", "BidTypeId": "B", "ExternalIdentifier": "P-7"}],
         ).json()
+        assert set(opp) == {"Id", "Name"}
         project = http.post(f"/__sandbox/opportunities/{opp['Id']}/win").json()
         assert http.post(f"/__sandbox/opportunities/{opp['Id']}/win").json()["Id"] == project["Id"]
         assert http.get(f"/api/projects/{project['Id']}").json()["ExternalId"] == "P-7"

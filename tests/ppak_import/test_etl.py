@@ -114,7 +114,7 @@ def test_dirty_line_values(tmp_path: Path, row: str, severity: str, message: str
     ]
     assert any(message in p.message for p in found), result.problems
     entry = next(f for f in result.files if f["file"] == "lines.csv")
-    assert entry["skipped"] == {"blank line": 1, "total row": 1}
+    assert entry["skipped"] == {"blank line": 1, "summary line": 1}
     assert entry["extra_columns"] == ["Notes Col"]
     assert entry["rows_read"] == entry["converted"] + entry["reported"] + 2
     assert entry["reported"] == (1 if severity == "error" else 0)

@@ -85,13 +85,13 @@ def test_importing_twice_creates_each_project_once(tmp_path: Path, sandbox: Sand
     second = run_projects_import(settings)
 
     made = _opportunities(sandbox)
-    assert sorted(o["ExternalId"] for o in made) == ["23014", "23014-CO#1", "23030"]
+    assert sorted(o["ExternalIdentifier"] for o in made) == ["23014", "23014-CO#1", "23030"]
     assert first.summary["created"] == 3 and second.summary["created"] == 0
     assert second.summary["existing"] == 3
-    by_id = {o["ExternalId"]: o for o in made}
+    by_id = {o["ExternalIdentifier"]: o for o in made}
     luke = by_id["23014"]
     assert (luke["FacilityId"], luke["BidTypeId"]) == (FACILITY, BID_TYPE)
-    assert (luke["BidDueDate"], luke["FirstDeliveryDate"], luke["EstimatedValue"]) == (
+    assert (luke["BidDueDate"], luke["SubstantialCompletionDate"], luke["ProjectedRevenue"]) == (
         "2023-03-14",
         "2023-09-29",
         184250,
@@ -106,7 +106,7 @@ def test_converted_project_gets_its_bom_lines_once(tmp_path: Path, sandbox: Sand
     path = _write(tmp_path, PROJECTS)
     settings = _settings(tmp_path, sandbox)
     run_projects_import(settings)
-    won = next(o for o in _opportunities(sandbox) if o["ExternalId"] == "23014")
+    won = next(o for o in _opportunities(sandbox) if o["ExternalIdentifier"] == "23014")
     project = sandbox.win_opportunity(won["Id"])
 
     outcome = run_projects_import(settings)
@@ -223,7 +223,7 @@ def test_writes_and_ids_are_journalled(tmp_path: Path, sandbox: Sandbox) -> None
         ("23014-CO#1", "done"),
         ("23030", "done"),
     ]
-    assert ids == {o["ExternalId"]: o["Id"] for o in _opportunities(sandbox)}
+    assert ids == {o["ExternalIdentifier"]: o["Id"] for o in _opportunities(sandbox)}
 
 
 def test_a_crashed_runs_open_write_is_settled_not_resent(tmp_path: Path, sandbox: Sandbox) -> None:
@@ -236,7 +236,14 @@ def test_a_crashed_runs_open_write_is_settled_not_resent(tmp_path: Path, sandbox
     landed = httpx.post(
         sandbox.url + "/api/opportunities/create",
         headers={"Api-Key": sandbox.api_key},
-        json=[{"Name": "St. Luke's", "FacilityId": FACILITY, "BidTypeId": BID_TYPE, "ExternalId": "23014"}],
+        json=[
+            {
+                "Name": "St. Luke's",
+                "FacilityId": FACILITY,
+                "BidTypeId": BID_TYPE,
+                "ExternalIdentifier": "23014",
+            }
+        ],
     ).json()[0]
 
     outcome = run_projects_import(_settings(tmp_path, sandbox))
@@ -267,7 +274,7 @@ def test_sample_exports_through_the_etl_import_once(
     first = run_projects_import(settings)
     second = run_projects_import(settings)
 
-    made = [o["ExternalId"] for o in _opportunities(sandbox)]
+    made = [o["ExternalIdentifier"] for o in _opportunities(sandbox)]
     assert first.summary["created"] == len(made) > 0 and second.summary["created"] == 0
     assert len(set(made)) == len(made)
     assert second.summary["existing"] == len(made)
