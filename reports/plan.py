@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from canonical.diff import FieldChange
@@ -56,8 +56,14 @@ def _top(plan: Plan, width: int, counts: Iterable[tuple[str, int]]) -> list[list
     return [first + [""] * (width - len(first)), second + [""] * (width - len(second))]
 
 
-def diff_innergy_rows(plan: Plan, approved: Collection[str] = ()) -> list[list[Any]]:
-    """DIFF_INNERGY from A1: plan id and time, counts per action, the header, one row per change."""
+def diff_innergy_rows(
+    plan: Plan, approved: Collection[str] = (), notes: Mapping[str, str] | None = None
+) -> list[list[Any]]:
+    """DIFF_INNERGY from A1: plan id and time, counts per action, the header, one row per change.
+
+    ``approved`` change ids are shown ticked; ``notes`` gives a change id's Result (why a
+    tick it had was withdrawn)."""
+    notes = notes or {}
     counts = [(action, n) for action, n in plan.counts().items() if not action.startswith("ppak_")]
     width = max(len(DIFF_INNERGY_HEADER), 2 * len(counts))
     rows = _top(plan, width, counts)
@@ -70,14 +76,17 @@ def diff_innergy_rows(plan: Plan, approved: Collection[str] = ()) -> list[list[A
             c.sku,
             c.name,
             change_lines(c.changes, c.reason),
-            "",
+            notes.get(c.change_id, ""),
         ]
         rows.append(row + [""] * (width - len(row)))
     return rows
 
 
-def diff_ppak_rows(plan: Plan, approved: Collection[str] = ()) -> list[list[Any]]:
+def diff_ppak_rows(
+    plan: Plan, approved: Collection[str] = (), notes: Mapping[str, str] | None = None
+) -> list[list[Any]]:
     """DIFF_PPAK from A1, in the same layout: kinds ``new`` and ``differs``."""
+    notes = notes or {}
     counts = [(kind, n) for kind, n in plan.counts().items() if kind.startswith("ppak_")]
     width = max(len(DIFF_PPAK_HEADER), 2 * len(counts))
     rows = _top(plan, width, [(k.removeprefix("ppak_"), n) for k, n in counts])
@@ -92,7 +101,7 @@ def diff_ppak_rows(plan: Plan, approved: Collection[str] = ()) -> list[list[Any]
             p.canonical_sku or "",
             p.name,
             lines,
-            "",
+            notes.get(p.change_id, ""),
         ]
         rows.append(row + [""] * (width - len(row)))
     return rows

@@ -15,14 +15,14 @@ A dry run takes the same path and predicts the INNERGY answers instead of sendin
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from typing import Any
 
 from canonical.errors import ExitCode
 from canonical.plan import Plan
 from innergy_client import InnergyClient
 from sheets_sync.approval.apply import Writes, predict, push_writes, send
-from sheets_sync.approval.decide import APPLIED, Innergy
+from sheets_sync.approval.decide import APPLIED, Innergy, Known
 from sheets_sync.approval.diff_tabs import Sheet, read_sheet
 from sheets_sync.approval.report import Report, now
 from sheets_sync.approval.settle import resolve_pending, settle_master_writes
@@ -34,6 +34,7 @@ from sheets_sync.console import Outcome
 from sheets_sync.master.tabs import SYNC_LOG
 from sheets_sync.store.journal import Journal
 from sheets_sync.store.lock import run_lock
+from sheets_sync.store.paths import Outputs
 from sheets_sync.store.plans import load_plan
 from sheets_sync.workbook.base import Workbook
 
@@ -65,7 +66,7 @@ def run_push(
         if dry_run:
             return _dry_run(settings, sheet, plan, client)
         journal = stack.enter_context(open_journal(settings))
-        return _journalled(workbook, sheet, plan, journal, command, client)
+        return _journalled(workbook, sheet, plan, journal, command, client, outputs(settings))
 
 
 def _journalled(
@@ -75,22 +76,23 @@ def _journalled(
     journal: Journal,
     command: str,
     client: InnergyClient | None,
+    outputs: Outputs,
 ) -> Outcome:
     run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
     report = Report()
     try:
         settled = settle_master_writes(journal, sheet.master or [])
         innergy = Innergy(tuple(client.list_materials())) if client is not None else None
-        applied: set[str] = set()
+        known = Known()
         if plan is not None and innergy is not None:
             settled += resolve_pending(journal, innergy)
-            applied = journal.applied_change_ids(plan.plan_id)
+            known = Known.read(journal, outputs, plan.plan_id)
 
         def carry_out(writes: Writes) -> Applied:
             assert client is not None and plan is not None  # push_writes sends only with both
             return send(writes, client, journal, run_id, plan.plan_id)
 
-        report, back, _ = push_writes(sheet, plan, innergy, applied, carry_out, now())
+        report, back, _ = push_writes(sheet, plan, innergy, known, carry_out, now())
         report.pending_resolved = settled
         back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
@@ -105,13 +107,12 @@ def _journalled(
 def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: InnergyClient | None) -> Outcome:
     """What push would write, from the same reads and the same path; nothing is written anywhere."""
     innergy = Innergy(tuple(client.list_materials())) if client is not None else None
-    applied: set[str] = set()
+    known = Known()
     if plan is not None and innergy is not None:
         journal = existing_journal(settings)
-        if journal is not None:
-            with journal:
-                applied = journal.applied_change_ids(plan.plan_id)
-    report, back, writes = push_writes(sheet, plan, innergy, applied, predict, now())
+        with journal if journal is not None else nullcontext():
+            known = Known.read(journal, outputs(settings), plan.plan_id)
+    report, back, writes = push_writes(sheet, plan, innergy, known, predict, now())
     return _outcome(report, None, sheet.plan_id, back, predicted=writes)
 
 
