@@ -166,8 +166,6 @@ class Known:
 
 def _evidence(change: Change, now: Mapping[str, Change]) -> str | None:
     """The plan file's change against the one the inputs give now: sent only when the same."""
-    if not is_genuine(change):
-        return EDITED
     derived = now.get(change.change_id)
     if derived is None:
         return GONE
@@ -199,6 +197,8 @@ def decide(
         change = planned.get(tick.change_id)
         if change is None:
             verdict: str | None = f"skipped: change {tick.change_id} is not in plan {plan.plan_id}"
+        elif not is_genuine(change):
+            verdict = EDITED
         elif tick.change_id in known.reverted:
             verdict = REVERTED_SKIP.format(run=known.reverted[tick.change_id])
         elif tick.change_id in known.applied:
