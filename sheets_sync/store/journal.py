@@ -131,7 +131,7 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE writes SET reverts = CAST(substr(change_id, 6) AS INTEGER)
     WHERE reverts IS NULL AND change_id LIKE 'undo:%'
         AND CAST(substr(change_id, 6) AS INTEGER) IN (SELECT write_id FROM writes);
-    CREATE INDEX applied_by_change ON applied_changes (change_id, applied_at);
+    CREATE INDEX applied_by_change ON applied_changes (change_id, write_id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -660,9 +660,9 @@ FROM undone AS d JOIN writes AS w ON w.write_id = d.origin
 WHERE d.depth % 2 = 1
     AND NOT EXISTS (SELECT 1 FROM writes AS v WHERE v.reverts = d.write_id AND v.state = 'done')
     AND NOT EXISTS (
-        SELECT 1 FROM applied_changes AS a WHERE a.change_id = w.change_id AND a.applied_at > d.at
+        SELECT 1 FROM applied_changes AS a WHERE a.change_id = w.change_id AND a.write_id > d.write_id
     )
-ORDER BY d.at, d.write_id
+ORDER BY d.write_id
 """
 """The last link of each chain of undo writes from a plan's change: an odd one reverted it."""
 

@@ -192,3 +192,27 @@ def test_a_journal_from_schema_1_learns_what_its_undos_reverted(tmp_path: Path) 
         assert [(r.plan_id, r.change_id, r.undo_run) for r in journal.reverted_changes()] == [
             ("plan-1", "C1", "undo-1")
         ]
+
+
+def test_a_change_counts_as_reverted_while_its_last_undo_is_odd_and_no_push_applied_it_since(
+    tmp_path: Path,
+) -> None:
+    """Undo, undo of the undo, and again: the chain's parity says where the change stands;
+    a later push of the same change (another plan) applies it again."""
+    material = "innergy.material"
+    with Journal.open(tmp_path / "state.db", secrets=[]) as journal:
+        pushed = journal.start_run("push", plan_id="plan-1")
+        write = journal.intend(pushed, material, "update", "S", change_id="C1", plan_id="plan-1")
+        journal.mark_done(write)
+        runs = []
+        for _ in range(3):
+            run = journal.start_run("undo", undo_of=runs[-1][0] if runs else pushed)
+            last = runs[-1][1] if runs else write
+            undo_write = journal.intend(run, material, "update", "S", change_id=f"undo:{last}", reverts=last)
+            journal.mark_done(undo_write)
+            runs.append((run, undo_write))
+            reverted = [(r.plan_id, r.change_id, r.undo_run) for r in journal.reverted_changes()]
+            assert reverted == ([("plan-1", "C1", run)] if len(runs) % 2 else [])
+        again = journal.start_run("push", plan_id="plan-2")
+        journal.mark_done(journal.intend(again, material, "update", "S", change_id="C1", plan_id="plan-2"))
+        assert journal.reverted_changes() == []
