@@ -164,18 +164,14 @@ class Known:
         return cls(frozenset(journal.applied_change_ids(plan_id)), reverted, ppak, journal.baseline())
 
 
-def _evidence(change: Change, now: Mapping[str, Change]) -> str | None:
+def _evidence(change: Change, derived_now: Mapping[str, Change]) -> str | None:
     """The plan file's change against the one the inputs give now: sent only when the same."""
-    derived = now.get(change.change_id)
+    derived = derived_now.get(change.change_id)
     if derived is None:
         return GONE
-    item_moved = (
-        isinstance(change, PPakChange)
-        and isinstance(derived, PPakChange)
-        and (derived.ppak_fingerprint != change.ppak_fingerprint)
-    )
-    if item_moved:
-        return PPAK_MOVED
+    match change, derived:
+        case PPakChange(ppak_fingerprint=was), PPakChange(ppak_fingerprint=now) if was != now:
+            return PPAK_MOVED
     return None if same_change(change, derived) else EDITED
 
 

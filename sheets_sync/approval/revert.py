@@ -12,7 +12,6 @@ Why it works the way it does:
   wrote twice is brought back step by step to what it was before the run.
 - Each revert is intended in the journal before it is sent, so undoing twice, or again
   after a crash, writes nothing twice.
-
 - A tick approved a change once: the rows of the changes reverted are unticked in their
   plan's diff tab, and the journal's ``reverts`` links keep later pushes and plans from
   applying them again on an old tick.
