@@ -6,7 +6,9 @@ The rules (architecture.md, "Plan, approval, push"), carried out by ``approval``
   has moved since the plan; otherwise the row is ``stale`` and left alone;
 - every INNERGY write is journalled as intended before it is sent and as done after; a
   crashed run's open writes are settled first, by looking, never by resending;
-- a change id already applied is ``skipped: already applied``;
+- a change id already applied is ``skipped: already applied``; one an undo reverted is
+  skipped until it is re-planned and ticked again; a change the plan file says otherwise
+  than the master and INNERGY give now is ``stale: the plan file was changed``, never sent;
 - results go back to the workbook in one write (INNERGY ID and Last Synced, a Result per
   ticked row, a SYNC_LOG row), with blank INNERGY IDs of rows in step with INNERGY linked.
 
