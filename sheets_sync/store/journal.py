@@ -47,6 +47,7 @@ from canonical.serialize import canonical_json
 
 __all__ = [
     "ACTOR_ENV",
+    "MIGRATIONS",
     "OPEN_STATES",
     "SCHEMA_VERSION",
     "Intent",
