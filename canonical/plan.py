@@ -5,12 +5,17 @@ record and its ``field: old -> new`` lines), so re-planning finds a reviewer's t
 again on changes that are still identical. It also carries fingerprints of the master row
 and the INNERGY record it was computed from (``canonical.fingerprint`` of the ``Material``
 as pulled and of the ``InnergyMaterial`` as read): push recomputes them to find stale rows.
+
+A plan file is evidence, not authority: push derives the plan again from the inputs as
+they are now and sends a change only when it is the file's change (``same_change``), so
+an edited file sends nothing it says. Building a plan is deterministic: the same inputs
+give the same changes, ids and payloads.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +31,17 @@ from canonical.models import FrozenModel, InnergyMaterial, Library, Material, Pr
 from canonical.serialize import canonical_json, fingerprint
 
 __all__ = [
+    "Change",
     "MaterialChange",
     "PPakChange",
     "Plan",
     "build_plan",
     "carry_ticks",
     "change_id",
+    "is_genuine",
     "is_tick",
+    "same_change",
+    "tab_plan_id",
     "ticked_change_ids",
 ]
 
@@ -65,6 +74,9 @@ class PPakChange(FrozenModel):
     """For ``new``: the row a tick adds to the master."""
 
 
+Change = MaterialChange | PPakChange
+
+
 class Plan(FrozenModel):
     plan_id: str
     created_at: datetime
@@ -85,6 +97,12 @@ class Plan(FrozenModel):
             counts[f"ppak_{ppak.kind}"] += 1
         return counts
 
+    def by_id(self) -> dict[str, Change]:
+        """Every change, INNERGY's and PPak's, by its change id."""
+        found: dict[str, Change] = {c.change_id: c for c in self.changes}
+        found.update((p.change_id, p) for p in self.ppak_changes)
+        return found
+
     def to_json(self) -> str:
         return canonical_json(self)
 
@@ -101,6 +119,16 @@ def change_id(*parts: Any) -> str:
 
 def _lines(fields: Iterable[FieldChange]) -> list[list[str | None]]:
     return [[f.field, f.old, f.new] for f in fields]
+
+
+def _material_id(
+    action: Action, sku: str, innergy_id: str | None, fields: Iterable[FieldChange], reason: str | None
+) -> str:
+    return change_id(action, sku, innergy_id, _lines(fields), reason)
+
+
+def _ppak_id(kind: PPakKind, ppak_sku: str, canonical_sku: str | None, fields: Iterable[FieldChange]) -> str:
+    return change_id(kind, ppak_sku, canonical_sku, _lines(fields))
 
 
 def _inputs_fingerprint(records: Sequence[Any]) -> str:
@@ -126,8 +154,8 @@ def build_plan(
     ppak_diff = diff_ppak(items, library)
     changes = tuple(
         MaterialChange(
-            change_id=change_id(
-                c.action, c.sku, c.record.innergy_id if c.record else None, _lines(c.fields), c.reason
+            change_id=_material_id(
+                c.action, c.sku, c.record.innergy_id if c.record else None, c.fields, c.reason
             ),
             action=c.action,
             sku=c.sku,
@@ -143,7 +171,7 @@ def build_plan(
     )
     ppak_changes = tuple(
         PPakChange(
-            change_id=change_id(p.kind, p.ppak_sku, p.canonical_sku, _lines(p.fields)),
+            change_id=_ppak_id(p.kind, p.ppak_sku, p.canonical_sku, p.fields),
             kind=p.kind,
             ppak_sku=p.ppak_sku,
             canonical_sku=p.canonical_sku,
@@ -174,6 +202,31 @@ def build_plan(
     )
 
 
+_FINGERPRINTS = frozenset({"master_fingerprint", "innergy_fingerprint", "ppak_fingerprint"})
+
+
+def is_genuine(change: Change) -> bool:
+    """Whether the change's id is the one ``build_plan`` gives its content. Ids depend only
+    on the content, so an id that does not match means the plan file was edited."""
+    if isinstance(change, MaterialChange):
+        made = _material_id(change.action, change.sku, change.innergy_id, change.changes, change.reason)
+    else:
+        made = _ppak_id(change.kind, change.ppak_sku, change.canonical_sku, change.changes)
+    return made == change.change_id
+
+
+def same_change(planned: Change, derived: Change) -> bool:
+    """Whether a plan file's change is the one the inputs give now, in all it sends or shows.
+
+    Fingerprints aside: push compares those itself, and a master row linked to its INNERGY
+    record since the plan has another one while its change is the same.
+    """
+    if type(planned) is not type(derived):
+        return False
+    names = [name for name in type(planned).model_fields if name not in _FINGERPRINTS]
+    return all(getattr(planned, name) == getattr(derived, name) for name in names)
+
+
 _TICKS = frozenset({"true", "x", "yes"})
 
 
@@ -193,8 +246,16 @@ def _header_at(rows: Sequence[Sequence[Any]]) -> tuple[int, int, int] | None:
     return None
 
 
-def ticked_change_ids(rows: Sequence[Sequence[Any]]) -> set[str]:
-    """The change ids a DIFF tab's rows (as read, header included) have ticked."""
+def tab_plan_id(rows: Sequence[Sequence[Any]]) -> str | None:
+    """The plan id a DIFF tab names in B1 (``None`` when blank)."""
+    value = rows[0][1] if rows and len(rows[0]) > 1 else None
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def ticked_change_ids(rows: Sequence[Sequence[Any]], spent: Collection[str] = ()) -> set[str]:
+    """The change ids a DIFF tab's rows (as read, header included) have ticked, less ``spent``:
+    changes applied or reverted since the tab's plan, whose tick approved them once."""
     found = _header_at(rows)
     if found is None:
         return set()
@@ -203,7 +264,7 @@ def ticked_change_ids(rows: Sequence[Sequence[Any]]) -> set[str]:
         str(row[cid]).strip()
         for row in rows[start + 1 :]
         if len(row) > max(approve, cid) and is_tick(row[approve]) and row[cid]
-    }
+    } - set(spent)
 
 
 def carry_ticks(old_rows: Sequence[Sequence[Any]], new_rows: Sequence[Sequence[Any]]) -> list[list[Any]]:

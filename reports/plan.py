@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from canonical.diff import FieldChange
@@ -65,14 +65,22 @@ def _fitter(limit: int | None, plan_file: str) -> Callable[[str, str], str]:
 
 
 def diff_innergy_rows(
-    plan: Plan, approved: Collection[str] = (), *, limit: int | None = None, plan_file: str = "the plan file"
+    plan: Plan,
+    approved: Collection[str] = (),
+    notes: Mapping[str, str] | None = None,
+    *,
+    limit: int | None = None,
+    plan_file: str = "the plan file",
 ) -> list[list[Any]]:
     """DIFF_INNERGY from A1: plan id and time, counts per action, the header, one row per change.
 
-    ``limit`` is the cell limit of the workbook written (``Workbook.max_cell_chars``);
-    ``plan_file`` where the plan is saved, named in the note of a cut cell.
+    ``approved`` change ids are shown ticked; ``notes`` gives a change id's Result (why a
+    tick it had was withdrawn). ``limit`` is the cell limit of the workbook written
+    (``Workbook.max_cell_chars``); ``plan_file`` where the plan is saved, named in the
+    note of a cut cell.
     """
     fit = _fitter(limit, plan_file)
+    notes = notes or {}
     counts = [(action, n) for action, n in plan.counts().items() if not action.startswith("ppak_")]
     width = max(len(DIFF_INNERGY_HEADER), 2 * len(counts))
     rows = _top(plan, width, counts)
@@ -85,17 +93,23 @@ def diff_innergy_rows(
             fit(c.sku, "SKU"),
             fit(c.name, "name"),
             fit(change_lines(c.changes, c.reason), "change"),
-            "",
+            notes.get(c.change_id, ""),
         ]
         rows.append(row + [""] * (width - len(row)))
     return rows
 
 
 def diff_ppak_rows(
-    plan: Plan, approved: Collection[str] = (), *, limit: int | None = None, plan_file: str = "the plan file"
+    plan: Plan,
+    approved: Collection[str] = (),
+    notes: Mapping[str, str] | None = None,
+    *,
+    limit: int | None = None,
+    plan_file: str = "the plan file",
 ) -> list[list[Any]]:
-    """DIFF_PPAK from A1, in the same layout: kinds ``new`` and ``differs``; cut as DIFF_INNERGY."""
+    """DIFF_PPAK from A1 in the same layout (kinds ``new`` and ``differs``), noted and cut alike."""
     fit = _fitter(limit, plan_file)
+    notes = notes or {}
     counts = [(kind, n) for kind, n in plan.counts().items() if kind.startswith("ppak_")]
     width = max(len(DIFF_PPAK_HEADER), 2 * len(counts))
     rows = _top(plan, width, [(k.removeprefix("ppak_"), n) for k, n in counts])
@@ -109,7 +123,7 @@ def diff_ppak_rows(
             fit(p.canonical_sku or "", "SKU"),
             fit(p.name, "name"),
             fit(change_lines(p.changes), "change"),
-            "",
+            notes.get(p.change_id, ""),
         ]
         rows.append(row + [""] * (width - len(row)))
     return rows

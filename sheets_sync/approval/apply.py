@@ -16,7 +16,7 @@ from typing import Any
 from canonical.plan import MaterialChange, Plan, PPakChange
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import to_canonical
-from sheets_sync.approval.decide import ALREADY, APPLIED, WOULD_APPLY, Decision, Innergy, decide
+from sheets_sync.approval.decide import ALREADY, APPLIED, WOULD_APPLY, Decision, Innergy, Known, decide
 from sheets_sync.approval.diff_tabs import Sheet
 from sheets_sync.approval.report import Report
 from sheets_sync.approval.targets import INNERGY_TARGET
@@ -120,7 +120,7 @@ def push_writes(
     sheet: Sheet,
     plan: Plan | None,
     innergy: Innergy | None,
-    applied_ids: set[str],
+    known: Known,
     carry_out: Callable[[Writes], Applied],
     synced: str,
 ) -> tuple[Report, WriteBack, Writes]:
@@ -128,7 +128,7 @@ def push_writes(
     write from their answers: master cells, PPak rows, links, a Result per ticked row."""
     report, back, writes = Report(), WriteBack(), Writes()
     if plan is not None and innergy is not None:
-        writes = prepare(innergy, decide(sheet.ticked, plan, sheet.library, innergy, applied_ids))
+        writes = prepare(innergy, decide(sheet.ticked, plan, sheet.library, innergy, known))
         _record(report, back, sheet, innergy, writes, carry_out(writes), synced, plan.plan_id)
     if innergy is not None:
         links = link_ids(back, sheet, innergy, sheet.plan_id)

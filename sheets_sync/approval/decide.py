@@ -2,27 +2,58 @@
 
 Terraform's rule: a row is applied only while neither fingerprint (master row, INNERGY
 record) has moved since the plan; otherwise it is ``stale`` and left for a person.
+
+A tick approves one change of one plan, once: a change applied is ``skipped: already
+applied``, one an undo reverted is skipped until it is re-planned and ticked again.
+
+The plan file is evidence, not authority: each change that passes is derived again from
+the master, INNERGY and PPak as they are now (``build_plan``, deterministic) and is sent
+only when it is exactly the file's change; otherwise ``stale: the plan file was changed``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from canonical.models import Library, Material
+from canonical.models import InnergyMaterial, Library, Material
 from canonical.normalize import sku_key
-from canonical.plan import MaterialChange, Plan, PPakChange
+from canonical.plan import Change, MaterialChange, Plan, PPakChange, build_plan, is_genuine, same_change
 from canonical.serialize import fingerprint
 from innergy_client import wire
 from innergy_client.mapping import to_canonical
 from sheets_sync.approval.diff_tabs import Ticked
+from sheets_sync.store.journal import Journal
+from sheets_sync.store.paths import Outputs
+from sheets_sync.store.plans import read_ppak_library
 
-__all__ = ["ALREADY", "APPLIED", "WOULD_APPLY", "Decision", "Innergy", "decide"]
+__all__ = [
+    "ALREADY",
+    "APPLIED",
+    "EDITED",
+    "REVERTED_IN_TAB",
+    "REVERTED_NOTE",
+    "REVERTED_SKIP",
+    "WOULD_APPLY",
+    "Decision",
+    "Innergy",
+    "Known",
+    "decide",
+]
 
 APPLIED = "applied"
 ALREADY = "skipped: already applied"
 WOULD_APPLY = "would apply"
+EDITED = "stale: the plan file was changed"
+GONE = "stale: the master, INNERGY and PPak as they are now no longer give this change"
+PPAK_MOVED = "stale: the PPak item changed since the plan"
+REVERTED_SKIP = "skipped: reverted by undo {run}; re-plan and tick again"
+"""Push's Result for a tick of a change an undo reverted, in the plan it was applied from."""
+REVERTED_IN_TAB = "reverted by undo {run}; re-plan and tick again"
+"""What undo writes into the Result of the rows it unticks (that plan's diff tab)."""
+REVERTED_NOTE = "reverted by undo {run}; tick again to re-apply"
+"""A later plan's Result for a change an undo reverted (shown unticked)."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +61,7 @@ class Decision:
     """A ticked row and what push does with it: apply it (``verdict`` None) or a final Result."""
 
     ticked: Ticked
-    change: MaterialChange | PPakChange | None
+    change: Change | None
     verdict: str | None = None
 
 
@@ -112,29 +143,72 @@ def _ppak_verdict(change: PPakChange, library: Library) -> str | None:
     )
 
 
+@dataclass(frozen=True)
+class Known:
+    """What push knows of a plan's changes besides the sheet and INNERGY: the journal's word
+    on them, and the plan's other inputs as they are now, to derive its changes again."""
+
+    applied: frozenset[str] = frozenset()
+    reverted: Mapping[str, str] = field(default_factory=dict)
+    """Change id -> the undo run that reverted it, for this plan's changes."""
+    ppak: tuple[Material, ...] = ()
+    baseline: Mapping[str, InnergyMaterial] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, journal: Journal | None, outputs: Outputs, plan_id: str) -> Known:
+        """From the journal (none yet: nothing applied, no baseline) and the output folder."""
+        ppak = tuple(read_ppak_library(outputs))
+        if journal is None:
+            return cls(ppak=ppak)
+        reverted = {r.change_id: r.undo_run for r in journal.reverted_changes() if r.plan_id == plan_id}
+        return cls(frozenset(journal.applied_change_ids(plan_id)), reverted, ppak, journal.baseline())
+
+
+def _evidence(change: Change, derived_now: Mapping[str, Change]) -> str | None:
+    """The plan file's change against the one the inputs give now: sent only when the same."""
+    derived = derived_now.get(change.change_id)
+    if derived is None:
+        return GONE
+    match change, derived:
+        case PPakChange(ppak_fingerprint=was), PPakChange(ppak_fingerprint=now) if was != now:
+            return PPAK_MOVED
+    return None if same_change(change, derived) else EDITED
+
+
 def decide(
     ticked: Iterable[Ticked],
     plan: Plan,
     library: Library,
     innergy: Innergy | None,
-    applied: set[str],
+    known: Known,
 ) -> list[Decision]:
-    """Each ticked row against the plan and the current master and INNERGY (Terraform's rule).
+    """Each ticked row against the plan, the journal, and the current master and INNERGY.
 
-    ``innergy`` is ``None`` where INNERGY cannot be read (the import-file path).
+    ``innergy`` is ``None`` where INNERGY cannot be read (the import-file path): there only
+    the master side can be checked, and nothing is derived again.
     """
-    materials = {c.change_id: c for c in plan.changes}
-    ppak = {c.change_id: c for c in plan.ppak_changes}
+    planned = plan.by_id()
     decisions = []
     for tick in ticked:
-        change: MaterialChange | PPakChange | None = materials.get(tick.change_id) or ppak.get(tick.change_id)
+        change = planned.get(tick.change_id)
         if change is None:
             verdict: str | None = f"skipped: change {tick.change_id} is not in plan {plan.plan_id}"
-        elif tick.change_id in applied:
+        elif not is_genuine(change):
+            verdict = EDITED
+        elif tick.change_id in known.reverted:
+            verdict = REVERTED_SKIP.format(run=known.reverted[tick.change_id])
+        elif tick.change_id in known.applied:
             verdict = ALREADY
         elif isinstance(change, MaterialChange):
             verdict = _material_verdict(change, library, innergy)
         else:
             verdict = _ppak_verdict(change, library)
         decisions.append(Decision(tick, change, verdict))
-    return decisions
+    if innergy is None or all(d.verdict is not None for d in decisions):
+        return decisions
+    records = [to_canonical(r) for r in innergy.records]
+    now = build_plan(library, records, ppak=known.ppak, baseline=known.baseline).by_id()
+    return [
+        replace(d, verdict=_evidence(d.change, now)) if d.verdict is None and d.change else d
+        for d in decisions
+    ]

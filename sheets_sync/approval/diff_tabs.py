@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from canonical.models import Library
-from canonical.plan import is_tick
+from canonical.plan import is_tick, tab_plan_id
 from reports.plan import HEADER_ROW
 from sheets_sync.master.reader import LIBRARY_TABS, read_library
 from sheets_sync.master.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, SYNC_LOG
@@ -45,8 +45,7 @@ def _cell(rows: Sequence[Sequence[Any]], row: int, col: int) -> Any:
 
 def read_diff_tab(name: str, rows: Sequence[Sequence[Any]]) -> DiffTab:
     """Parse DIFF_INNERGY / DIFF_PPAK values as read (row 1: ``Plan ID`` | id; row 3: header)."""
-    raw_id = _cell(rows, 0, 1)
-    plan_id = str(raw_id).strip() if raw_id not in (None, "") else None
+    plan_id = tab_plan_id(rows)
     header = list(rows[HEADER_ROW - 1]) if len(rows) >= HEADER_ROW else []
     columns: dict[str, int] = {}
     for index, title in enumerate(header):

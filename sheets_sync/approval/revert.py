@@ -12,6 +12,9 @@ Why it works the way it does:
   wrote twice is brought back step by step to what it was before the run.
 - Each revert is intended in the journal before it is sent, so undoing twice, or again
   after a crash, writes nothing twice.
+- A tick approved a change once: the rows of the changes reverted are unticked in their
+  plan's diff tab, and the journal's ``reverts`` links keep later pushes and plans from
+  applying them again on an old tick.
 
 ``plan_undo`` is the pure part (journal writes + current state -> steps and conflicts);
 ``revert_innergy`` and ``restore_cells`` carry the steps out.
@@ -19,20 +22,24 @@ Why it works the way it does:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from canonical.errors import InnergyError
 from canonical.normalize import is_blank, sku_key
+from canonical.plan import tab_plan_id
 from innergy_client import InnergyClient, wire
+from reports.plan import HEADER_ROW
+from sheets_sync.approval.decide import REVERTED_IN_TAB
+from sheets_sync.approval.diff_tabs import DIFF_TABS
 from sheets_sync.approval.settle import MasterCells, cells_landed, same_cells, shown, written_cells
 from sheets_sync.approval.targets import INNERGY_TARGET, MASTER_TARGET
 from sheets_sync.approval.write_back import WriteBack, write_back
 from sheets_sync.master.tabs import MASTER, SYNC_LOG
 from sheets_sync.store.journal import Journal, Write
-from sheets_sync.workbook.base import Workbook, header_key
+from sheets_sync.workbook.base import Workbook, header_columns, header_key
 
 __all__ = [
     "COUNTED",
@@ -47,6 +54,7 @@ __all__ = [
     "resolve_pending",
     "restore_cells",
     "revert_innergy",
+    "untick_reverted",
 ]
 
 CELL_OPS = frozenset({"write_back", "link", "ppak_differs"})
@@ -309,8 +317,34 @@ def _intend(journal: Journal, run_id: str, step: Step, payload: Mapping[str, Any
         journal.intend(
             run_id, target=step.target, op=step.op, key=step.key, before=step.current,
             payload=dict(payload), change_id=UNDO_PREFIX + step.reverts, plan_id=None,
+            reverts=step.reverts,
         )
     )  # fmt: skip
+
+
+def untick_reverted(
+    workbook: Workbook, back: WriteBack, reverted: Mapping[str, Collection[str]], undo_run: str
+) -> None:
+    """Untick the rows of the changes an undo reverted (plan id -> change ids), saying so in
+    their Result: a later push must not apply them again on the old tick.
+
+    Only a diff tab whose Plan ID (B1) is the changes' plan is touched (the tab as read
+    here, and again when written); rows are found by Change ID when written, and an id
+    on two rows is left.
+    """
+    if not reverted:
+        return
+    for name, rows in workbook.read_tabs(list(DIFF_TABS)).items():
+        plan_id = tab_plan_id(rows)
+        change_ids = reverted.get(plan_id or "", ())
+        header = header_columns(rows[HEADER_ROW - 1]) if change_ids and len(rows) >= HEADER_ROW else {}
+        if header_key("Change ID") not in header or header_key("Approve") not in header:
+            continue
+        back.plan_ids[name] = plan_id
+        for change_id in change_ids:
+            back.set(name, change_id, "Approve", False)
+            if header_key("Result") in header:
+                back.set(name, change_id, "Result", REVERTED_IN_TAB.format(run=undo_run))
 
 
 def restore_cells(
@@ -319,10 +353,12 @@ def restore_cells(
     journal: Journal,
     run_id: str,
     log_row: Callable[[], dict[str, Any]],
+    reverted: Mapping[str, Collection[str]],
 ) -> int:
-    """The master's old cell values and the SYNC_LOG row, as one workbook write; a row
-    whose SKU moved, vanished or repeats meanwhile stays open in the journal (returns the
-    count restored)."""
+    """The master's old cell values, the unticks of what the undo reverted (``reverted``,
+    plan id -> change ids) and the SYNC_LOG row, as one workbook write; a row whose key
+    moved, vanished or repeats meanwhile stays open in the journal (returns the count
+    restored)."""
     back = WriteBack()
     intended = []
     for step in steps:
@@ -330,6 +366,7 @@ def restore_cells(
         intended.append((_intend(journal, run_id, step, payload), step))
         for column, value in step.body.items():
             back.set(MASTER, step.key, column, None if is_blank(value) else value)
+    untick_reverted(workbook, back, reverted, run_id)
     back.sync_log_exists = SYNC_LOG in workbook.tab_names()
     back.append(SYNC_LOG, log_row())
     missed = {sku_key(m.op.key): m.reason for m in write_back(workbook, back, [])}

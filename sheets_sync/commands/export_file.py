@@ -15,7 +15,7 @@ from pathlib import Path
 from canonical.errors import ExitCode
 from canonical.plan import MaterialChange
 from innergy_client import write_import_file
-from sheets_sync.approval.decide import decide
+from sheets_sync.approval.decide import Known, decide
 from sheets_sync.approval.diff_tabs import Ticked, read_sheet
 from sheets_sync.approval.report import Report
 from sheets_sync.approval.targets import INNERGY_TARGET
@@ -48,7 +48,7 @@ def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
         try:
             chosen: list[tuple[Ticked, MaterialChange]] = []
             for decision in decide(
-                ticked, plan, sheet.library, None, journal.applied_change_ids(plan.plan_id)
+                ticked, plan, sheet.library, None, Known.read(journal, outputs(settings), plan.plan_id)
             ):
                 change = decision.change
                 if decision.verdict is not None:

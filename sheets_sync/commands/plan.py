@@ -8,7 +8,9 @@ The order of the steps is the safety argument:
    canonical library if ``ppak-import`` wrote one, the journal's sync baseline if a
    journal exists (it is never created here).
 3. The plan (``canonical.build_plan``); ticks of the old DIFF tabs are kept on changes
-   whose id is the same, i.e. changes that are still identical.
+   whose id is the same, i.e. changes that are still identical, unless the journal says
+   the change was applied or reverted under the plan that tab showed: a tick approves
+   one change of one plan, once. A change an undo reverted is shown unticked, saying so.
 4. Files first (``plans/<id>.json`` before anything names the id), then ONE workbook
    write: DIFF_INNERGY, DIFF_PPAK and ISSUES rewritten with their formatting.
 
@@ -25,8 +27,7 @@ from typing import Any
 
 from canonical.errors import ExitCode
 from canonical.models import InnergyMaterial, Material, Problem
-from canonical.plan import Plan, build_plan, ticked_change_ids
-from canonical.serialize import from_jsonl
+from canonical.plan import Plan, build_plan, tab_plan_id, ticked_change_ids
 from innergy_client import InnergyClient
 from reports.plan import (
     DIFF_INNERGY,
@@ -42,7 +43,7 @@ from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.store.files import write_jsonl, write_text
 from sheets_sync.store.paths import Outputs
-from sheets_sync.store.plans import save_plan
+from sheets_sync.store.plans import read_ppak_library, save_plan
 from sheets_sync.workbook.base import Workbook
 
 __all__ = [
@@ -103,12 +104,6 @@ def file_reader(path: Path) -> InnergyReader:
     return lambda: read_library_file(path)
 
 
-def read_ppak(output_dir: Path) -> list[Material]:
-    """PPak's library as ``ppak-import`` left it (none when it has not run)."""
-    path = Outputs(output_dir).canonical("ppak_materials.jsonl")
-    return from_jsonl(path.read_text(encoding="utf-8"), Material) if path.is_file() else []
-
-
 def write_files(plan: Plan, materials: Sequence[Material], output_dir: Path) -> dict[str, Path]:
     """The plan file, its three reports and the master as pulled."""
     out = Outputs(output_dir)
@@ -141,6 +136,33 @@ def read_baseline(output_dir: Path) -> Mapping[str, InnergyMaterial]:
         return journal.baseline()
 
 
+def kept_ticks(
+    old_tabs: Sequence[Sequence[Sequence[Any]]], output_dir: Path
+) -> tuple[set[str], dict[str, str]]:
+    """The ticks of the old DIFF tabs a re-plan keeps, and a Result per change an undo reverted.
+
+    A tick is dropped when its change was applied or reverted under the plan its tab
+    showed (B1); no journal yet, nothing was. The note stays on a reverted change, unticked,
+    until it is applied again.
+    """
+    from sheets_sync.approval.decide import REVERTED_NOTE
+    from sheets_sync.store.journal import Journal
+
+    journal = Journal.open_existing(Outputs(output_dir).journal)
+    if journal is None:
+        return set().union(*(ticked_change_ids(rows) for rows in old_tabs)), {}
+    ticked: set[str] = set()
+    with journal:
+        reverted = journal.reverted_changes()
+        for rows in old_tabs:
+            plan_id = tab_plan_id(rows)
+            spent = journal.applied_change_ids(plan_id) if plan_id else set()
+            spent |= {r.change_id for r in reverted if r.plan_id == plan_id}
+            ticked |= ticked_change_ids(rows, spent)
+    notes = {r.change_id: REVERTED_NOTE.format(run=r.undo_run) for r in reverted if r.change_id not in ticked}
+    return ticked, notes
+
+
 def run_plan(
     workbook: Workbook, innergy: InnergyReader, output_dir: Path, *, now: datetime | None = None
 ) -> PlanRun:
@@ -152,15 +174,14 @@ def run_plan(
     tabs = workbook.read_tabs([*LIBRARY_TABS, DIFF_INNERGY, DIFF_PPAK, ISSUES])
     library, pulled, _rows = read_library(workbook, tabs)
     records, read_problems = innergy()
-    built = build_plan(
-        library, records, ppak=read_ppak(output_dir), baseline=read_baseline(output_dir), now=now
-    )
-    ticked = ticked_change_ids(tabs.get(DIFF_INNERGY) or []) | ticked_change_ids(tabs.get(DIFF_PPAK) or [])
+    ppak = read_ppak_library(Outputs(output_dir))
+    built = build_plan(library, records, ppak=ppak, baseline=read_baseline(output_dir), now=now)
+    ticked, notes = kept_ticks([tabs.get(DIFF_INNERGY) or [], tabs.get(DIFF_PPAK) or []], output_dir)
     problems = (*pulled, *read_problems, *built.problems)
     files = write_files(built, library.materials, output_dir)
     limit, plan_file = workbook.max_cell_chars, files["plan"].relative_to(output_dir).as_posix()
-    innergy_rows = diff_innergy_rows(built, ticked, limit=limit, plan_file=plan_file)
-    ppak_rows = diff_ppak_rows(built, ticked, limit=limit, plan_file=plan_file)
+    innergy_rows = diff_innergy_rows(built, ticked, notes, limit=limit, plan_file=plan_file)
+    ppak_rows = diff_ppak_rows(built, ticked, notes, limit=limit, plan_file=plan_file)
     ops = [
         _diff_tab(DIFF_INNERGY, innergy_rows, [c.action for c in built.changes]),
         _diff_tab(DIFF_PPAK, ppak_rows, [p.kind for p in built.ppak_changes]),

@@ -6,7 +6,9 @@ The rules (architecture.md, "Plan, approval, push"), carried out by ``approval``
   has moved since the plan; otherwise the row is ``stale`` and left alone;
 - every INNERGY write is journalled as intended before it is sent and as done after; a
   crashed run's open writes are settled first, by looking, never by resending;
-- a change id already applied is ``skipped: already applied``;
+- a change id already applied is ``skipped: already applied``; one an undo reverted is
+  skipped until it is re-planned and ticked again; a change the plan file says otherwise
+  than the master and INNERGY give now is ``stale: the plan file was changed``, never sent;
 - results go back to the workbook in one write (INNERGY ID and Last Synced, a Result per
   ticked row, a SYNC_LOG row), with blank INNERGY IDs of rows in step with INNERGY linked;
   each cell is found by its row's SKU or Change ID when written, never by a row number
@@ -19,14 +21,14 @@ A dry run takes the same path and predicts the INNERGY answers instead of sendin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from typing import Any
 
 from canonical.errors import ExitCode
 from canonical.plan import Plan
 from innergy_client import InnergyClient
 from sheets_sync.approval.apply import Writes, predict, push_writes, send
-from sheets_sync.approval.decide import APPLIED, Innergy
+from sheets_sync.approval.decide import APPLIED, Innergy, Known
 from sheets_sync.approval.diff_tabs import Sheet, read_sheet
 from sheets_sync.approval.report import Report, now
 from sheets_sync.approval.settle import resolve_pending, settle_master_writes
@@ -38,6 +40,7 @@ from sheets_sync.console import Outcome
 from sheets_sync.master.tabs import SYNC_LOG
 from sheets_sync.store.journal import Journal
 from sheets_sync.store.lock import run_lock
+from sheets_sync.store.paths import Outputs
 from sheets_sync.store.plans import load_plan
 from sheets_sync.workbook.base import Missed, Workbook
 
@@ -69,7 +72,7 @@ def run_push(
         if dry_run:
             return _dry_run(settings, sheet, plan, client)
         journal = stack.enter_context(open_journal(settings))
-        return _journalled(workbook, sheet, plan, journal, command, client)
+        return _journalled(workbook, sheet, plan, journal, command, client, outputs(settings))
 
 
 def _journalled(
@@ -79,22 +82,23 @@ def _journalled(
     journal: Journal,
     command: str,
     client: InnergyClient | None,
+    outputs: Outputs,
 ) -> Outcome:
     run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
     report = Report()
     try:
         settled = settle_master_writes(journal, sheet.master or [])
         innergy = Innergy(tuple(client.list_materials())) if client is not None else None
-        applied: set[str] = set()
+        known = Known()
         if plan is not None and innergy is not None:
             settled += resolve_pending(journal, innergy)
-            applied = journal.applied_change_ids(plan.plan_id)
+            known = Known.read(journal, outputs, plan.plan_id)
 
         def carry_out(writes: Writes) -> Applied:
             assert client is not None and plan is not None  # push_writes sends only with both
             return send(writes, client, journal, run_id, plan.plan_id)
 
-        report, back, _ = push_writes(sheet, plan, innergy, applied, carry_out, now())
+        report, back, _ = push_writes(sheet, plan, innergy, known, carry_out, now())
         report.pending_resolved = settled
         back.sync_log_exists = sheet.has_sync_log
         back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
@@ -109,13 +113,12 @@ def _journalled(
 def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: InnergyClient | None) -> Outcome:
     """What push would write, from the same reads and the same path; nothing is written anywhere."""
     innergy = Innergy(tuple(client.list_materials())) if client is not None else None
-    applied: set[str] = set()
+    known = Known()
     if plan is not None and innergy is not None:
         journal = existing_journal(settings)
-        if journal is not None:
-            with journal:
-                applied = journal.applied_change_ids(plan.plan_id)
-    report, back, writes = push_writes(sheet, plan, innergy, applied, predict, now())
+        with journal if journal is not None else nullcontext():
+            known = Known.read(journal, outputs(settings), plan.plan_id)
+    report, back, writes = push_writes(sheet, plan, innergy, known, predict, now())
     return _outcome(report, None, sheet.plan_id, back, predicted=writes)
 
 

@@ -6,6 +6,7 @@ listed by ``history`` and itself be undone. The rules are in ``approval.revert``
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -15,8 +16,6 @@ from canonical.normalize import sku_key
 from innergy_client import wire
 from sheets_sync.approval.report import now
 from sheets_sync.approval.revert import (
-    DONE,
-    UNDO_PREFIX,
     Done,
     Step,
     UndoPlan,
@@ -63,12 +62,7 @@ def _undo(
         done = Done()
         if command is not None:
             done.pending_resolved = resolve_pending(journal, _undo_writes(journal, run_id), records, master)
-        undone = {
-            str(w.change_id).removeprefix(UNDO_PREFIX)
-            for w in _undo_writes(journal, run_id)
-            if w.state == DONE and str(w.change_id or "").startswith(UNDO_PREFIX)
-        }
-        plan = plan_undo(writes, records.values(), master, undone)
+        plan = plan_undo(writes, records.values(), master, journal.undone_write_ids(run_id))
         if command is None:
             return _outcome(plan, done, None, run_id, dry_run=True)
         undo_run = journal.start_run(command, plan_id=None, undo_of=run_id)
@@ -80,7 +74,10 @@ def _undo(
             def log_row() -> dict[str, Any]:
                 return _sync_log_row(journal.actor(undo_run), undo_run, plan, done)
 
-            done.counts["cells_restored"] = restore_cells(cell_steps, workbook, journal, undo_run, log_row)
+            reverted = _reverted_changes(writes, plan.steps, done)
+            done.counts["cells_restored"] = restore_cells(
+                cell_steps, workbook, journal, undo_run, log_row, reverted
+            )
         except BaseException:
             journal.finish_run(undo_run, outcome="failed", counts=done.counts)
             raise
@@ -103,6 +100,18 @@ def _cells_to_restore(steps: Sequence[Step], done: Done) -> list[Step]:
         else:
             kept.append(step)
     return kept
+
+
+def _reverted_changes(writes: Sequence[Write], steps: Sequence[Step], done: Done) -> dict[str, set[str]]:
+    """Plan id -> the change ids whose writes this undo reverts (its steps, less those that
+    failed): their approvals are withdrawn."""
+    failed = {f["write_id"] for f in done.failures}
+    reverting = {step.reverts for step in steps} - failed
+    reverted: dict[str, set[str]] = defaultdict(set)
+    for write in writes:
+        if write.write_id in reverting and write.plan_id and write.change_id:
+            reverted[write.plan_id].add(write.change_id)
+    return reverted
 
 
 def _exit_code(plan: UndoPlan, done: Done) -> ExitCode:

@@ -12,6 +12,9 @@ Why it is shaped this way:
   may drop the last commits, never corrupt the file); bulk calls share one transaction.
 - A change id applied in one run of a plan is refused by every later run of that plan
   (``applied_changes``, keyed by plan and change id), whatever the caller checked.
+- An undo's write names the write it reverts (``reverts``), so the journal knows which
+  changes of which plan an undo took back, by which run and when (``reverted_changes``):
+  a tick approved the change once, and a reverted change needs a new one.
 - Before-images, payloads and answers are kept as exact JSON (Decimal as text), so a run
   can be audited (``history``) and reverted (``undo``). Secrets are refused, not stored.
 
@@ -44,10 +47,12 @@ from canonical.serialize import canonical_json
 
 __all__ = [
     "ACTOR_ENV",
+    "MIGRATIONS",
     "OPEN_STATES",
     "SCHEMA_VERSION",
     "Intent",
     "Journal",
+    "Reverted",
     "Run",
     "RunDetail",
     "Write",
@@ -120,6 +125,14 @@ MIGRATIONS: tuple[str, ...] = (
         record     TEXT NOT NULL,
         synced_at  TEXT NOT NULL
     ) WITHOUT ROWID;
+    """,
+    # 2: undo writes made before 2 named what they revert only in their change id
+    # (``undo:<write id>``); the link becomes the ``reverts`` column, which undo now sets.
+    """
+    UPDATE writes SET reverts = CAST(substr(change_id, 6) AS INTEGER)
+    WHERE reverts IS NULL AND change_id LIKE 'undo:%'
+        AND CAST(substr(change_id, 6) AS INTEGER) IN (SELECT write_id FROM writes);
+    CREATE INDEX applied_by_change ON applied_changes (change_id, write_id);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -232,6 +245,16 @@ class Run:
     outcome: str | None
     counts: dict[str, Any]
     undo_of: str | None
+
+
+@dataclass(frozen=True)
+class Reverted:
+    """A change of a plan that an undo run took back, and when (its revert was done)."""
+
+    plan_id: str
+    change_id: str
+    undo_run: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -568,6 +591,15 @@ class Journal:
         )
         return {str(r[0]) for r in rows}
 
+    def reverted_changes(self) -> list[Reverted]:
+        """Changes an undo reverted that nothing has applied since, oldest revert first.
+
+        Applied again means: an undo of that undo (the chain of ``reverts`` links has even
+        length), or a later push of the same change id, in any plan.
+        """
+        rows = self._query(_REVERTED)
+        return [Reverted(*row) for row in rows]
+
     def applied_change_ids(self, plan_id: str) -> set[str]:
         """Change ids of ``plan_id`` already applied by some run (never to be applied again)."""
         rows = self._query("SELECT change_id FROM applied_changes WHERE plan_id = ?", (plan_id,))
@@ -622,6 +654,28 @@ class Journal:
         rows = self._query("SELECT innergy_id, record FROM sync_baseline")
         return {r[0]: InnergyMaterial.model_validate_json(r[1]) for r in rows}
 
+
+_REVERTED = """
+WITH RECURSIVE undone (origin, write_id, run_id, at, depth) AS (
+    SELECT u.reverts, u.write_id, u.run_id, u.updated_at, 1
+    FROM writes AS u JOIN writes AS w ON w.write_id = u.reverts
+    WHERE u.reverts IS NOT NULL AND u.state = 'done'
+        AND w.plan_id IS NOT NULL AND w.change_id IS NOT NULL
+    UNION ALL
+    SELECT d.origin, u.write_id, u.run_id, u.updated_at, d.depth + 1
+    FROM undone AS d JOIN writes AS u ON u.reverts = d.write_id
+    WHERE u.state = 'done'
+)
+SELECT w.plan_id, w.change_id, d.run_id, d.at
+FROM undone AS d JOIN writes AS w ON w.write_id = d.origin
+WHERE d.depth % 2 = 1
+    AND NOT EXISTS (SELECT 1 FROM writes AS v WHERE v.reverts = d.write_id AND v.state = 'done')
+    AND NOT EXISTS (
+        SELECT 1 FROM applied_changes AS a WHERE a.change_id = w.change_id AND a.write_id > d.write_id
+    )
+ORDER BY d.write_id
+"""
+"""The last link of each chain of undo writes from a plan's change: an odd one reverted it."""
 
 _QUOTED_SECRET_NAMES = tuple(f'"{name}"' for name in _SECRET_NAMES)
 

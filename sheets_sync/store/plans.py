@@ -1,15 +1,19 @@
-"""Plan files: ``plans/<id>.json``, the plan the diff tabs were written from."""
+"""Plan files (``plans/<id>.json``, the plan the diff tabs were written from) and PPak's
+library, the input of a plan that the output folder holds (``plan`` diffs it, ``push``
+derives the plan's changes again from it)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from canonical.errors import PlanError
+from canonical.models import Material
 from canonical.plan import Plan
+from canonical.serialize import from_jsonl
 from sheets_sync.store.files import write_text
 from sheets_sync.store.paths import Outputs
 
-__all__ = ["load_plan", "save_plan"]
+__all__ = ["load_plan", "read_ppak_library", "save_plan"]
 
 
 def save_plan(outputs: Outputs, plan: Plan) -> Path:
@@ -28,3 +32,9 @@ def load_plan(outputs: Outputs, plan_id: str | None) -> Plan:
             f"plan {plan_id} named in the diff tabs is not in {path.parent}", hint="run `matsync plan`"
         )
     return Plan.from_json(path.read_text(encoding="utf-8"))
+
+
+def read_ppak_library(outputs: Outputs) -> list[Material]:
+    """PPak's library as ``ppak-import`` left it (none when it has not run)."""
+    path = outputs.canonical("ppak_materials.jsonl")
+    return from_jsonl(path.read_text(encoding="utf-8"), Material) if path.is_file() else []

@@ -11,7 +11,7 @@ from canonical.plan import build_plan
 from innergy_client import wire
 from innergy_client.mapping import to_wire
 from reports.plan import diff_innergy_rows
-from sheets_sync.approval.decide import ALREADY, Innergy, decide
+from sheets_sync.approval.decide import ALREADY, Innergy, Known, decide
 from sheets_sync.approval.diff_tabs import read_diff_tab
 from sheets_sync.master.tabs import DIFF_INNERGY
 
@@ -85,7 +85,7 @@ def test_a_master_row_edited_after_the_plan_is_stale(world) -> None:  # type: ig
     edited = Library(
         materials=(material("A-1", name="Part A-1 renamed"), *library.materials[1:]), uoms=library.uoms
     )
-    verdicts = {d.change.sku: d.verdict for d in decide(ticks, plan, edited, innergy, set())}  # type: ignore[union-attr]
+    verdicts = {d.change.sku: d.verdict for d in decide(ticks, plan, edited, innergy, Known())}  # type: ignore[union-attr]
     assert verdicts["A-1"] == "stale: the master row changed since the plan"
     assert verdicts["B-2"] is None and verdicts["C-3"] is None
 
@@ -97,7 +97,7 @@ def test_an_innergy_record_changed_after_the_plan_is_stale(world) -> None:  # ty
     moved = Innergy(
         (record("B-2", "id-b", notes="edited in INNERGY"), record("Z-9", "id-z"), record("C-3", "id-c"))
     )
-    verdicts = {d.change.sku: d.verdict for d in decide(ticks, plan, library, moved, set())}  # type: ignore[union-attr]
+    verdicts = {d.change.sku: d.verdict for d in decide(ticks, plan, library, moved, Known())}  # type: ignore[union-attr]
     assert verdicts["B-2"] == "stale: the INNERGY record changed since the plan"
     assert verdicts["C-3"] == "stale: INNERGY has a record with this SKU since the plan"
     assert verdicts["A-1"] is None
@@ -109,7 +109,7 @@ def test_an_applied_change_is_skipped_and_an_unknown_id_is_reported(world) -> No
     rows = diff_innergy_rows(plan, [plan.changes[0].change_id])
     rows.append([True, "C-not-in-plan", "create", "X", "X", "", ""])
     ticks = read_diff_tab(DIFF_INNERGY, rows).ticked
-    decisions = decide(ticks, plan, library, innergy, {plan.changes[0].change_id})
+    decisions = decide(ticks, plan, library, innergy, Known(frozenset({plan.changes[0].change_id})))
     assert decisions[0].verdict == ALREADY
     assert decisions[1].verdict is not None and decisions[1].verdict.startswith(
         "skipped: change C-not-in-plan"

@@ -13,7 +13,7 @@ from canonical.errors import ExitCode
 from canonical.models import Library, Material, UomMapping
 from canonical.plan import build_plan
 from reports.plan import diff_ppak_rows
-from sheets_sync.approval.decide import decide
+from sheets_sync.approval.decide import Known, decide
 from sheets_sync.approval.diff_tabs import Sheet, read_diff_tab
 from sheets_sync.approval.write_back import WriteBack, ppak_master_writes
 from sheets_sync.commands.health import health
@@ -170,7 +170,7 @@ def test_a_ppak_change_on_a_row_linked_since_the_plan_is_not_stale_but_an_edit_s
     ticks = read_diff_tab(DIFF_PPAK, diff_ppak_rows(plan, [change.change_id])).ticked
 
     def verdict(now: Material) -> str | None:
-        (decision,) = decide(ticks, plan, Library(materials=(now,), uoms=(UOM,)), None, set())
+        (decision,) = decide(ticks, plan, Library(materials=(now,), uoms=(UOM,)), None, Known())
         return decision.verdict
 
     assert verdict(row.model_copy(update={"innergy_id": "rec-1"})) is None

@@ -307,7 +307,9 @@ def test_an_undo_killed_midway_is_finished_without_writing_anything_twice(pushed
                 "key": step.key,
                 "before": step.current,
             }
-            journal.intend(crashed, **fields, payload=step.body, change_id="undo:" + step.reverts)
+            journal.intend(
+                crashed, **fields, payload=step.body, change_id="undo:" + step.reverts, reverts=step.reverts
+            )
     pushed.client.edit_material(str(landed.innergy_id), wire.MaterialWrite.model_validate(landed.body))
     pushed.sandbox.requests.clear()
     outcome = undo(pushed.settings, pushed.run_id)
