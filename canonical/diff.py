@@ -5,9 +5,9 @@ Records are keyed before anything is compared. A master row finds its INNERGY re
 canonical SKU == ``ExternalId`` (``sku_key``), then, among records entered by hand (no
 external id), by MaterialName case-insensitively. A record that a row left out for a
 problem claims (``Library.claims``, by SKU or INNERGY ID) is held: no change of any kind
-is planned for it, and it is neither unmanaged nor deactivated. A matched pair whose projected values
-equal INNERGY's (C-level comparisons of value tuples) is skipped before any field is
-looked at; only the rows that differ get a field-by-field comparison.
+is planned for it, and it is neither unmanaged nor deactivated. A matched pair whose
+projected values equal INNERGY's (C-level comparisons of value tuples) is skipped before
+any field is looked at; only the rows that differ get a field-by-field comparison.
 
 Comparison rules: cost and margin compare as Decimals at INNERGY's 4 places (cost is per
 base unit, where cents would hide real changes such as $0.0156/SF); text compares after

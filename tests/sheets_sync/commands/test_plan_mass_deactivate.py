@@ -5,27 +5,38 @@ plan that would deactivate more than 5 records and more than 10 % of the managed
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from innergy_client.sandbox import Sandbox
 from sheets_sync.master.tabs import DIFF_INNERGY, MASTER
 from sheets_sync.workbook import Rewrite
 from tests.fakes import push_world
-from tests.fakes.push_world import World, part
+from tests.fakes.push_world import World, part, seed_innergy, tabs_for, tabs_world
+from tests.fakes.sheets_server import FakeSheets
 
-fake, sandbox, make_world = push_world.fake, push_world.sandbox, push_world.make_world
+sandbox = push_world.sandbox
 
 PARTS = [part(n) for n in range(40)]
 NEW = part(40)
 """In the master, not in INNERGY: the first plan's one change."""
 
 
-def world_losing(make_world: Callable[..., World], rows: int) -> World:
+@pytest.fixture
+def world_losing(tmp_path: Path, sandbox: Sandbox, sheets_server: FakeSheets) -> Callable[[int], World]:
     """40 parts in INNERGY and the master, planned once; then the master loses ``rows`` of them."""
-    world = make_world([*PARTS, NEW], in_innergy=PARTS)
-    world.plan()
-    master = world.tab(MASTER)
-    world.write([Rewrite(MASTER, [master[0], *master[1 + rows :]])])
-    return world
+
+    def make(rows: int) -> World:
+        seed_innergy(sandbox, PARTS)
+        world = tabs_world(tmp_path, sandbox, tabs_for([*PARTS, NEW]), sheets_server)
+        world.plan()
+        master = world.tab(MASTER)
+        world.write([Rewrite(MASTER, [master[0], *master[1 + rows :]])])
+        return world
+
+    return make
 
 
 def deactivations(world: World) -> set[str]:
@@ -46,8 +57,8 @@ def assert_refused(world: World, result: dict[str, Any], managed: int) -> None:
     assert len(list((world.settings.output_dir / "plans").iterdir())) == 1
 
 
-def test_plan_refuses_12_of_40_naming_the_count_and_the_flag(make_world: Callable[..., World]) -> None:
-    world = world_losing(make_world, 12)
+def test_plan_refuses_12_of_40_naming_the_count_and_the_flag(world_losing: Callable[[int], World]) -> None:
+    world = world_losing(12)
     before = world.tab(DIFF_INNERGY)
 
     code, result = world.cli("plan")
@@ -57,8 +68,8 @@ def test_plan_refuses_12_of_40_naming_the_count_and_the_flag(make_world: Callabl
     assert world.tab(DIFF_INNERGY) == before, "the diff tab is the last plan's"
 
 
-def test_the_flag_plans_the_12_deactivations(make_world: Callable[..., World]) -> None:
-    world = world_losing(make_world, 12)
+def test_the_flag_plans_the_12_deactivations(world_losing: Callable[[int], World]) -> None:
+    world = world_losing(12)
 
     code, result = world.cli("plan", "--allow-mass-deactivate")
 
@@ -67,8 +78,8 @@ def test_the_flag_plans_the_12_deactivations(make_world: Callable[..., World]) -
     assert deactivations(world) == gone(12)
 
 
-def test_3_of_40_are_planned_without_the_flag(make_world: Callable[..., World]) -> None:
-    world = world_losing(make_world, 3)
+def test_3_of_40_are_planned_without_the_flag(world_losing: Callable[[int], World]) -> None:
+    world = world_losing(3)
 
     code, result = world.cli("plan")
 
@@ -78,9 +89,9 @@ def test_3_of_40_are_planned_without_the_flag(make_world: Callable[..., World]) 
 
 
 def test_nightly_pushes_then_refuses_to_plan_keeping_the_push_in_its_result(
-    make_world: Callable[..., World],
+    world_losing: Callable[[int], World],
 ) -> None:
-    world = world_losing(make_world, 12)
+    world = world_losing(12)
     world.tick([NEW.sku])
     before = world.tab(DIFF_INNERGY)
 
@@ -96,8 +107,8 @@ def test_nightly_pushes_then_refuses_to_plan_keeping_the_push_in_its_result(
     assert [r[-1] for r in after[3:]] == ["applied"]  # only push wrote to it
 
 
-def test_nightly_with_the_flag_plans_the_12_deactivations(make_world: Callable[..., World]) -> None:
-    world = world_losing(make_world, 12)
+def test_nightly_with_the_flag_plans_the_12_deactivations(world_losing: Callable[[int], World]) -> None:
+    world = world_losing(12)
 
     code, result = world.cli("nightly", "--lock-timeout", "0", "--allow-mass-deactivate")
 

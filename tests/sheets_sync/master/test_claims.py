@@ -32,9 +32,10 @@ BAD_CELLS = {
     "unreadable last synced": ("Last Synced", "last tuesday"),
     "bad percent": ("Margin %", "lots"),
 }
-SKU_MATCHED, ID_MATCHED = 1, 2
-"""The parts whose rows break: one keeps its SKU, the other's SKU is renamed in the master
-too, so only its INNERGY ID still names the record."""
+KINDS = list(BAD_CELLS.values())
+GOOD = 2
+"""Parts 0 and 1 stay good; then two parts per kind of bad cell: the first keeps its SKU,
+the second's SKU is renamed too, so only its INNERGY ID still names its record."""
 
 
 @pytest.fixture(params=["google", "xlsx"])
@@ -42,47 +43,50 @@ def backend(request: pytest.FixtureRequest, sheets_server: FakeSheets) -> Iterat
     yield sheets_server if request.param == "google" else None
 
 
-def synced_tabs(sandbox: Sandbox, column: str, value: Any) -> dict[str, list[list[Any]]]:
-    """Eight parts, pushed before (INNERGY ID and Last Synced filled); two rows then broken."""
-    parts = [part(n) for n in range(8)]
+def synced_tabs(sandbox: Sandbox) -> dict[str, list[list[Any]]]:
+    """Parts pushed before (INNERGY ID and Last Synced filled); then all but two broken."""
+    parts = [part(n) for n in range(GOOD + 2 * len(KINDS))]
     seed_innergy(sandbox, parts)
     ids = {str(r["ExternalId"]): str(r["Id"]) for r in sandbox.materials}
     tabs = tabs_for([p.model_copy(update={"innergy_id": ids[p.sku]}) for p in parts])
     master = tabs[MASTER]
     for row in master[1:]:
         row[HEADER.index("Last Synced")] = "2025-11-03T14:05:00Z"
-    for n in (SKU_MATCHED, ID_MATCHED):
-        master[n + 1][HEADER.index(column)] = value
-    master[ID_MATCHED + 1][HEADER.index("SKU")] = "P-0002-RENAMED"
+    for kind, (column, value) in enumerate(KINDS):
+        by_sku, by_id = master[1 + GOOD + 2 * kind], master[2 + GOOD + 2 * kind]
+        by_sku[HEADER.index(column)] = by_id[HEADER.index(column)] = value
+        by_id[HEADER.index("SKU")] += "-RENAMED"
     return tabs
 
 
-@pytest.mark.parametrize(("column", "value"), BAD_CELLS.values(), ids=BAD_CELLS.keys())
-def test_a_synced_row_with_a_bad_cell_is_an_issue_and_its_record_is_left_alone(
-    tmp_path: Path, sandbox: Sandbox, backend: FakeSheets | None, column: str, value: Any
+def test_synced_rows_with_bad_cells_are_issues_and_their_records_are_left_alone(
+    tmp_path: Path, sandbox: Sandbox, backend: FakeSheets | None
 ) -> None:
-    world = tabs_world(tmp_path, sandbox, synced_tabs(sandbox, column, value), backend)
+    world = tabs_world(tmp_path, sandbox, synced_tabs(sandbox), backend)
 
     outcome = plan(world.settings)
 
-    assert outcome.exit_code == 0, outcome.lines  # nothing to review: no deactivate, no update
+    assert world.diff_rows() == {}, "no deactivate, update or conflict for any broken row"
+    assert outcome.exit_code == 0, outcome.lines
     summary = outcome.summary
-    assert summary["changes"] == 0 and summary["counts"]["deactivate"] == 0
-    assert (summary["unchanged"], summary["unmanaged"]) == (6, 0)
-    assert world.diff_rows() == {}
+    assert (summary["changes"], summary["unchanged"], summary["unmanaged"]) == (0, GOOD, 0)
     flagged = {(int(r[2]), r[3]) for r in world.tab(ISSUES)[1:] if r[1] == MASTER and r[0] == "error"}
-    assert flagged == {(SKU_MATCHED + 2, column), (ID_MATCHED + 2, column)}
+    assert flagged == {
+        (sheet_row, column)
+        for kind, (column, _) in enumerate(KINDS)
+        for sheet_row in (2 + GOOD + 2 * kind, 3 + GOOD + 2 * kind)
+    }
     assert {r["Status"] for r in world.sandbox.materials} == {"Active"}
 
 
 def test_the_same_rows_gone_from_the_master_are_deactivated(tmp_path: Path, sandbox: Sandbox) -> None:
     """The control: only a row that is gone deactivates."""
-    tabs = synced_tabs(sandbox, "Cost", "$1,39.50")
-    del tabs[MASTER][ID_MATCHED + 1], tabs[MASTER][SKU_MATCHED + 1]
+    tabs = synced_tabs(sandbox)
+    del tabs[MASTER][1 + GOOD :]
     world = tabs_world(tmp_path, sandbox, tabs)
-    outcome = plan(world.settings)
-    assert outcome.summary["counts"]["deactivate"] == 2
-    assert set(world.diff_rows()) == {"P-0001", "P-0002"}
+    outcome = plan(world.settings, allow_mass_deactivate=True)
+    assert outcome.summary["counts"]["deactivate"] == 2 * len(KINDS)
+    assert set(world.diff_rows()) == {part(n).sku for n in range(GOOD, GOOD + 2 * len(KINDS))}
     assert {r[2] for r in world.tab(DIFF_INNERGY)[3:]} == {"deactivate"}
 
 

@@ -68,11 +68,13 @@ def refused(world: World) -> dict[str, Any]:
     return result
 
 
-@pytest.mark.parametrize("title", ["SKU", "Name", "Category", "UoM", "Cost"])
+@pytest.mark.parametrize(
+    ("on", "title"), [*(("google", t) for t in ("SKU", "Name", "Category", "UoM", "Cost")), ("xlsx", "Cost")]
+)
 def test_a_renamed_required_column_is_an_error_naming_it(
-    tmp_path: Path, sandbox: Sandbox, backend: FakeSheets | None, title: str
+    tmp_path: Path, sandbox: Sandbox, sheets_server: FakeSheets, on: str, title: str
 ) -> None:
-    world = planned_world(tmp_path, sandbox, backend)
+    world = planned_world(tmp_path, sandbox, sheets_server if on == "google" else None)
     edit_master(world, lambda rows: rows[0].__setitem__(HEADER.index(title), f"{title} (old)"))
 
     result = refused(world)
