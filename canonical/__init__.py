@@ -3,6 +3,7 @@
 from canonical.diff import FieldChange, MaterialDiff, PPakDiff, diff_materials, diff_ppak
 from canonical.errors import ExitCode, MatsyncError
 from canonical.models import (
+    Claim,
     InnergyMaterial,
     Library,
     Material,
@@ -29,6 +30,7 @@ from canonical.serialize import canonical_json, fingerprint, from_jsonl, to_json
 
 __all__ = [
     "BadValue",
+    "Claim",
     "ExitCode",
     "FieldChange",
     "InnergyMaterial",

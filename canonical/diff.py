@@ -3,9 +3,11 @@
 Records are keyed before anything is compared. A master row finds its INNERGY record by
 ``INNERGY ID`` first (so a SKU renamed in the master updates the same record), then by
 canonical SKU == ``ExternalId`` (``sku_key``), then, among records entered by hand (no
-external id), by MaterialName case-insensitively. A matched pair whose projected values
-equal INNERGY's (C-level comparisons of value tuples) is skipped before any field is
-looked at; only the rows that differ get a field-by-field comparison.
+external id), by MaterialName case-insensitively. A record that a row left out for a
+problem claims (``Library.claims``, by SKU or INNERGY ID) is held: no change of any kind
+is planned for it, and it is neither unmanaged nor deactivated. A matched pair whose
+projected values equal INNERGY's (C-level comparisons of value tuples) is skipped before
+any field is looked at; only the rows that differ get a field-by-field comparison.
 
 Comparison rules: cost and margin compare as Decimals at INNERGY's 4 places (cost is per
 base unit, where cents would hide real changes such as $0.0156/SF); text compares after
@@ -34,7 +36,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from canonical.gc_pause import paused_gc
 from canonical.keys import name_key, name_keys, sku_keys
-from canonical.models import InnergyMaterial, Library, Material, Problem, UomMapping
+from canonical.models import Claim, InnergyMaterial, Library, Material, Problem, UomMapping
 from canonical.normalize import BadValue, canonical_unit, fold_text
 from canonical.projection import (
     CLEARABLE,
@@ -307,10 +309,27 @@ class _Diff:
                 groups[self.keys[record]].append(record)
             self.shared = {key: group for key, group in groups.items() if len(group) > 1}
         self.claimed = set(chain.from_iterable(self.shared.values()))
+        self.held = self.hold(library.claims)
+        """Records that master rows left out for a problem claim: nothing is planned for them."""
+        self.claimed |= self.held
+        self.held_keys = {self.keys[record]: record for record in self.held if self.keys[record]}
         self.uom_lookup = Library(uoms=library.uoms).uom  # indexes MAP_UOM only, not the master
         self.changes: list[Difference] = []
         self.problems: list[Problem] = []
         self.unchanged = 0
+
+    def hold(self, claims: Sequence[Claim]) -> set[int]:
+        """The records the claims name, by SKU (== external id) or by INNERGY ID."""
+        if not claims:
+            return set()
+        skus = set(sku_keys(claim.sku for claim in claims if claim.sku)) - {""}
+        ids = {claim.innergy_id for claim in claims if claim.innergy_id}
+        named = map(operator.or_, map(skus.__contains__, self.keys), map(ids.__contains__, self.ids()))
+        return set(compress(range(len(self.records)), named))
+
+    def ids(self) -> list[str | None]:
+        """Each record's INNERGY ID, by position."""
+        return list(map(_innergy_id_in, self.theirs))
 
     def masters(self) -> tuple[list[str], Sequence[int]]:
         """The master rows' sku_keys and positions; of duplicate SKUs the first row wins."""
@@ -351,7 +370,7 @@ class _Diff:
 
     def index_ids(self) -> None:
         """INNERGY ID -> record, built only when a master row names an INNERGY ID."""
-        ids = list(map(_innergy_id_in, self.theirs))
+        ids = self.ids()
         self.by_id = dict(zip(ids, range(len(ids)), strict=True))
         self.by_id.pop(None, None)
         self.ids_unique = len(self.by_id) == len(ids) - ids.count(None)
@@ -511,6 +530,10 @@ class _Diff:
         for key, row in unmatched:
             if key in self.shared:
                 continue
+            if key in self.held_keys:  # a create would give INNERGY a second record of this SKU
+                reason = "the INNERGY record of this SKU is claimed by another master row with a problem"
+                self.conflict(row, [self.held_keys[key]], f"{reason} (see ISSUES)")
+                continue
             material = self.materials[row]
             free = [
                 record for record in by_name.get(name_key(material.name), ()) if record not in self.claimed
@@ -533,6 +556,8 @@ class _Diff:
         ``keys`` and ``rows`` are the master's, as ``masters`` gives them."""
         masters = dict(zip(keys, rows, strict=True)) if self.shared else {}
         for key, group in self.shared.items():
+            if self.held.issuperset(group):
+                continue
             ids = ", ".join(str(self.records[record].innergy_id) for record in group)
             reason = f"{len(group)} INNERGY records share this external id ({ids})"
             self.conflict(masters.get(key), group, reason)

@@ -9,6 +9,10 @@ The hierarchy, with the exit code each carries (see ``ExitCode``)::
     ├── WorkbookError (1)               the workbook cannot be opened, read or written
     │   ├── WorkbookLocked (1)          the .xlsx is open or locked by another program
     │   ├── MissingTab (1)              a tab the command needs is absent (run init-sheet)
+    │   ├── MasterTabError (1)          the master tab cannot say which materials exist
+    │   │   ├── EmptyMaster (1)         no header row, or (for plan) no material row
+    │   │   ├── MissingColumn (1)       a required column is not in the header
+    │   │   └── DuplicateColumn (1)     a contract header appears in two columns
     │   ├── UnstorableValue (1)         a value the backend cannot hold as written (nothing written)
     │   └── SheetsApiError (1)          Google Sheets answered with an error we gave up on
     ├── InnergyError (1)                INNERGY could not be used
@@ -19,6 +23,7 @@ The hierarchy, with the exit code each carries (see ``ExitCode``)::
     │   └── InnergyFileError (1)        an INNERGY export / import file that cannot be read
     ├── PPakError (1)                   PPak exports could not be read at all
     ├── PlanError (1)                   no plan, or a plan file that does not fit the sheet
+    │   └── MassDeactivation (1)        a plan would deactivate too many records (--allow-mass-deactivate)
     ├── SpecError (1)                   an OpenAPI document that cannot be read
     ├── JournalError (1)                the state journal is unusable, or refused a write
     └── LockHeld (4)                    another run holds the lock; nothing was done
@@ -37,6 +42,8 @@ from enum import IntEnum
 
 __all__ = [
     "ConfigError",
+    "DuplicateColumn",
+    "EmptyMaster",
     "ExitCode",
     "InnergyAuthError",
     "InnergyError",
@@ -46,7 +53,10 @@ __all__ = [
     "InnergyValidationError",
     "JournalError",
     "LockHeld",
+    "MassDeactivation",
+    "MasterTabError",
     "MatsyncError",
+    "MissingColumn",
     "MissingTab",
     "NotImplementedYet",
     "PPakError",
@@ -105,6 +115,23 @@ class MissingTab(WorkbookError):
     pass
 
 
+class MasterTabError(WorkbookError):
+    """The master is where absence means "deactivate": a master read wrongly would retire
+    materials that exist, so its layout errors stop the command instead of becoming Problems."""
+
+
+class EmptyMaster(MasterTabError):
+    pass
+
+
+class MissingColumn(MasterTabError):
+    pass
+
+
+class DuplicateColumn(MasterTabError):
+    pass
+
+
 class SheetsApiError(WorkbookError):
     pass
 
@@ -160,6 +187,11 @@ class PPakError(MatsyncError):
 
 class PlanError(MatsyncError):
     pass
+
+
+class MassDeactivation(PlanError):
+    """A plan that would deactivate many records at once: a lost block of master rows looks
+    just like a deliberate clear-out, so only a person's flag lets it through."""
 
 
 class SpecError(MatsyncError):

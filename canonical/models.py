@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from canonical.normalize import sku_key, unit_key
 
 __all__ = [
+    "Claim",
     "FrozenModel",
     "InnergyMaterial",
     "Library",
@@ -90,6 +91,14 @@ class Material(FrozenModel):
     @property
     def key(self) -> str:
         return sku_key(self.sku)
+
+
+class Claim(FrozenModel):
+    """A master row that failed validation: not a ``Material``, yet still the master's word
+    that its INNERGY record exists, so nothing is planned for that record until it is fixed."""
+
+    sku: str | None = None
+    innergy_id: str | None = None
 
 
 class Project(FrozenModel):
@@ -189,6 +198,8 @@ class Library(FrozenModel):
     phases: tuple[PhaseMapping, ...] = ()
     skus: tuple[SkuMapping, ...] = ()
     uoms: tuple[UomMapping, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    """Master rows left out for a problem: their SKUs and INNERGY IDs are held, never retired."""
 
     @cached_property
     def _indexes(self) -> dict[str, dict[str, Any]]:

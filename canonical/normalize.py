@@ -14,6 +14,9 @@ The rules, as documented in DATA_MODEL.md:
 - dates: ISO ``2023-09-29``; US month-first ``03/14/2023`` and ``3/28/23``; two-digit
   years 00-68 are 2000-2068 and 69-99 are 1969-1999 (the POSIX rule); JavaScript's
   ``Sun Feb 24 2008 17:00:00 GMT-0700`` (the date part is kept).
+- date and time (Last Synced): what Google and Excel show in a date cell, ISO
+  ``2025-11-03T14:05:00Z`` / ``2025-11-03 14:05``, US ``11/3/2025`` and
+  ``11/3/2025 14:05:00`` (or ``2:05 PM``), Excel's ``3-Nov-2025``; no time is midnight.
 - booleans: ``Y``/``N``, ``Yes``/``No``, ``X``, ``TRUE``/``FALSE``, ``1``/``0``, ``on``/``off``,
   real checkbox values; blank is ``None`` (the caller decides the default).
 - units: the MAP_UOM table wins; otherwise a built-in synonym list; otherwise unknown.
@@ -44,6 +47,7 @@ __all__ = [
     "not_finite",
     "parse_bool",
     "parse_date",
+    "parse_datetime",
     "parse_decimal",
     "parse_money",
     "parse_percent",
@@ -243,6 +247,49 @@ def parse_date(raw: Any) -> date | None:
         return date(*parts)
     except ValueError as exc:
         raise BadValue(f"date {text!r} does not exist ({exc})") from exc
+
+
+_TIME = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:\s*([AP]M))?)?"
+_US_TIME = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})" + _TIME + "$", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})-([a-z]{3})-(\d{2}|\d{4})" + _TIME + "$", re.IGNORECASE)
+
+
+def _clock(
+    hour: str | None, minute: str | None, second: str | None, half: str | None
+) -> tuple[int, int, int]:
+    """(hour, minute, second) of a matched time, midnight when none; 12-hour before ``AM``/``PM``."""
+    if hour is None:
+        return 0, 0, 0
+    h = int(hour)
+    if half is not None:
+        if not 1 <= h <= 12:
+            raise ValueError(f"hour {h} is not on a 12-hour clock")
+        h = h % 12 + (12 if half.upper() == "PM" else 0)
+    return h, int(minute or 0), int(second or 0)
+
+
+def parse_datetime(raw: Any) -> datetime | None:
+    """A date and time as Google or Excel show a date cell (the forms are in the module
+    docstring); a date alone is midnight; blank is ``None``."""
+    if is_blank(raw):
+        return None
+    if isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, date):
+        return datetime(raw.year, raw.month, raw.day)
+    text = _text(raw)
+    try:
+        if m := _US_TIME.match(text):
+            year = _two_digit_year(int(m[3])) if len(m[3]) == 2 else int(m[3])
+            return datetime(year, int(m[1]), int(m[2]), *_clock(*m.groups()[3:]))
+        if (m := _DAY_MONTH_YEAR.match(text)) and m[2].lower() in _MONTHS:
+            year = _two_digit_year(int(m[3])) if len(m[3]) == 2 else int(m[3])
+            return datetime(year, _MONTHS[m[2].lower()], int(m[1]), *_clock(*m.groups()[3:]))
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadValue(
+            f"{text!r} is not a date and time (2025-11-03 14:05, 11/3/2025 14:05:00 or 3-Nov-2025)"
+        ) from exc
 
 
 _TRUE = frozenset({"y", "yes", "x", "true", "1", "on", "t", "✓", "✔"})

@@ -10,6 +10,11 @@ A plan file is evidence, not authority: push derives the plan again from the inp
 they are now and sends a change only when it is the file's change (``same_change``), so
 an edited file sends nothing it says. Building a plan is deterministic: the same inputs
 give the same changes, ids and payloads.
+
+A plan that would deactivate more than ``MASS_DEACTIVATE_COUNT`` records, and more than
+``MASS_DEACTIVATE_PERCENT`` % of the managed ones (those with an external id), is refused
+(``MassDeactivation``) unless the caller passes ``allow_mass_deactivate``: a block of master
+rows lost to a filter, a paste or a renamed tab looks exactly like a deliberate clear-out.
 """
 
 from __future__ import annotations
@@ -22,15 +27,20 @@ from typing import Any
 from canonical.diff import (
     ACTIONS,
     Action,
+    Difference,
     FieldChange,
     PPakKind,
     diff_materials,
     diff_ppak,
 )
+from canonical.errors import MassDeactivation
+from canonical.keys import sku_keys
 from canonical.models import FrozenModel, InnergyMaterial, Library, Material, Problem
 from canonical.serialize import canonical_json, fingerprint
 
 __all__ = [
+    "MASS_DEACTIVATE_COUNT",
+    "MASS_DEACTIVATE_PERCENT",
     "Change",
     "MaterialChange",
     "PPakChange",
@@ -139,6 +149,27 @@ def _inputs_fingerprint(records: Sequence[Any]) -> str:
     return digest.hexdigest()[:16]
 
 
+MASS_DEACTIVATE_COUNT = 5
+MASS_DEACTIVATE_PERCENT = 10
+
+
+def _refuse_mass_deactivation(changes: Sequence[Difference], records: Sequence[InnergyMaterial]) -> None:
+    """Raise ``MassDeactivation`` when the deactivations pass both thresholds."""
+    gone = [change.sku for change in changes if change.action == "deactivate"]
+    managed = sum(map(bool, sku_keys(record.external_id or "" for record in records)))
+    if len(gone) <= MASS_DEACTIVATE_COUNT or len(gone) * 100 <= MASS_DEACTIVATE_PERCENT * managed:
+        return
+    shown = ", ".join(gone[:5]) + (", ..." if len(gone) > 5 else "")
+    raise MassDeactivation(
+        f"the plan would deactivate {len(gone)} of the {managed} managed INNERGY materials "
+        f"({shown}): more than {MASS_DEACTIVATE_COUNT} and more than {MASS_DEACTIVATE_PERCENT} % "
+        "need a person's word, so nothing was planned",
+        hint="if the master really lost these rows, or marks them inactive, on purpose, run again "
+        "with --allow-mass-deactivate; otherwise restore the rows (a filter, a deleted block, a "
+        "pasted-over range) and plan again",
+    )
+
+
 def build_plan(
     library: Library,
     innergy: Iterable[InnergyMaterial],
@@ -146,11 +177,16 @@ def build_plan(
     ppak: Iterable[Material] = (),
     baseline: Mapping[str, InnergyMaterial] | None = None,
     now: datetime | None = None,
+    allow_mass_deactivate: bool = False,
 ) -> Plan:
-    """Diff the master with INNERGY (and PPak's library) and give every change its id."""
+    """Diff the master with INNERGY (and PPak's library) and give every change its id.
+
+    Raises ``MassDeactivation`` past the thresholds unless ``allow_mass_deactivate``."""
     records, items = list(innergy), list(ppak)
     created = now or datetime.now(UTC)
     diff = diff_materials(library, records, baseline)
+    if not allow_mass_deactivate:
+        _refuse_mass_deactivation(diff.changes, records)
     ppak_diff = diff_ppak(items, library)
     changes = tuple(
         MaterialChange(

@@ -176,20 +176,32 @@ def ppak_import(
     _emit(ctx, run(_settings(ctx, ppak_export_dir=export_dir)))
 
 
+AllowMassDeactivate = Annotated[
+    bool,
+    typer.Option(
+        "--allow-mass-deactivate",
+        help="Plan even when more than 5 records and more than 10 % of the managed INNERGY "
+        "records would be deactivated (without it such a plan exits 1 and plans nothing).",
+    ),
+]
+
+
 @app.command()
 def plan(
     ctx: typer.Context,
     innergy_source: Annotated[
         Path | None, typer.Option(help="Read INNERGY's library from an exported file, not the API.")
     ] = None,
+    allow_mass_deactivate: AllowMassDeactivate = False,
 ) -> None:
     """Diff the master against INNERGY and PPak; write DIFF_INNERGY, DIFF_PPAK and a plan file.
 
-    Exits 3 when changes await approval, 0 when there are none.
+    Exits 3 when changes await approval, 0 when there are none, 1 when the master cannot be
+    read as the master or the plan would deactivate en masse (nothing is planned).
     """
     from sheets_sync.commands.plan import plan as run
 
-    _emit(ctx, run(_settings(ctx), innergy_source))
+    _emit(ctx, run(_settings(ctx), innergy_source, allow_mass_deactivate=allow_mass_deactivate))
 
 
 @app.command()
@@ -208,11 +220,12 @@ def push(ctx: typer.Context, dry_run: DryRun = False) -> None:
 def nightly(
     ctx: typer.Context,
     lock_timeout: Annotated[float, typer.Option(help="Seconds to wait for another run's lock.")] = 60.0,
+    allow_mass_deactivate: AllowMassDeactivate = False,
 ) -> None:
     """Lock, push what was approved, re-plan, log (skill sync_innergy_material_library)."""
     from sheets_sync.routines.nightly import nightly as run
 
-    _emit(ctx, run(_settings(ctx), lock_timeout))
+    _emit(ctx, run(_settings(ctx), lock_timeout, allow_mass_deactivate=allow_mass_deactivate))
 
 
 @app.command("projects-import")

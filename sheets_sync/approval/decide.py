@@ -207,7 +207,10 @@ def decide(
     if innergy is None or all(d.verdict is not None for d in decisions):
         return decisions
     records = [to_canonical(r) for r in innergy.records]
-    now = build_plan(library, records, ppak=known.ppak, baseline=known.baseline).by_id()
+    # the plan's own check, not the person's approval: a mass deactivation was allowed when planned
+    now = build_plan(
+        library, records, ppak=known.ppak, baseline=known.baseline, allow_mass_deactivate=True
+    ).by_id()
     return [
         replace(d, verdict=_evidence(d.change, now)) if d.verdict is None and d.change else d
         for d in decisions

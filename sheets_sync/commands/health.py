@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from canonical.errors import ExitCode, InnergyAuthError, MatsyncError
+from canonical.errors import ExitCode, InnergyAuthError, MasterTabError, MatsyncError
 from canonical.models import InnergyMaterial, Material, Project, ProjectLine
 from canonical.serialize import fingerprint
 from reports.health import (
@@ -244,11 +244,12 @@ def gather(
         unreadable = None
     except (MatsyncError, OSError) as exc:
         read, unreadable = None, f"workbook not readable: {exc}"
-    master = _master(out, read)
+    try:
+        master, no_master = _master(out, read), "no canonical master: run `matsync pull`"
+    except MasterTabError as exc:  # a master read through a broken header says nothing
+        master, no_master = None, f"the master is not readable: {exc}"
     if master is None:
-        checks.append(
-            _missing("materials_without_innergy_id", limits, "no canonical master: run `matsync pull`")
-        )
+        checks.append(_missing("materials_without_innergy_id", limits, no_master))
     else:
         checks.append(_check("materials_without_innergy_id", limits, materials_without_id(master)))
     current, why, refused = _innergy(settings)

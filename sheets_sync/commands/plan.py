@@ -3,14 +3,17 @@
 The order of the steps is the safety argument:
 
 1. ONE workbook read: master, mapping tabs, the current DIFF tabs (for the ticks) and
-   ISSUES (so that only this command's problems are replaced in it).
+   ISSUES (so that only this command's problems are replaced in it). A master that cannot
+   say which materials exist (missing, empty, a required column missing, a header twice)
+   stops the plan here, before anything is written.
 2. INNERGY's library (the API through the client, or an exported file), PPak's
    canonical library if ``ppak-import`` wrote one, the journal's sync baseline if a
    journal exists (it is never created here).
-3. The plan (``canonical.build_plan``); ticks of the old DIFF tabs are kept on changes
-   whose id is the same, i.e. changes that are still identical, unless the journal says
-   the change was applied or reverted under the plan that tab showed: a tick approves
-   one change of one plan, once. A change an undo reverted is shown unticked, saying so.
+3. The plan (``canonical.build_plan``), refused when it would deactivate en masse without
+   ``--allow-mass-deactivate``; ticks of the old DIFF tabs are kept on changes whose id
+   is the same, i.e. changes that are still identical, unless the journal says the change
+   was applied or reverted under the plan that tab showed: a tick approves one change of
+   one plan, once. A change an undo reverted is shown unticked, saying so.
 4. Files first (``plans/<id>.json`` before anything names the id), then ONE workbook
    write: DIFF_INNERGY, DIFF_PPAK and ISSUES rewritten with their formatting.
 
@@ -164,18 +167,30 @@ def kept_ticks(
 
 
 def run_plan(
-    workbook: Workbook, innergy: InnergyReader, output_dir: Path, *, now: datetime | None = None
+    workbook: Workbook,
+    innergy: InnergyReader,
+    output_dir: Path,
+    *,
+    now: datetime | None = None,
+    allow_mass_deactivate: bool = False,
 ) -> PlanRun:
     """The plan over an open workbook and an INNERGY reader: one read, files, one write."""
     from sheets_sync.master.issues import issues_rewrite
-    from sheets_sync.master.reader import LIBRARY_TABS, read_library
+    from sheets_sync.master.reader import LIBRARY_TABS, read_library, require_master_rows
     from sheets_sync.master.tabs import ISSUES
 
     tabs = workbook.read_tabs([*LIBRARY_TABS, DIFF_INNERGY, DIFF_PPAK, ISSUES])
     library, pulled, _rows = read_library(workbook, tabs)
+    require_master_rows(library)
     records, read_problems = innergy()
-    ppak = read_ppak_library(Outputs(output_dir))
-    built = build_plan(library, records, ppak=ppak, baseline=read_baseline(output_dir), now=now)
+    built = build_plan(
+        library,
+        records,
+        ppak=read_ppak_library(Outputs(output_dir)),
+        baseline=read_baseline(output_dir),
+        now=now,
+        allow_mass_deactivate=allow_mass_deactivate,
+    )
     ticked, notes = kept_ticks([tabs.get(DIFF_INNERGY) or [], tabs.get(DIFF_PPAK) or []], output_dir)
     problems = (*pulled, *read_problems, *built.problems)
     files = write_files(built, library.materials, output_dir)
@@ -225,14 +240,17 @@ def summary(run: PlanRun) -> Outcome:
     return Outcome(result, exit_code, lines)
 
 
-def plan(settings: Settings, innergy_source: Path | None = None) -> Outcome:
+def plan(
+    settings: Settings, innergy_source: Path | None = None, *, allow_mass_deactivate: bool = False
+) -> Outcome:
     """``matsync plan``: INNERGY from the API (INNERGY_BASE_URL / INNERGY_API_KEY) or a file."""
     settings.workbook_ref()
     from sheets_sync.connect import innergy_client, open_workbook
     from sheets_sync.store.lock import run_lock
 
+    out, allow = settings.output_dir, allow_mass_deactivate
     with run_lock(settings.output_dir, "plan"), open_workbook(settings) as workbook:
         if innergy_source is not None:
-            return summary(run_plan(workbook, file_reader(innergy_source), settings.output_dir))
+            return summary(run_plan(workbook, file_reader(innergy_source), out, allow_mass_deactivate=allow))
         with innergy_client(settings) as client:
-            return summary(run_plan(workbook, api_reader(client), settings.output_dir))
+            return summary(run_plan(workbook, api_reader(client), out, allow_mass_deactivate=allow))

@@ -91,7 +91,12 @@ SKILLS: tuple[Skill, ...] = (
         ),
         exit_codes=(
             _OK,
-            ("1", "failed or could not run, or a ticked row failed"),
+            (
+                "1",
+                "failed or could not run, a ticked row failed, or the plan was refused (an unreadable "
+                "master, a mass deactivation) and a person must look (--allow-mass-deactivate is a "
+                "person's word, never added unattended)",
+            ),
             _USAGE,
             ("3", "done; new changes or stale rows await review in the diff tabs"),
             ("4", "another run holds the lock; nothing was done, run again later"),

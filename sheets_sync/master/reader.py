@@ -2,24 +2,30 @@
 
 Every data row ends as a canonical object or as ``Problem``s naming tab, sheet row,
 column, value and reason. Rows with an error are left out, never guessed; a row kept
-with something to look at carries a warning. The master row number of every SKU is
-returned too (blocked rows included), so push writes back to the right row and plan
-can tell "left out for a problem" from "not in the master".
+with something to look at carries a warning. A master row left out still claims its SKU
+and INNERGY ID (``Library.claims``): plan tells "left out for a problem" from "not in the
+master", and only the latter deactivates. The master row number of every SKU is returned
+too (blocked rows included), so push writes back to the right row.
+
+A master whose layout would misread every row (no header, a required column missing, a
+contract header twice) is a ``MasterTabError``, not a Problem: read that way, every
+material would look gone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from itertools import zip_longest
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from canonical.errors import DuplicateColumn, EmptyMaster, MissingColumn, MissingTab
 from canonical.gc_pause import paused_gc
 from canonical.models import (
+    Claim,
     Library,
     Material,
     PhaseMapping,
@@ -34,6 +40,7 @@ from canonical.normalize import (
     clean_text,
     not_finite,
     parse_bool,
+    parse_datetime,
     parse_decimal,
     parse_money,
     parse_percent,
@@ -53,7 +60,7 @@ from sheets_sync.master.tabs import (
 )
 from sheets_sync.workbook.base import Cell, Rows, Workbook, header_key, require_tabs
 
-__all__ = ["LIBRARY_TABS", "parse_library", "read_library"]
+__all__ = ["LIBRARY_TABS", "parse_library", "read_library", "require_master_rows"]
 
 LIBRARY_TABS = (MASTER, *MAPPING_TABS)
 Parser = Callable[[Any], Any]
@@ -73,16 +80,6 @@ def _positive(raw: Any) -> Any:
     return value
 
 
-def _timestamp(raw: Any) -> datetime | None:
-    text = clean_text(raw)
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise BadValue(f"{text!r} is not a date and time (YYYY-MM-DD HH:MM:SS)") from exc
-
-
 _DECIMAL_FIELDS = {"purchase_conversion", "thickness_in", "width_in", "length_in"}
 PARSERS: Mapping[str, Parser] = {
     **{f: partial(parse_decimal, what=f.replace("_", " ")) for f in _DECIMAL_FIELDS},
@@ -91,21 +88,31 @@ PARSERS: Mapping[str, Parser] = {
     "waste": parse_percent,
     "taxable": parse_bool,
     "active": parse_bool,
-    "last_synced": _timestamp,
+    "last_synced": parse_datetime,
     "base_units_per_uom": _positive,
 }
 """Canonical field -> parser of its cell; every other field is text."""
 
 
-def _columns(spec: TabSpec, header: Sequence[Cell]) -> dict[str, int]:
-    """Contract header -> position in this tab (headers matched loosely; extras ignored)."""
+def _positions(spec: TabSpec, header: Sequence[Cell]) -> dict[str, list[int]]:
+    """Contract header -> its positions in this tab (headers matched loosely; extras ignored)."""
     wanted = {header_key(h): h for h in spec.fields}
-    found: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
     for index, title in enumerate(header):
         name = wanted.get(header_key(title))
-        if name is not None and name not in found:
-            found[name] = index
+        if name is not None:
+            found.setdefault(name, []).append(index)
     return found
+
+
+def _letter(index: int) -> str:
+    """A 0-based column position as the sheet names it (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 class _Reader:
@@ -115,8 +122,11 @@ class _Reader:
         self.spec = spec
         self.rows = rows
         self.problems = problems
-        header = rows[spec.header_row - 1] if len(rows) >= spec.header_row else []
-        self.columns = _columns(spec, header)
+        self.header = rows[spec.header_row - 1] if len(rows) >= spec.header_row else []
+        positions = _positions(spec, self.header)
+        self.columns = {title: at[0] for title, at in positions.items()}
+        self.repeated = {title: at for title, at in positions.items() if len(at) > 1}
+        """Contract headers found in more than one column (a mapping tab reads the first)."""
         self.missing = [h for h in spec.required if h not in self.columns]
         for title in self.missing:
             self.problem(
@@ -305,9 +315,22 @@ def _mappings(
     return kept
 
 
+def _key_cell(raw: Sequence[Cell], at: int | None) -> str | None:
+    """A row's SKU or INNERGY ID as text; ``None`` when blank or unreadable (``#REF!``)."""
+    if at is None or at >= len(raw):
+        return None
+    outcome = _outcome(raw[at], None)
+    return outcome if isinstance(outcome, str) else None
+
+
+def _claim(values: Mapping[str, Any]) -> Claim:
+    return Claim(sku=values["sku"], innergy_id=values.get("innergy_id"))
+
+
 def _materials(
     reader: _Reader, uoms: Sequence[UomMapping], ppak: Mapping[str, tuple[str, ...]]
-) -> tuple[list[Material], dict[str, int]]:
+) -> tuple[list[Material], list[Claim], dict[str, int]]:
+    """The master's materials, the claims of the rows left out, and sku_key -> row."""
     units = {unit_key(u.source_uom) for u in uoms} | {unit_key(u.canonical_uom) for u in uoms}
     rows: dict[str, int] = {}
     seen: dict[str, list[tuple[int, dict[str, Any], list[str]]]] = {}
@@ -317,18 +340,24 @@ def _materials(
         rows.setdefault(key, number)
         seen.setdefault(key, []).append((number, values, cleared))
         kept.add(number)
-    sku_at = reader.columns.get("SKU")
+    claims = []
+    blocked: dict[str, list[int]] = {}
+    sku_at, id_at = reader.columns.get("SKU"), reader.columns.get("INNERGY ID")
     for number, raw in enumerate(reader.rows[1:], start=2):
         if number in kept:  # its SKU cell's key is its parsed SKU's, already in ``rows``
             continue
-        cell = raw[sku_at] if sku_at is not None and sku_at < len(raw) else None
-        if isinstance(cell, str) and cell.strip():
-            rows.setdefault(sku_key(cell), number)
+        sku, innergy_id = _key_cell(raw, sku_at), _key_cell(raw, id_at)
+        if sku:
+            key = sku_key(sku)
+            rows.setdefault(key, number)
+            blocked.setdefault(key, []).append(number)
+        if sku or innergy_id:  # a blocked row (a blank one has neither)
+            claims.append(Claim(sku=sku, innergy_id=innergy_id))
     materials = []
     unit_of = _memo(unit_key)
     for key, entries in seen.items():
-        if len(entries) > 1:
-            numbers = ", ".join(str(n) for n, _, _ in entries)
+        if len(entries) > 1 or key in blocked:  # a blocked row's SKU counts: which row is the material?
+            numbers = ", ".join(map(str, sorted([n for n, _, _ in entries] + blocked.get(key, []))))
             for number, values, _ in entries:
                 reader.problem(
                     number,
@@ -337,20 +366,36 @@ def _materials(
                     f"duplicate SKU (rows {numbers}, compared ignoring case and spaces); "
                     "all are left out until one remains",
                 )
+                claims.append(_claim(values))
             continue
         number, values, cleared = entries[0]
-        if not _unit_ok(reader, number, values, units, unit_of):
-            continue
-        fields = _present(values)
-        fields["cost"] = values["cost"].value
-        fields.setdefault("active", True)
-        fields["ppak_skus"] = ppak.get(key, ())
-        if cleared:
-            fields["cleared"] = tuple(cleared)
-        material = _build(reader, number, Material, fields)
-        if material is not None:
+        material = _material(reader, number, values, cleared, ppak.get(key, ()), units, unit_of)
+        if material is None:
+            claims.append(_claim(values))
+        else:
             materials.append(material)
-    return materials, rows
+    return materials, claims, rows
+
+
+def _material(
+    reader: _Reader,
+    number: int,
+    values: Mapping[str, Any],
+    cleared: Sequence[str],
+    ppak_skus: tuple[str, ...],
+    units: set[str],
+    unit_of: Callable[[str], str],
+) -> Material | None:
+    """One readable row as a ``Material``, or ``None`` with its problem noted."""
+    if not _unit_ok(reader, number, values, units, unit_of):
+        return None
+    fields = _present(values)
+    fields["cost"] = values["cost"].value
+    fields.setdefault("active", True)
+    fields["ppak_skus"] = ppak_skus
+    if cleared:
+        fields["cleared"] = tuple(cleared)
+    return _build(reader, number, Material, fields)
 
 
 def _unit_ok(
@@ -387,13 +432,58 @@ def _memo(function: Callable[[str], str]) -> Callable[[str], str]:
     return once
 
 
+_RESTORE = (
+    f"if the master tab was renamed, rename it back to {MASTER} (deleting any empty one "
+    "`matsync init-sheet` made); otherwise restore its rows from the sheet's version history "
+    "or a backup"
+)
+
+
+def _require_layout(master: _Reader) -> None:
+    """A master read through a wrong header would make every row look gone: refuse it."""
+    if not any(map(header_key, master.header)):
+        raise EmptyMaster(f"the {MASTER} tab is empty: it has no header row", hint=_RESTORE)
+    if master.missing:
+        names = " and ".join(repr(title) for title in master.missing)
+        plural = "s" if len(master.missing) > 1 else ""
+        raise MissingColumn(
+            f"the {MASTER} tab has no {names} column{plural} in its header (row 1); "
+            f"the required columns are {', '.join(master.spec.required)}",
+            hint=f"name the column{plural} {names} again (case and surrounding spaces do not "
+            "matter), or run `matsync init-sheet` to add a missing column",
+        )
+    if master.repeated:
+        shown = "; ".join(
+            f"{title!r} in columns {' and '.join(map(_letter, at))}" for title, at in master.repeated.items()
+        )
+        raise DuplicateColumn(
+            f"the {MASTER} tab has a header twice: {shown}",
+            hint="rename or delete all but one of each (headers match ignoring case and surrounding spaces)",
+        )
+
+
+def require_master_rows(library: Library) -> None:
+    """Plan's guard: a master without a single row (a renamed master tab that `init-sheet`
+    recreated empty) would deactivate every material."""
+    if not library.materials and not library.claims:
+        raise EmptyMaster(
+            f"the {MASTER} tab has no material rows below its header: a plan would deactivate "
+            "every INNERGY material, so nothing was planned",
+            hint=_RESTORE,
+        )
+
+
 def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dict[str, int]]:
-    """The master and mapping tabs as read -> (Library, problems, sku_key -> master row)."""
+    """The master and mapping tabs as read -> (Library, problems, sku_key -> master row).
+
+    Raises ``MasterTabError`` when the master's header cannot be trusted."""
     problems: list[Problem] = []
 
     def reader(name: str) -> _Reader:
         return _Reader(SPECS[name], tabs.get(name, []), problems)
 
+    master = reader(MASTER)
+    _require_layout(master)
     uoms = _mappings(reader(MAP_UOM), UomMapping, "source_uom", "canonical_uom", unit_key)
     statuses = _mappings(reader(MAP_STATUS), StatusMapping, "ppak_status", "canonical_status", unit_key)
     phases = _mappings(reader(MAP_PHASE), PhaseMapping, "ppak_phase", "canonical_phase", unit_key)
@@ -403,9 +493,10 @@ def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dic
         key = sku_key(mapping.canonical_sku)
         ppak[key] = (*ppak.get(key, ()), mapping.ppak_sku)
     with paused_gc():
-        materials, rows = _materials(reader(MASTER), uoms, ppak)
+        materials, claims, rows = _materials(master, uoms, ppak)
     library = Library(
         materials=tuple(materials),
+        claims=tuple(claims),
         statuses=tuple(statuses),
         phases=tuple(phases),
         skus=tuple(skus),
@@ -423,5 +514,10 @@ def read_library(
     """
     if tabs is None:
         tabs = workbook.read_tabs(LIBRARY_TABS)
-    require_tabs(tabs, LIBRARY_TABS)
+    try:
+        require_tabs(tabs, LIBRARY_TABS)
+    except MissingTab as exc:
+        if MASTER not in tabs:  # init-sheet would make an empty master, which plan refuses
+            exc.hint = f"if the master tab was renamed, rename it back to {MASTER} before anything else"
+        raise
     return parse_library(tabs)

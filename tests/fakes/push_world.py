@@ -9,6 +9,7 @@ Used by the push, nightly and export-import-file tests. The fixtures (``fake``,
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from canonical.errors import ExitCode
 from canonical.models import Material
 from innergy_client import InnergyClient, to_wire
 from innergy_client.sandbox import Sandbox, running_sandbox
+from sheets_sync.cli import app
 from sheets_sync.commands.plan import plan
 from sheets_sync.config import Settings
 from sheets_sync.connect import open_workbook
@@ -40,7 +43,17 @@ from sheets_sync.workbook.xlsx import XlsxWorkbook
 from tests.fakes.master_tab import master_tab
 from tests.fakes.sheets_server import FakeSheets
 
-__all__ = ["World", "fake", "make_world", "part", "sandbox", "seed_innergy", "tabs_for", "xlsx_world"]
+__all__ = [
+    "World",
+    "fake",
+    "make_world",
+    "part",
+    "sandbox",
+    "seed_innergy",
+    "tabs_for",
+    "tabs_world",
+    "xlsx_world",
+]
 
 HEADER_ROW = 3
 MATERIAL_PATHS = ("/api/materials/create", "/edit")
@@ -68,6 +81,18 @@ class World:
     settings: Settings
     sandbox: Sandbox
     fake: FakeSheets | None = None
+
+    def cli(self, *args: str) -> tuple[int, dict[str, Any]]:
+        """``matsync --json <args>`` in process on this world: the exit code and the JSON."""
+        env = {
+            "MATERIAL_LIBRARY_MASTER": str(self.settings.workbook),
+            "MATSYNC_SHEETS_ENDPOINT": self.settings.sheets_endpoint,
+            "MIGRATION_OUTPUT_DIR": str(self.settings.output_dir),
+            "INNERGY_BASE_URL": self.settings.innergy_base_url,
+            "INNERGY_API_KEY": self.sandbox.api_key,
+        }
+        result = CliRunner().invoke(app, ["--json", *args], env=env)
+        return result.exit_code, json.loads(result.stdout)
 
     def plan(self) -> str:
         outcome = plan(self.settings)
@@ -163,26 +188,31 @@ def make_world(fake: FakeSheets, sandbox: Sandbox, tmp_path: Path) -> Callable[.
     ) -> World:
         if in_innergy:
             seed_innergy(sandbox, in_innergy)
-        settings = Settings(
-            workbook=fake.create_spreadsheet(tabs_for(materials)),
-            sheets_endpoint=fake.url,
-            output_dir=tmp_path / output,
-            innergy_base_url=sandbox.url,
-            innergy_api_key=sandbox.api_key,
-        )
-        return World(settings, sandbox, fake)
+        return tabs_world(tmp_path, sandbox, tabs_for(materials), fake, output)
 
     return make
 
 
+def tabs_world(
+    tmp_path: Path,
+    sandbox: Sandbox,
+    tabs: dict[str, list[list[Any]]],
+    fake: FakeSheets | None = None,
+    output: str = "out",
+) -> World:
+    """A world on ``tabs`` exactly as given: a spreadsheet in ``fake``, else a local .xlsx
+    workbook (what a subprocess can open too)."""
+    where: dict[str, Any] = {"output_dir": tmp_path / output}
+    if fake is not None:
+        where |= {"workbook": fake.create_spreadsheet(tabs), "sheets_endpoint": fake.url}
+    else:
+        path = tmp_path / "library.xlsx"
+        XlsxWorkbook(path, create=True).write([Rewrite(tab, rows) for tab, rows in tabs.items()])
+        where["workbook"] = str(path)
+    settings = Settings(**where, innergy_base_url=sandbox.url, innergy_api_key=sandbox.api_key)
+    return World(settings, sandbox, fake)
+
+
 def xlsx_world(tmp_path: Path, sandbox: Sandbox, materials: Sequence[Material]) -> World:
-    """A world on a local .xlsx workbook (what a subprocess can open too)."""
-    path = tmp_path / "library.xlsx"
-    XlsxWorkbook(path, create=True).write([Rewrite(tab, rows) for tab, rows in tabs_for(materials).items()])
-    settings = Settings(
-        workbook=str(path),
-        output_dir=tmp_path / "out",
-        innergy_base_url=sandbox.url,
-        innergy_api_key=sandbox.api_key,
-    )
-    return World(settings, sandbox)
+    """A world on a local .xlsx workbook."""
+    return tabs_world(tmp_path, sandbox, tabs_for(materials))

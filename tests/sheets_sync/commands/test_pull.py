@@ -160,14 +160,6 @@ def test_a_status_mapped_to_two_canonical_statuses_is_an_error():
     assert "bidding and won" in problems[0].message
 
 
-def test_a_missing_required_column_is_one_problem():
-    tabs = library_tabs([good("A")])
-    tabs[MASTER] = [[h for h in HEADER if h != "Cost"], *[r[:-1] for r in tabs[MASTER][1:]]]
-    library, problems, _ = parse_library(tabs)
-    assert library.materials == ()
-    assert [(p.row, p.column) for p in problems] == [(1, "Cost")]
-
-
 def test_pull_writes_jsonl_and_issues_keeping_other_commands_rows(make_google_sheet):
     tabs = library_tabs([good("A-1"), good("B-1", Cost="oops")])
     tabs["ISSUES"] = [
