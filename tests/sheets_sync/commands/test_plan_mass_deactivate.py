@@ -78,6 +78,22 @@ def test_the_flag_plans_the_12_deactivations(world_losing: Callable[[int], World
     assert deactivations(world) == gone(12)
 
 
+def test_a_mass_deactivation_the_flag_allowed_is_pushed_when_ticked(
+    world_losing: Callable[[int], World],
+) -> None:
+    """Push derives the plan again to check it; the person's flag was given to the plan."""
+    world = world_losing(12)
+    world.cli("plan", "--allow-mass-deactivate")
+    world.tick(sorted(gone(12)))
+
+    code, result = world.cli("push")
+
+    assert code == 0, result
+    assert result["deactivated"] == 12
+    inactive = {r["ExternalId"] for r in world.sandbox.materials if r.get("Status") == "Inactive"}
+    assert inactive == gone(12)
+
+
 def test_3_of_40_are_planned_without_the_flag(world_losing: Callable[[int], World]) -> None:
     world = world_losing(3)
 
