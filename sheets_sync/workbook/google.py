@@ -375,6 +375,8 @@ class GoogleWorkbook(Workbook):
     def _structure(self, batch: WriteBatch) -> list[dict[str, Any]]:
         needed: dict[str, tuple[int, int]] = {}
         for b in batch.blocks:
+            if not b.values or not b.values[0]:  # an empty rewrite clears; it needs no room
+                continue
             rows, cols = needed.get(b.tab, (0, 0))
             needed[b.tab] = (max(rows, b.row + len(b.values) - 1), max(cols, b.col + len(b.values[0]) - 1))
         requests_: list[dict[str, Any]] = []

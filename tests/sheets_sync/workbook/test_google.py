@@ -275,3 +275,10 @@ def test_with_closes_the_connection(make_google_sheet):
         assert any(len(pool) for pool in pools), "a connection to the server is open"
     assert not any(len(pool) for pool in pools), "closed: no connection is kept"
     workbook.close()  # closing again does nothing
+
+
+def test_an_empty_rewrite_clears_a_tab_and_makes_a_new_one(make_google_sheet):
+    sheet = make_google_sheet({"A": [["x", "y"], ["1"]]})
+    with open_workbook(sheet.settings) as workbook:
+        workbook.write([Rewrite("A", []), Rewrite("NEW", [])])
+    assert sheet.values("A") == [] and sheet.values("NEW") == []
