@@ -24,6 +24,7 @@ from canonical.serialize import fingerprint
 from innergy_client import wire
 from innergy_client.mapping import to_canonical
 from sheets_sync.approval.diff_tabs import Ticked
+from sheets_sync.approval.targets import INNERGY_TARGET
 from sheets_sync.store.journal import Journal
 from sheets_sync.store.paths import Outputs
 from sheets_sync.store.plans import read_ppak_library
@@ -54,6 +55,11 @@ REVERTED_IN_TAB = "reverted by undo {run}; re-plan and tick again"
 """What undo writes into the Result of the rows it unticks (that plan's diff tab)."""
 REVERTED_NOTE = "reverted by undo {run}; tick again to re-apply"
 """A later plan's Result for a change an undo reverted (shown unticked)."""
+CREATED_BEFORE = (
+    "skipped: run {run} created INNERGY record {record} for this SKU, which INNERGY does not "
+    "list under it; not created again (check that record)"
+)
+"""A create the journal holds as done: never repeated on a listing's word alone."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,9 @@ class Known:
     """Change id -> the undo run that reverted it, for this plan's changes."""
     ppak: tuple[Material, ...] = ()
     baseline: Mapping[str, InnergyMaterial] = field(default_factory=dict)
+    created: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """sku_key -> (run id, INNERGY id) of every material create the journal holds as done:
+    a create is never repeated on a listing's word alone."""
 
     @classmethod
     def read(cls, journal: Journal | None, outputs: Outputs, plan_id: str) -> Known:
@@ -161,7 +170,20 @@ class Known:
         if journal is None:
             return cls(ppak=ppak)
         reverted = {r.change_id: r.undo_run for r in journal.reverted_changes() if r.plan_id == plan_id}
-        return cls(frozenset(journal.applied_change_ids(plan_id)), reverted, ppak, journal.baseline())
+        created = {
+            sku_key(key): (w.run_id, w.innergy_id)
+            for key, w in journal.done_creates(INNERGY_TARGET).items()
+            if w.innergy_id
+        }
+        return cls(
+            frozenset(journal.applied_change_ids(plan_id)), reverted, ppak, journal.baseline(), created
+        )
+
+
+def _created_before(change: MaterialChange, known: Known) -> str | None:
+    """The Result of a create the journal holds as done already (``None`` for any other)."""
+    earlier = known.created.get(sku_key(change.sku)) if change.action == "create" else None
+    return CREATED_BEFORE.format(run=earlier[0], record=earlier[1]) if earlier else None
 
 
 def _evidence(change: Change, derived_now: Mapping[str, Change]) -> str | None:
@@ -199,6 +221,13 @@ def decide(
             verdict = REVERTED_SKIP.format(run=known.reverted[tick.change_id])
         elif tick.change_id in known.applied:
             verdict = ALREADY
+        elif (
+            isinstance(change, MaterialChange)
+            and change.action == "create"
+            and sku_key(change.sku) in known.created
+        ):
+            run, record = known.created[sku_key(change.sku)]
+            verdict = CREATED_BEFORE.format(run=run, record=record)
         elif isinstance(change, MaterialChange):
             verdict = _material_verdict(change, library, innergy)
         else:

@@ -82,21 +82,9 @@ class Writer:
     def create(self, changes: Sequence[MaterialChange]) -> None:
         """Create in batches through the create endpoint; lost answers are looked up.
 
-        A SKU the journal holds as created (done, with its INNERGY id) is never created
-        again, whatever INNERGY's listing says: its row is skipped, naming the record.
+        (A SKU the journal holds as created never gets here: ``decide`` skips it.)
         """
-        created = {sku_key(key): w for key, w in self.journal.done_creates(INNERGY_TARGET).items()}
-        fresh = []
-        for change in changes:
-            earlier = created.get(sku_key(change.sku))
-            if earlier is None or not earlier.innergy_id:
-                fresh.append(change)
-                continue
-            self.out.results[change.change_id] = (
-                f"skipped: run {earlier.run_id} created INNERGY record {earlier.innergy_id} for this SKU, "
-                "which INNERGY does not list under it; not created again (check that record)"
-            )
-        for chunk in _chunks(fresh, self.client.batch_size):
+        for chunk in _chunks(changes, self.client.batch_size):
             bodies = [create_body(c) for c in chunk]
             ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
             try:

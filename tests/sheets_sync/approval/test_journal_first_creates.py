@@ -41,8 +41,10 @@ def test_a_created_record_the_listing_no_longer_shows_is_not_created_again(
     world.plan()
     world.tick(["P-0001"])
 
+    dry = push(world.settings, dry_run=True)
     again = push(world.settings)
 
+    assert dry.summary["results"] == again.summary["results"], "the dry run says what the push does"
     assert again.exit_code == ExitCode.OK, again.lines
     assert again.summary["created"] == 0 and len(world.sandbox.materials) == 1
     result = world.results()["P-0001"]
