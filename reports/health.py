@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLDS: Mapping[str, int | None] = {
+    "inputs_unreadable": 0,
     "innergy_key": 0,
     "projects_without_innergy_id": 0,
     "unmapped_statuses": 0,
@@ -44,6 +45,7 @@ DEFAULT_THRESHOLDS: Mapping[str, int | None] = {
 ``matsync health --max NAME=N`` (``--max NAME=none`` makes a check informational)."""
 
 LABELS: Mapping[str, str] = {
+    "inputs_unreadable": "Configured inputs that could not be read (never healthy)",
     "innergy_key": "INNERGY key check failed",
     "projects_without_innergy_id": "Canonical projects without an INNERGY id",
     "unmapped_statuses": "Unmapped PPak statuses",

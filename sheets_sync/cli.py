@@ -3,19 +3,32 @@
 Each command loads the settings, calls one library function that returns an
 ``Outcome``, and prints it. Heavy imports happen inside the commands so that
 ``matsync --help`` stays instant.
+
+With ``--json`` every exit prints exactly one JSON object on stdout, a usage error
+included: ``command``, ``ok`` (exit 0 or 3) and ``exit_code`` always, the shape
+``outcome.schema.json`` in this package describes (Otto relies on it; ``skills`` names
+it). The global options are accepted before or after the command and listed in every
+command's help.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 import os
+import sys
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer import Abort
+from typer._click.exceptions import ClickException
+from typer.core import TyperGroup, TyperOption
+from typer.rich_utils import rich_format_error
 
 from canonical.errors import ExitCode, MatsyncError
 from sheets_sync.config import Settings, load_settings
@@ -24,6 +37,20 @@ from sheets_sync.console import Outcome, configure_logging, redact
 __all__ = ["app", "main"]
 
 log = logging.getLogger("matsync")
+
+GLOBAL_PANEL = "Global options (before or after the command)"
+
+
+def _help_metavars(params: list[Any]) -> list[Any]:
+    """What help shows after an option: nothing for a flag (not ``<bool>``), and words where
+    the type's name says nothing to a person (not ``<list[str]>``)."""
+    for param in params:
+        if getattr(param, "metavar", "") is None and getattr(param, "param_type_name", "") == "option":
+            if param.is_flag:
+                param.metavar = ""
+            elif param.multiple:
+                param.metavar = "TEXT ..."
+    return params
 
 
 class GlobalOptionsGroup(TyperGroup):
@@ -54,6 +81,60 @@ class GlobalOptionsGroup(TyperGroup):
                 if value is not None:
                     front.append(value)
         return super().parse_args(ctx, front + rest)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command, its help listing the global options too (parsed by the group)."""
+        command = super().get_command(ctx, cmd_name)
+        if command is None or getattr(command, "_matsync_globals", False):
+            return command
+        for param in self.params:
+            if isinstance(param, TyperOption) and "--help" not in param.opts:
+                shown = copy.copy(param)
+                shown.expose_value, shown.rich_help_panel = False, GLOBAL_PANEL
+                command.params.append(shown)
+        own = command.get_params
+        setattr(command, "get_params", lambda ctx: _help_metavars(own(ctx)))  # noqa: B010 (help option too)
+        setattr(command, "_matsync_globals", True)  # noqa: B010 (a mark on the framework's object)
+        return command
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _help_metavars(super().get_params(ctx))
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run, answering a usage error under ``--json`` with its one object too (exit 2)."""
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            code = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)
+        except ClickException as exc:
+            if not standalone_mode:
+                raise
+            rich_format_error(exc)
+            if "--json" in argv:
+                command = next((a for a in argv if a in self.commands), "matsync")
+                error = {
+                    "command": command,
+                    "ok": False,
+                    "exit_code": exc.exit_code,
+                    "error": exc.format_message(),
+                }
+                typer.echo(json.dumps(error, ensure_ascii=False, sort_keys=True))
+            sys.exit(exc.exit_code)
+        except Abort:
+            if not standalone_mode:
+                raise
+            typer.echo("Aborted!", err=True)
+            sys.exit(int(ExitCode.FAILED))
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -89,8 +170,8 @@ def _fail(ctx: typer.Context, exc: BaseException, message: str, code: ExitCode) 
     if hint:
         typer.echo(f"matsync: hint: {hint}", err=True)
     if state.json:
-        error = {"ok": False, "error": message, "exit_code": int(code)}
-        typer.echo(Outcome(error | ({"hint": hint} if hint else {})).render(True))
+        error = {"command": ctx.invoked_subcommand or ctx.info_name, "error": message}
+        typer.echo(Outcome(error | ({"hint": hint} if hint else {}), code).render(True))
     ctx.exit(int(code))
 
 
@@ -99,9 +180,18 @@ app = typer.Typer(
     help="Carry a millwork shop from PPak to INNERGY, with a Google Sheet as the truth.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"matsync {version('matsync')}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -120,6 +210,9 @@ def _global(
     output_dir: Annotated[
         Path | None, typer.Option(help="Where outputs go (env MIGRATION_OUTPUT_DIR).")
     ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     state = State(json=as_json, verbose=verbose, overrides={"workbook": workbook, "output_dir": output_dir})
     ctx.obj = state
@@ -135,6 +228,7 @@ def _settings(ctx: typer.Context, **overrides: Any) -> Settings:
 
 def _emit(ctx: typer.Context, outcome: Outcome) -> None:
     state: State = ctx.find_root().obj
+    outcome.summary.setdefault("command", ctx.info_name)
     typer.echo(redact(outcome.render(state.json), state.secrets()))
     if outcome.exit_code:
         raise typer.Exit(int(outcome.exit_code))
@@ -252,6 +346,7 @@ def health(
         list[str] | None,
         typer.Option(
             "--max",
+            metavar="NAME=N",
             help="NAME=N: the largest value of a check still healthy; NAME=none reports it only. "
             "Repeatable; defaults are listed in the report.",
         ),

@@ -76,8 +76,15 @@ def parse_workbook_ref(value: str) -> WorkbookRef:
                 "(expected https://docs.google.com/spreadsheets/d/<key>/...)"
             )
         return GoogleSheetRef(match[1])
-    if text.lower().endswith((".xlsx", ".xlsm")) or "/" in text or os.sep in text:
+    if text.lower().endswith((".xlsx", ".xlsm")) or (
+        ("/" in text or os.sep in text) and not Path(text).suffix
+    ):
         return XlsxRef(Path(text).expanduser())
+    if "/" in text or os.sep in text:  # a .csv, .xls, .ods ...: written as .xlsx it would be lost on them
+        raise ConfigError(
+            f"MATERIAL_LIBRARY_MASTER {text!r} is a path but not an .xlsx workbook",
+            hint="point it at an .xlsx (or .xlsm) file, or at a Google Sheet's URL or key",
+        )
     if _SHEET_KEY.match(text):
         return GoogleSheetRef(text)
     raise ConfigError(

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from canonical.errors import ExitCode
 
-__all__ = ["Outcome", "RedactingFilter", "configure_logging", "progress", "redact"]
+__all__ = ["OK_CODES", "Outcome", "RedactingFilter", "configure_logging", "progress", "redact"]
 
 from canonical.secrets import hide_url_passwords
 
@@ -89,13 +89,24 @@ def progress(items: Iterable[T], description: str, total: int | None = None) -> 
     log.info("%s: %d done", description, count)
 
 
+OK_CODES = frozenset({ExitCode.OK, ExitCode.NEEDS_PERSON})
+"""The exits after which a run did its job (3: it did, and a person has something to review)."""
+
+
 @dataclass
 class Outcome:
-    """What a command did: the JSON summary, the human lines, the exit code."""
+    """What a command did: the JSON summary, the human lines, the exit code.
+
+    The summary always carries ``ok`` (exit 0 or 3) and ``exit_code``, set here from the
+    exit code so that no command can say them differently (Otto acts on them).
+    """
 
     summary: dict[str, Any]
     exit_code: ExitCode = ExitCode.OK
     lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.summary = {**self.summary, "ok": self.exit_code in OK_CODES, "exit_code": int(self.exit_code)}
 
     def render(self, as_json: bool) -> str:
         if as_json:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from contextlib import ExitStack
 from pathlib import Path
 
-from canonical.errors import ExitCode
 from canonical.plan import MaterialChange
 from innergy_client import write_import_file
 from sheets_sync.approval.decide import Known, decide
@@ -85,7 +84,6 @@ def export_import_file(settings: Settings, out: Path | None = None) -> Outcome:
             raise
         journal.finish_run(run_id, outcome="exported", counts=report.counts)
     summary = {
-        "ok": report.exit_code == ExitCode.OK,
         "command": "export-import-file",
         "run_id": run_id,
         "plan_id": plan.plan_id,

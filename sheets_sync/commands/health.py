@@ -244,10 +244,13 @@ def gather(
         unreadable = None
     except (MatsyncError, OSError) as exc:
         read, unreadable = None, f"workbook not readable: {exc}"
+    lost = [f"the workbook ({unreadable})"] if settings.workbook and unreadable else []
+    """Inputs the settings name that could not be read: "not available" is never healthy."""
     try:
         master, no_master = _master(out, read), "no canonical master: run `matsync pull`"
     except MasterTabError as exc:  # a master read through a broken header says nothing
         master, no_master = None, f"the master is not readable: {exc}"
+        lost.append(no_master)
     if master is None:
         checks.append(_missing("materials_without_innergy_id", limits, no_master))
     else:
@@ -261,6 +264,7 @@ def gather(
                            note=None if last else "no successful sync in the journal yet")  # fmt: skip
     except (MatsyncError, OSError) as exc:
         synced, age = {}, _missing("last_sync_age_hours", limits, f"journal not readable: {exc}")
+        lost.append(f"the journal ({exc})")
     if current is None:
         checks += [
             _missing(n, limits, why or "") for n in ("drifted_materials", "unmanaged_innergy_materials")
@@ -272,6 +276,11 @@ def gather(
         else:
             checks.append(_check("unmanaged_innergy_materials", limits, unmanaged(current, master)))
     checks.append(age)
+    if settings.innergy_api_key is not None and current is None and not refused:
+        lost.append(f"INNERGY ({why})")
+    checks.append(
+        Check("inputs_unreadable", len(lost), limits["inputs_unreadable"], note="; ".join(lost) or None)
+    )
     if read is not None:
         states = diff_row_states([read.get(DIFF_INNERGY, []), read.get(DIFF_PPAK, [])])
         checks += [_check(f"diff_rows_{s}", limits, states[s]) for s in ("pending", "stale", "failed")]
@@ -308,13 +317,17 @@ def check_health(
     paths["json"].write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     summary = {
         "command": "health",
+        **({} if report.healthy else {"error": f"migration unhealthy: {', '.join(figures['failing'])}"}),
         "healthy": report.healthy,
         "failing": figures["failing"],
         "figures": figures["figures"],
         "paths": {k: str(p) for k, p in paths.items()},
     }
     lines = [f"migration {'healthy' if report.healthy else 'UNHEALTHY'}; report: {paths['md']}"]
-    lines += [f"FAIL {c.label}: {c.value} (limit {c.limit})" for c in report.failing]
+    lines += [
+        f"FAIL {c.label}: {c.value} (limit {c.limit})" + (f": {c.note}" if c.note else "")
+        for c in report.failing
+    ]
     lines += [f"n/a  {c.label}: {c.note}" for c in report.checks if c.value is None]
     return Outcome(summary, ExitCode.OK if report.healthy else ExitCode.FAILED, lines)
 

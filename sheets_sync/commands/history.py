@@ -76,7 +76,7 @@ def _write_lines(write: Write) -> list[str]:
 def history(settings: Settings, run_id: str | None = None) -> Outcome:
     """The runs newest first, or one run's every write with before and after."""
     path = Outputs(settings.output_dir).journal
-    summary: dict[str, Any] = {"ok": True, "command": "history", "journal": str(path)}
+    summary: dict[str, Any] = {"command": "history", "journal": str(path)}
     if not path.is_file():
         if run_id is not None:
             raise UsageError(f"there is no run {run_id}: no journal at {path} yet")

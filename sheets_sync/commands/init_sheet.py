@@ -78,7 +78,7 @@ def init_sheet(settings: Settings) -> Outcome:
         tabs = workbook.read_tabs(ALL_TABS)
         ops, changes = repair_ops(tabs)
         workbook.write(ops)
-    summary = {"ok": True, "command": "init-sheet", "tabs": list(ALL_TABS), **changes}
+    summary = {"command": "init-sheet", "tabs": list(ALL_TABS), **changes}
     lines = [
         f"created: {', '.join(changes['created']) or 'none'}",
         *(f"added to {tab}: {', '.join(cols)}" for tab, cols in changes["repaired"].items()),

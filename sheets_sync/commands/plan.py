@@ -215,7 +215,6 @@ def summary(run: PlanRun) -> Outcome:
     counts = built.counts()
     exit_code = ExitCode.NEEDS_PERSON if run.awaiting else ExitCode.OK
     result = {
-        "ok": True,
         "command": "plan",
         "plan_id": built.plan_id,
         "counts": counts,

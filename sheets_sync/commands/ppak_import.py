@@ -48,7 +48,6 @@ def ppak_import(settings: Settings) -> Outcome:
             replace_issues(workbook, result.problems, [f["file"] for f in result.files])
     counts = summary["counts"]
     body = {
-        "ok": result.readable,
         "workbook": settings.workbook and "configured",
         "export_dir": str(settings.ppak_export_dir),
         **counts,

@@ -30,7 +30,6 @@ def pull(settings: Settings) -> Outcome:
             workbook.write([op])
     errors = sum(p.severity == "error" for p in problems)
     summary = {
-        "ok": True,
         "command": "pull",
         "materials": len(library.materials),
         "master_rows": len(rows),

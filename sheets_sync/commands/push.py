@@ -24,7 +24,6 @@ from collections.abc import Sequence
 from contextlib import ExitStack, nullcontext
 from typing import Any
 
-from canonical.errors import ExitCode
 from canonical.plan import Plan
 from innergy_client import InnergyClient
 from sheets_sync.approval.apply import Writes, predict, push_writes, send
@@ -134,7 +133,6 @@ def _outcome(
     written; ``missed``: the cells the workbook could not place."""
     dry_run = predicted is not None
     summary: dict[str, Any] = {
-        "ok": report.exit_code == ExitCode.OK,
         "command": "push",
         "dry_run": dry_run,
         "run_id": run_id,

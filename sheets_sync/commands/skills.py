@@ -8,12 +8,14 @@ Otto sets ``MATSYNC_ACTOR=otto`` so the journal records its runs as its own.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
 
 from sheets_sync.console import Outcome
 from sheets_sync.store.journal import ACTOR_ENV
 from sheets_sync.store.paths import JOURNAL_FILE
 
-__all__ = ["SKILLS", "Skill", "skills"]
+__all__ = ["SKILLS", "Skill", "outcome_schema_path", "skills"]
 
 _SHEETS_ACCESS = ("GOOGLE_SERVICE_ACCOUNT_FILE", "MATSYNC_SHEETS_ENDPOINT")
 _JSON = "stdout: one JSON object (counts, problems, paths written)"
@@ -135,6 +137,14 @@ def skills() -> Outcome:
             f"  exits:    {'; '.join(f'{code} {meaning}' for code, meaning in skill.exit_codes)}",
             f"  when:     {skill.when}",
         ]
+    schema = outcome_schema_path()
+    lines.append(f"every --json object follows {schema}")
     return Outcome(
-        {"ok": True, "command": "skills", "actor_variable": ACTOR_ENV, "skills": listed}, lines=lines
+        {"command": "skills", "actor_variable": ACTOR_ENV, "skills": listed, "outcome_schema": str(schema)},
+        lines=lines,
     )
+
+
+def outcome_schema_path() -> Path:
+    """The JSON Schema of every ``--json`` object (shipped in the package)."""
+    return Path(str(resources.files("sheets_sync").joinpath("outcome.schema.json")))

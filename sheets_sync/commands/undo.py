@@ -139,7 +139,6 @@ def _outcome(plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, d
     outcome = _outcome_name(code)
     conflicts = [asdict(c) for c in plan.conflicts]
     summary: dict[str, Any] = {
-        "ok": code == ExitCode.OK,
         "command": "undo",
         "dry_run": dry_run,
         "run_id": undo_run,

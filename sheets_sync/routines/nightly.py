@@ -26,10 +26,8 @@ def _failed(exc: MatsyncError) -> Outcome:
     """The plan step's error as its part of the result, shaped as a failed command's JSON."""
     hint = {"hint": exc.hint} if exc.hint else {}
     summary = {
-        "ok": False,
         "command": "plan",
         "error": exc.message,
-        "exit_code": int(ExitCode.FAILED),
         **hint,
     }
     lines = [f"failed, nothing planned: {exc.message}", *(f"hint: {h}" for h in hint.values())]
@@ -54,7 +52,6 @@ def nightly(
         key: planned.summary[key] for key in ("error", "hint") if key in planned.summary
     }
     summary = {
-        "ok": code == ExitCode.OK,
         "command": "nightly",
         "run_id": pushed.summary.get("run_id"),
         "plan_id": planned.summary.get("plan_id"),

@@ -81,3 +81,9 @@ def test_the_api_key_is_secret(tmp_path: Path) -> None:
     settings = load_settings({}, {"INNERGY_API_KEY": "s3cr3t-key"}, tmp_path)
     assert "s3cr3t-key" not in repr(settings)
     assert settings.secrets() == ["s3cr3t-key"]
+
+
+@pytest.mark.parametrize("value", ["./books/master.csv", "/srv/library.xls", "books/master.ods"])
+def test_a_path_to_another_kind_of_file_is_refused_not_written_as_xlsx(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"is a path but not an \.xlsx workbook"):
+        parse_workbook_ref(value)

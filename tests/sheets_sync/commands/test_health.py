@@ -179,7 +179,9 @@ def test_missing_inputs_are_reported_not_crashed(tmp_path: Path) -> None:
     outcome = check_health(settings, DEFAULT_THRESHOLDS, lambda _: ({}, None), no_workbook, NOW)
 
     assert outcome.exit_code == ExitCode.OK
-    assert all(value is None for value in outcome.summary["figures"].values())
+    figures = dict(outcome.summary["figures"])
+    assert figures.pop("inputs_unreadable") == 0, "nothing configured is nothing unreadable"
+    assert all(value is None for value in figures.values())
     report = (tmp_path / "reports" / "health.md").read_text("utf-8")
     assert "matsync ppak-import" in report and "INNERGY_API_KEY is not set" in report
     assert "MATERIAL_LIBRARY_MASTER" in report
