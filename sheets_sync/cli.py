@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from typer.core import TyperGroup
 
-from canonical.errors import ExitCode, MatsyncError
+from canonical.errors import ExitCode, Interrupted, MatsyncError
 from sheets_sync.config import Settings, load_settings
 from sheets_sync.console import Outcome, configure_logging, redact
+from sheets_sync.interrupt import INTERRUPTED, handling_signals
 
 __all__ = ["app", "main"]
 
@@ -58,6 +60,8 @@ class GlobalOptionsGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except Interrupted as exc:  # a signal where no run was writing; runs that write exit themselves
+            _fail(ctx, exc, exc.message, exc.exit_code)
         except MatsyncError as exc:
             _fail(ctx, exc, str(exc), exc.exit_code)
         except Exception as exc:
@@ -90,6 +94,7 @@ def _fail(ctx: typer.Context, exc: BaseException, message: str, code: ExitCode) 
         typer.echo(f"matsync: hint: {hint}", err=True)
     if state.json:
         error = {"ok": False, "error": message, "exit_code": int(code)}
+        error |= {"outcome": INTERRUPTED} if isinstance(exc, Interrupted) else {}
         typer.echo(Outcome(error | ({"hint": hint} if hint else {})).render(True))
     ctx.exit(int(code))
 
@@ -387,5 +392,21 @@ def check_innergy_spec(
     _emit(ctx, check(_settings(ctx), spec, from_innergy))
 
 
+def _exit_at_once(code: ExitCode, message: str) -> None:
+    """A second signal ends the process now: with ``--json``, its one object first."""
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_root().obj if ctx is not None else None
+    if isinstance(state, State) and state.json:
+        error = {
+            "ok": False,
+            "command": ctx.info_name if ctx else None,
+            "outcome": "interrupted",
+            "error": message,
+            "exit_code": int(code),
+        }
+        os.write(1, (Outcome(error).render(True) + "\n").encode())
+
+
 def main() -> None:
-    app(prog_name="matsync")
+    with handling_signals(_exit_at_once):
+        app(prog_name="matsync")
