@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -59,7 +58,8 @@ class GlobalOptionsGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with handling_signals(lambda code, message: _exit_at_once(ctx, code, message)):
+                return super().invoke(ctx)
         except Interrupted as exc:  # a signal where no run was writing; runs that write exit themselves
             _fail(ctx, exc, exc.message, exc.exit_code)
         except MatsyncError as exc:
@@ -97,6 +97,20 @@ def _fail(ctx: typer.Context, exc: BaseException, message: str, code: ExitCode) 
         error |= {"outcome": INTERRUPTED} if isinstance(exc, Interrupted) else {}
         typer.echo(Outcome(error | ({"hint": hint} if hint else {})).render(True))
     ctx.exit(int(code))
+
+
+def _exit_at_once(ctx: typer.Context, code: ExitCode, message: str) -> None:
+    """A second signal ends the process now: with ``--json``, its one object first."""
+    state = ctx.find_root().obj
+    if isinstance(state, State) and state.json:
+        error = {
+            "ok": False,
+            "command": ctx.invoked_subcommand,
+            "outcome": INTERRUPTED,
+            "error": message,
+            "exit_code": int(code),
+        }
+        os.write(1, (Outcome(error).render(True) + "\n").encode())
 
 
 app = typer.Typer(
@@ -392,21 +406,5 @@ def check_innergy_spec(
     _emit(ctx, check(_settings(ctx), spec, from_innergy))
 
 
-def _exit_at_once(code: ExitCode, message: str) -> None:
-    """A second signal ends the process now: with ``--json``, its one object first."""
-    ctx = click.get_current_context(silent=True)
-    state = ctx.find_root().obj if ctx is not None else None
-    if isinstance(state, State) and state.json:
-        error = {
-            "ok": False,
-            "command": ctx.info_name if ctx else None,
-            "outcome": "interrupted",
-            "error": message,
-            "exit_code": int(code),
-        }
-        os.write(1, (Outcome(error).render(True) + "\n").encode())
-
-
 def main() -> None:
-    with handling_signals(_exit_at_once):
-        app(prog_name="matsync")
+    app(prog_name="matsync")
