@@ -31,17 +31,17 @@ from typing import Any
 
 from canonical.errors import ExitCode, Interrupted
 
-__all__ = ["INTERRUPTED", "NOT_SENT", "Stop", "deferred", "exit_code", "handling_signals", "say"]
+__all__ = ["INTERRUPTED", "WITHDRAWN", "Stop", "deferred", "handling_signals"]
 
 INTERRUPTED = "interrupted"
 """The Outcome of a run a signal stopped (journal, SYNC_LOG, JSON)."""
-NOT_SENT = "not sent: the run was interrupted first"
+WITHDRAWN = "not sent: the run was interrupted first"
 """The journal's word on a write intended with its batch but withdrawn before it was sent."""
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _EXIT_CODES: dict[int, ExitCode] = {signal.SIGINT: ExitCode.INTERRUPTED, signal.SIGTERM: ExitCode.TERMINATED}
 
 
-def exit_code(signum: int) -> ExitCode:
+def _exit_code(signum: int) -> ExitCode:
     """The process exit code for a run a signal stopped: 130 for SIGINT, 143 for SIGTERM."""
     return _EXIT_CODES.get(signum, ExitCode.INTERRUPTED)
 
@@ -58,7 +58,7 @@ class Stop:
         self._event = threading.Event()
         self.signum: int | None = None
 
-    def request(self, signum: int = signal.SIGINT) -> None:
+    def request(self, signum: int) -> None:
         if not self._event.is_set():
             self.signum = signum
             self._event.set()
@@ -70,14 +70,14 @@ class Stop:
     @property
     def exit_code(self) -> ExitCode | None:
         """130 / 143 once requested, else ``None``."""
-        return exit_code(self.signum) if self.signum is not None else None
+        return _exit_code(self.signum) if self.signum is not None else None
 
     @property
     def signal_name(self) -> str:
         return _name(self.signum) if self.signum is not None else "-"
 
 
-def say(line: str) -> None:
+def _say(line: str) -> None:
     """One line on stderr from a signal handler: straight to the file descriptor, since the
     main thread may be inside a write to ``sys.stderr`` when the signal lands."""
     os.write(2, f"matsync: {line}\n".encode())
@@ -99,18 +99,18 @@ _state = _State()
 
 def _handle(signum: int, _frame: FrameType | None) -> None:
     _state.received += 1
-    code, name = exit_code(signum), _name(signum)
+    code, name = _exit_code(signum), _name(signum)
     if _state.received > 1:
         message = f"{name} again: stopped at once; the next run settles the writes in flight from INNERGY"
-        say(message)
+        _say(message)
         if _state.on_exit is not None:
             _state.on_exit(code, message)
         os._exit(int(code))
     if not _state.sections:
-        raise Interrupted(f"interrupted by {name}", code)
+        raise Interrupted(f"interrupted by {name}; run the command again", code)
     for stop in _state.sections:
         stop.request(signum)
-    say(
+    _say(
         f"{name}: no new write starts; finishing the writes in flight, then the results "
         f"(a second {name} stops at once)"
     )
@@ -123,9 +123,9 @@ def handling_signals(on_exit: ExitHook | None = None) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous: dict[signal.Signals, Any] = {s: signal.getsignal(s) for s in SIGNALS}
+    previous: dict[signal.Signals, Any] = {s: signal.getsignal(s) for s in _SIGNALS}
     _state.received, _state.on_exit = 0, on_exit
-    for signum in SIGNALS:
+    for signum in _SIGNALS:
         signal.signal(signum, _handle)
     try:
         yield

@@ -40,7 +40,7 @@ from sheets_sync.approval.diff_tabs import DIFF_TABS
 from sheets_sync.approval.settle import MasterCells, cells_landed, same_cells, shown, written_cells
 from sheets_sync.approval.targets import INNERGY_TARGET, MASTER_TARGET
 from sheets_sync.approval.write_back import WriteBack, write_back
-from sheets_sync.interrupt import NOT_SENT, Stop
+from sheets_sync.interrupt import WITHDRAWN, Stop
 from sheets_sync.master.tabs import MASTER, SYNC_LOG
 from sheets_sync.store.journal import Journal, Write
 from sheets_sync.workbook.base import Workbook, header_columns, header_key
@@ -326,7 +326,7 @@ def revert_innergy(
                     done.failures.append({"write_id": step.reverts, "key": step.key, "reason": str(exc)})
                     continue
                 if answer is None:
-                    journal.mark_failed(write_id, NOT_SENT)
+                    journal.mark_failed(write_id, WITHDRAWN)
                     done.not_sent.append(step.reverts)
                     continue
                 journal.mark_done(write_id, innergy_id=answer.id, answer=wire.json_body(answer))

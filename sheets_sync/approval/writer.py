@@ -23,8 +23,7 @@ from innergy_client import InnergyClient, wire
 from innergy_client.mapping import edit_body, to_wire
 from sheets_sync.approval.decide import APPLIED, NOT_SENT
 from sheets_sync.approval.targets import INNERGY_TARGET
-from sheets_sync.interrupt import NOT_SENT as WITHDRAWN
-from sheets_sync.interrupt import Stop
+from sheets_sync.interrupt import WITHDRAWN, Stop
 from sheets_sync.store.journal import Intent, Journal
 
 __all__ = ["Applied", "Writer", "create_body", "edit_body_for", "wire_json"]

@@ -26,13 +26,14 @@ _OURS = ("INNERGY_", "MATERIAL_", "MIGRATION_", "MATSYNC_")
 
 
 class Matsync:
-    """``python -m sheets_sync --json <args>`` in ``cwd`` with ``env`` (and this checkout on
-    PYTHONPATH); none of our variables leak in from the caller's environment."""
+    """``python -m sheets_sync --json <args>`` (``as_json=False``: without ``--json``) in
+    ``cwd`` with ``env`` (and this checkout on PYTHONPATH); none of our variables leak in
+    from the caller's environment."""
 
-    def __init__(self, args: Sequence[str], env: Mapping[str, str], cwd: Path) -> None:
+    def __init__(self, args: Sequence[str], env: Mapping[str, str], cwd: Path, as_json: bool = True) -> None:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sheets_sync", "--json", *args],
+            [sys.executable, "-m", "sheets_sync", *(["--json"] if as_json else []), *args],
             env={**clean, **env, "PYTHONPATH": str(ROOT)},
             cwd=cwd,
             stdout=subprocess.PIPE,
@@ -71,12 +72,16 @@ class Matsync:
     def signal(self, signum: int) -> None:
         self.process.send_signal(signum)
 
-    def finish(self, timeout: float) -> tuple[int, dict[str, Any]]:
-        """The exit code (the run must end within ``timeout`` s) and its one JSON object."""
+    def finish_text(self, timeout: float) -> tuple[int, str]:
+        """The exit code (the run must end within ``timeout`` s) and all it printed on stdout."""
         code = self.process.wait(timeout=timeout)
         for reader in self._readers:
             reader.join(timeout=10)
-        text = self.stdout.decode()
+        return code, self.stdout.decode()
+
+    def finish(self, timeout: float) -> tuple[int, dict[str, Any]]:
+        """The exit code (the run must end within ``timeout`` s) and its one JSON object."""
+        code, text = self.finish_text(timeout)
         assert len(text.strip().splitlines()) == 1, (text, "".join(self.stderr)[-2000:])
         return code, json.loads(text)
 

@@ -11,13 +11,14 @@ next run is then made in this process, and nothing may have been sent twice.
 from __future__ import annotations
 
 import signal
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from canonical.errors import ExitCode
+from canonical.errors import ExitCode, Interrupted
 from canonical.models import Project
 from canonical.serialize import from_jsonl, to_jsonl
 from innergy_client.sandbox import Sandbox
@@ -25,7 +26,8 @@ from sheets_sync.approval.decide import NOT_SENT
 from sheets_sync.commands.history import history
 from sheets_sync.commands.projects_import import run_projects_import
 from sheets_sync.config import Settings
-from sheets_sync.master.tabs import SYNC_LOG
+from sheets_sync.interrupt import deferred, handling_signals
+from sheets_sync.master.tabs import DIFF_INNERGY, SYNC_LOG
 from tests.fakes import push_world
 from tests.fakes.matsync_process import Matsync, env_of, posts
 from tests.fakes.push_world import World, ticked_xlsx_world
@@ -99,6 +101,30 @@ def test_a_signalled_push_sends_nothing_new_writes_its_results_and_the_next_push
     assert world.records() == {sku: 1 for sku in results}
     assert again["applied"] == len(results) - len(applied)
     landed_rows_written(world, set(results))
+
+
+def test_a_sigterm_into_nightly_ends_it_after_the_push_says_what_landed_and_plans_nothing(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    world = ticked_xlsx_world(tmp_path, sandbox, 3, 7)
+    plan_id = world.tab(DIFF_INNERGY)[0][1]
+    sandbox.faults.latency = LATENCY
+
+    run = Matsync(["nightly"], env_of(world), tmp_path, as_json=False)
+    run.wait_until(lambda: posts(sandbox, "/edit") > 0, "the first edit")
+    run.signal(signal.SIGTERM)
+    code, printed = run.finish_text(BOUND)
+
+    assert code == ExitCode.TERMINATED, "".join(run.stderr)[-2000:]
+    sent = posts(sandbox, "/edit")
+    line = (
+        f"interrupted by SIGTERM: {3 + sent} of 10 ticked rows applied and written back; {7 - sent} not sent"
+    )
+    assert line in printed and "run `matsync push` again" in printed, printed
+    assert "plan: not run (interrupted)" in printed
+    assert world.tab(DIFF_INNERGY)[0][1] == plan_id, "nightly must not re-plan after a signal"
+    log = sync_log(world)[-1]
+    assert (log["Command"], log["Outcome"]) == ("nightly", "interrupted")
 
 
 def test_a_second_sigint_exits_at_once_and_the_next_push_writes_what_the_killed_run_landed(
@@ -231,3 +257,18 @@ def test_a_signal_before_any_write_stops_the_command_at_once(tmp_path: Path, san
     assert code == ExitCode.INTERRUPTED
     assert (out["outcome"], out["ok"], out["exit_code"]) == ("interrupted", False, 130)
     assert run.said("matsync: interrupted by SIGINT")
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(), reason="handlers need the main thread"
+)
+def test_a_signal_stops_a_command_but_only_asks_a_run_that_writes_and_the_old_handlers_come_back() -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with handling_signals(), pytest.raises(Interrupted) as raised:
+        signal.raise_signal(signal.SIGTERM)
+    assert raised.value.exit_code == ExitCode.TERMINATED
+    with handling_signals(), deferred() as stop:
+        assert not stop.requested
+        signal.raise_signal(signal.SIGINT)  # no exception: the writers look at ``stop``
+        assert (stop.requested, stop.exit_code, stop.signal_name) == (True, ExitCode.INTERRUPTED, "SIGINT")
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
