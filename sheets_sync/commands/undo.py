@@ -130,7 +130,8 @@ def _exit_code(plan: UndoPlan, done: Done) -> ExitCode:
 
 def _outcome_name(code: ExitCode) -> str:
     names = {ExitCode.FAILED: "failed", ExitCode.NEEDS_PERSON: "conflicts"}
-    return names.get(code, INTERRUPTED if code in (ExitCode.INTERRUPTED, ExitCode.TERMINATED) else "ok")
+    names |= dict.fromkeys((ExitCode.INTERRUPTED, ExitCode.TERMINATED), INTERRUPTED)
+    return names.get(code, "ok")
 
 
 def _sync_log_row(actor: str, undo_run: str, plan: UndoPlan, done: Done) -> dict[str, Any]:
