@@ -28,6 +28,10 @@ The hierarchy, with the exit code each carries (see ``ExitCode``)::
     ├── JournalError (1)                the state journal is unusable, or refused a write
     └── LockHeld (4)                    another run holds the lock; nothing was done
 
+    Interrupted (130 / 143)             SIGINT / SIGTERM where no run was writing: the command
+                                        stops at once (a KeyboardInterrupt, so that no
+                                        ``except Exception`` swallows it)
+
 Every error carries its message and an optional ``hint`` (what to do next), which the CLI
 prints on its own line; an ``InnergyError`` also carries the call that failed (``method``,
 ``path``, ``status``) and INNERGY's own ``messages``, so callers read data, not text.
@@ -51,6 +55,7 @@ __all__ = [
     "InnergyNotFound",
     "InnergyUnavailable",
     "InnergyValidationError",
+    "Interrupted",
     "JournalError",
     "LockHeld",
     "MassDeactivation",
@@ -78,6 +83,10 @@ class ExitCode(IntEnum):
     USAGE = 2
     NEEDS_PERSON = 3
     LOCKED = 4
+    INTERRUPTED = 130
+    """SIGINT (128 + 2), as shells report a Ctrl-C."""
+    TERMINATED = 143
+    """SIGTERM (128 + 15)."""
 
 
 class MatsyncError(Exception):
@@ -204,3 +213,15 @@ class JournalError(MatsyncError):
 
 class LockHeld(MatsyncError):
     exit_code = ExitCode.LOCKED
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal outside any run's writes: nothing is half-done there, so the command just stops.
+
+    Inside a run that writes, the first signal is a request instead (``sheets_sync.interrupt``).
+    """
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code

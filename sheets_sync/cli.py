@@ -30,9 +30,10 @@ from typer._click.exceptions import ClickException
 from typer.core import TyperGroup, TyperOption
 from typer.rich_utils import rich_format_error
 
-from canonical.errors import ExitCode, MatsyncError
+from canonical.errors import ExitCode, Interrupted, MatsyncError
 from sheets_sync.config import Settings, load_settings
 from sheets_sync.console import Outcome, configure_logging, redact
+from sheets_sync.interrupt import INTERRUPTED, handling_signals
 
 __all__ = ["app", "main"]
 
@@ -138,7 +139,10 @@ class GlobalOptionsGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with handling_signals(lambda code, message: _exit_at_once(ctx, code, message)):
+                return super().invoke(ctx)
+        except Interrupted as exc:  # a signal where no run was writing; runs that write exit themselves
+            _fail(ctx, exc, exc.message, exc.exit_code)
         except MatsyncError as exc:
             _fail(ctx, exc, str(exc), exc.exit_code)
         except Exception as exc:
@@ -171,8 +175,17 @@ def _fail(ctx: typer.Context, exc: BaseException, message: str, code: ExitCode) 
         typer.echo(f"matsync: hint: {hint}", err=True)
     if state.json:
         error = {"command": ctx.invoked_subcommand or ctx.info_name, "error": message}
+        error |= {"outcome": INTERRUPTED} if isinstance(exc, Interrupted) else {}
         typer.echo(Outcome(error | ({"hint": hint} if hint else {}), code).render(True))
     ctx.exit(int(code))
+
+
+def _exit_at_once(ctx: typer.Context, code: ExitCode, message: str) -> None:
+    """A second signal ends the process now: with ``--json``, its one object first."""
+    state = ctx.find_root().obj
+    if isinstance(state, State) and state.json:
+        error = {"command": ctx.invoked_subcommand, "outcome": INTERRUPTED, "error": message}
+        os.write(1, (Outcome(error, code).render(True) + "\n").encode())
 
 
 app = typer.Typer(

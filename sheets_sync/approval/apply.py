@@ -9,7 +9,7 @@ therefore shows what a push writes, by construction rather than by a second deri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from sheets_sync.approval.write_back import (
     results_cells,
 )
 from sheets_sync.approval.writer import Applied, Writer, create_body, edit_body_for
+from sheets_sync.interrupt import Stop
 from sheets_sync.store.journal import Journal
 
 __all__ = ["NEW_ID", "Writes", "predict", "prepare", "push_writes", "send"]
@@ -85,9 +86,17 @@ def prepare(innergy: Innergy, decisions: Sequence[Decision]) -> Writes:
     return Writes(tuple(decisions), tuple(creates), tuple(edits), tuple(refused), tuple(ppak))
 
 
-def send(writes: Writes, client: InnergyClient, journal: Journal, run_id: str, plan_id: str) -> Applied:
-    """The INNERGY writes, journalled; what they answered becomes the sync baseline."""
-    writer = Writer(client, journal, run_id, plan_id)
+def send(
+    writes: Writes,
+    client: InnergyClient,
+    journal: Journal,
+    run_id: str,
+    plan_id: str,
+    stop: Stop | None = None,
+) -> Applied:
+    """The INNERGY writes, journalled; what they answered becomes the sync baseline. Once
+    ``stop`` is requested no further write is sent."""
+    writer = Writer(client, journal, run_id, plan_id, stop)
     writer.create(writes.creates)
     writer.edit(writes.edits)
     out = _settled(writer.out, writes, APPLIED)
@@ -129,7 +138,8 @@ def push_writes(
     report, back, writes = Report(), WriteBack(), Writes()
     if plan is not None and innergy is not None:
         writes = prepare(innergy, decide(sheet.ticked, plan, sheet.library, innergy, known))
-        _record(report, back, sheet, innergy, writes, carry_out(writes), synced, plan.plan_id)
+        applied = carry_out(writes)
+        _record(report, back, sheet, innergy, writes, applied, synced, plan.plan_id, known.unreported)
     if innergy is not None:
         links = link_ids(back, sheet, innergy, sheet.plan_id)
         back.journalled.extend(links)
@@ -147,8 +157,12 @@ def _record(
     applied: Applied,
     synced: str,
     plan_id: str,
+    unreported: Mapping[str, str],
 ) -> None:
-    """Results and master writes per decision; the master's cells before the PPak rows."""
+    """Results and master writes per decision; the master's cells before the PPak rows.
+
+    A change a killed run applied (``unreported``) gets the Result and master cells that
+    run never wrote."""
     sheet_writes: list[SheetWrite] = []
     for decision in writes.decisions:
         change = decision.change
@@ -156,6 +170,11 @@ def _record(
         if decision.verdict is None and isinstance(change, MaterialChange):
             report.record(decision.ticked, applied.results[change.change_id], change)
             innergy_id = applied.ids.get(change.change_id)
+        elif decision.verdict == ALREADY and decision.ticked.change_id in unreported:
+            report.record_recovered(decision.ticked)
+            if isinstance(change, MaterialChange):
+                record = innergy.record_for(change)
+                innergy_id = record.id if record is not None else None
         elif decision.verdict is not None:
             report.record(decision.ticked, decision.verdict, change)
             if decision.verdict == ALREADY and isinstance(change, MaterialChange):

@@ -33,6 +33,7 @@ __all__ = [
     "ALREADY",
     "APPLIED",
     "EDITED",
+    "NOT_SENT",
     "REVERTED_IN_TAB",
     "REVERTED_NOTE",
     "REVERTED_SKIP",
@@ -46,6 +47,8 @@ __all__ = [
 APPLIED = "applied"
 ALREADY = "skipped: already applied"
 WOULD_APPLY = "would apply"
+NOT_SENT = "skipped: interrupted before it was sent; push again to send it"
+"""The Result of an approved row a SIGINT / SIGTERM kept from being sent."""
 EDITED = "stale: the plan file was changed"
 GONE = "stale: the master, INNERGY and PPak as they are now no longer give this change"
 PPAK_MOVED = "stale: the PPak item changed since the plan"
@@ -162,6 +165,8 @@ class Known:
     created: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     """sku_key -> (run id, INNERGY id) of every material create the journal holds as done:
     a create is never repeated on a listing's word alone."""
+    unreported: Mapping[str, str] = field(default_factory=dict)
+    """Change id -> the run that applied it and was killed before writing its Result."""
 
     @classmethod
     def read(cls, journal: Journal | None, outputs: Outputs, plan_id: str) -> Known:
@@ -176,8 +181,9 @@ class Known:
             if w.innergy_id
         }
         return cls(
-            frozenset(journal.applied_change_ids(plan_id)), reverted, ppak, journal.baseline(), created
-        )
+            frozenset(journal.applied_change_ids(plan_id)), reverted, ppak, journal.baseline(), created,
+            journal.unreported_changes(plan_id),
+        )  # fmt: skip
 
 
 def _created_before(change: MaterialChange, known: Known) -> str | None:

@@ -12,7 +12,7 @@ from canonical.plan import is_tick, tab_plan_id
 from reports.plan import HEADER_ROW
 from sheets_sync.master.reader import LIBRARY_TABS, read_library
 from sheets_sync.master.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, SYNC_LOG
-from sheets_sync.workbook.base import Cell, Rows, Workbook, header_columns, header_key
+from sheets_sync.workbook.base import Cell, Rows, Workbook, column_index, header_columns, header_key
 
 __all__ = ["DIFF_TABS", "DiffTab", "Sheet", "Ticked", "read_diff_tab", "read_sheet"]
 
@@ -74,6 +74,8 @@ class Sheet:
     """ISSUES as read (``None`` when the tab is missing)."""
     master: Rows | None = None
     """The master tab as read: the cells' own text, which undo puts back as it was."""
+    logged_runs: frozenset[str] = frozenset()
+    """The Run IDs SYNC_LOG holds a row for."""
 
     def master_cell(self, row: int, column: str) -> Cell:
         """A master cell's value as read (row as a person sees it), ``None`` when empty."""
@@ -100,8 +102,16 @@ class Sheet:
         return [tick for tab in self.tabs.values() for tick in tab.ticked]
 
 
+def _run_ids(log: Rows) -> frozenset[str]:
+    at = column_index(log[0], "Run ID") if log else None
+    if at is None:
+        return frozenset()
+    return frozenset(str(row[at]) for row in log[1:] if at < len(row) and row[at] not in (None, ""))
+
+
 def read_sheet(workbook: Workbook) -> Sheet:
-    """The master (as the Library, with its row numbers) and the two diff tabs."""
+    """The master (as the Library, with its row numbers), the two diff tabs, and whose runs
+    SYNC_LOG holds."""
     values = workbook.read_tabs([*LIBRARY_TABS, *DIFF_TABS, SYNC_LOG, ISSUES])
     library, _problems, rows = read_library(workbook, values)
     tabs = {name: read_diff_tab(name, values.get(name) or []) for name in DIFF_TABS}
@@ -112,4 +122,5 @@ def read_sheet(workbook: Workbook) -> Sheet:
         has_sync_log=bool(values.get(SYNC_LOG)),
         issues=values.get(ISSUES),
         master=values.get(MASTER),
+        logged_runs=_run_ids(values.get(SYNC_LOG) or []),
     )

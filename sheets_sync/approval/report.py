@@ -1,7 +1,13 @@
-"""The run report of a push: a Result per ticked row, the counts, the SYNC_LOG row."""
+"""The run report of a push: a Result per ticked row, the counts, the SYNC_LOG row.
+
+A run a signal stopped (``interrupted``) exits 130 / 143 with Outcome ``interrupted``; so
+does, in the next push's SYNC_LOG, a run killed before it could log itself
+(``killed_run_report``: what its journal holds as landed).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,9 +17,12 @@ from canonical.models import Problem
 from canonical.plan import MaterialChange, PPakChange
 from sheets_sync.approval.decide import APPLIED, WOULD_APPLY
 from sheets_sync.approval.diff_tabs import Ticked
+from sheets_sync.approval.targets import INNERGY_TARGET
+from sheets_sync.interrupt import INTERRUPTED
 from sheets_sync.master.tabs import SYNC_LOG_HEADER
+from sheets_sync.store.journal import Write
 
-__all__ = ["COUNT_KEYS", "Report", "now"]
+__all__ = ["COUNT_KEYS", "Report", "killed_run_report", "now"]
 
 COUNTED = {"create": "created", "update": "updated", "deactivate": "deactivated", "reactivate": "reactivated"}
 
@@ -25,8 +34,9 @@ def now() -> str:
 
 COUNT_KEYS = (
     "ticked", "created", "updated", "deactivated", "reactivated", "ppak_added", "ppak_updated",
-    "applied", "stale", "failed", "skipped", "exported", "linked",
+    "applied", "stale", "failed", "skipped", "exported", "linked", "recovered",
 )  # fmt: skip
+"""``recovered``: ticked rows a killed run applied, whose Results this run wrote."""
 
 
 @dataclass
@@ -37,6 +47,8 @@ class Report:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     problems: list[Problem] = field(default_factory=list)
     pending_resolved: int = 0
+    interrupted: ExitCode | None = None
+    """The exit code of the signal that stopped the run (130 / 143), else ``None``."""
 
     def record(self, tick: Ticked, result: str, change: MaterialChange | PPakChange | None) -> None:
         self.results[tick] = result
@@ -49,8 +61,16 @@ class Report:
         elif applied and isinstance(change, PPakChange):
             self.counts["ppak_added" if change.kind == "new" else "ppak_updated"] += 1
 
+    def record_recovered(self, tick: Ticked) -> None:
+        """A row a killed run applied: its Result at last, counted in that run's log row."""
+        self.results[tick] = APPLIED
+        self.counts["ticked"] += 1
+        self.counts["recovered"] += 1
+
     @property
     def exit_code(self) -> ExitCode:
+        if self.interrupted is not None:
+            return self.interrupted
         if self.counts["failed"]:
             return ExitCode.FAILED
         if self.counts["stale"]:
@@ -59,6 +79,8 @@ class Report:
 
     @property
     def outcome(self) -> str:
+        if self.interrupted is not None:
+            return INTERRUPTED
         return {ExitCode.FAILED: "failed", ExitCode.NEEDS_PERSON: "stale rows"}.get(self.exit_code, "ok")
 
     def sync_log_row(self, command: str, actor: str, run_id: str, plan_id: str | None) -> dict[str, Any]:
@@ -68,3 +90,13 @@ class Report:
             self.counts["failed"], self.outcome,
         )  # fmt: skip
         return dict(zip(SYNC_LOG_HEADER, values, strict=True))
+
+
+def killed_run_report(writes: Iterable[Write]) -> Report:
+    """A run killed before it logged itself, as its INNERGY writes that landed count it."""
+    report = Report(interrupted=ExitCode.INTERRUPTED)
+    for write in writes:
+        if write.target == INNERGY_TARGET and write.state == "done" and write.op in COUNTED:
+            report.counts[COUNTED[write.op]] += 1
+            report.counts["applied"] += 1
+    return report

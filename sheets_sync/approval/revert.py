@@ -12,6 +12,9 @@ Why it works the way it does:
   wrote twice is brought back step by step to what it was before the run.
 - Each revert is intended in the journal before it is sent, so undoing twice, or again
   after a crash, writes nothing twice.
+- After a SIGINT / SIGTERM no further revert is sent: the undo writes what it reverted
+  into the journal and the sheet (unticks, SYNC_LOG) and leaves the rest, master cells
+  included, to the next undo of the same run.
 - A tick approved a change once: the rows of the changes reverted are unticked in their
   plan's diff tab, and the journal's ``reverts`` links keep later pushes and plans from
   applying them again on an old tick.
@@ -27,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from canonical.errors import InnergyError
+from canonical.errors import ExitCode, InnergyError
 from canonical.normalize import is_blank, sku_key
 from canonical.plan import tab_plan_id
 from innergy_client import InnergyClient, wire
@@ -37,6 +40,7 @@ from sheets_sync.approval.diff_tabs import DIFF_TABS
 from sheets_sync.approval.settle import MasterCells, cells_landed, same_cells, shown, written_cells
 from sheets_sync.approval.targets import INNERGY_TARGET, MASTER_TARGET
 from sheets_sync.approval.write_back import WriteBack, write_back
+from sheets_sync.interrupt import WITHDRAWN, Stop
 from sheets_sync.master.tabs import MASTER, SYNC_LOG
 from sheets_sync.store.journal import Journal, Write
 from sheets_sync.workbook.base import Workbook, header_columns, header_key
@@ -256,6 +260,10 @@ class Done:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys((*COUNTED, "failed"), 0))
     failures: list[dict[str, str]] = field(default_factory=list)
     pending_resolved: int = 0
+    not_sent: list[str] = field(default_factory=list)
+    """Write ids of the run whose revert a stop (SIGINT / SIGTERM) kept from being sent."""
+    interrupted: ExitCode | None = None
+    """The exit code of the signal that stopped the undo (130 / 143), else ``None``."""
 
 
 def resolve_pending(
@@ -289,17 +297,26 @@ def resolve_pending(
 
 
 def revert_innergy(
-    steps: Sequence[Step], client: InnergyClient, journal: Journal, run_id: str, done: Done
+    steps: Sequence[Step], client: InnergyClient, journal: Journal, run_id: str, done: Done, stop: Stop
 ) -> None:
-    """Edits with whole records, each intended in the journal before it is sent."""
+    """Edits with whole records, each intended in the journal before it is sent; once
+    ``stop`` is requested none is sent (those in flight are awaited and journalled)."""
+
+    def edit(step: Step) -> wire.Material | None:
+        if stop.requested:
+            return None
+        return client.edit_material(str(step.innergy_id), wire.MaterialWrite.model_validate(step.body))
+
     workers = max(1, client.concurrency)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for start in range(0, len(steps), 50):
-            sent = []
-            for step in steps[start : start + 50]:
-                write_id = _intend(journal, run_id, step, step.body)
-                body = wire.MaterialWrite.model_validate(step.body)
-                sent.append((step, write_id, pool.submit(client.edit_material, str(step.innergy_id), body)))
+            if stop.requested:
+                done.not_sent += [step.reverts for step in steps[start:]]
+                break
+            sent = [
+                (step, _intend(journal, run_id, step, step.body), pool.submit(edit, step))
+                for step in steps[start : start + 50]
+            ]
             for step, write_id, future in sent:
                 try:
                     answer = future.result()
@@ -307,6 +324,10 @@ def revert_innergy(
                     journal.mark_failed(write_id, str(exc))
                     done.counts["failed"] += 1
                     done.failures.append({"write_id": step.reverts, "key": step.key, "reason": str(exc)})
+                    continue
+                if answer is None:
+                    journal.mark_failed(write_id, WITHDRAWN)
+                    done.not_sent.append(step.reverts)
                     continue
                 journal.mark_done(write_id, innergy_id=answer.id, answer=wire.json_body(answer))
                 done.counts[_COUNT[step.op]] += 1

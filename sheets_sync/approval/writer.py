@@ -3,6 +3,10 @@
 The crash rule holds per write: intended (with INNERGY's record before) is committed
 before anything is sent, done (with INNERGY's answer) after; a write whose answer was
 lost is looked up, never resent. ``resolve_pending`` settles what a crashed run left open.
+
+A requested ``Stop`` (SIGINT / SIGTERM) keeps every write not yet sent from being sent:
+those in flight are awaited and journalled, the rest are Result ``NOT_SENT`` (journalled
+as failed, since they never left, when their batch was already intended).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from canonical.normalize import sku_key
 from canonical.plan import MaterialChange
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import edit_body, to_wire
-from sheets_sync.approval.decide import APPLIED
+from sheets_sync.approval.decide import APPLIED, NOT_SENT
 from sheets_sync.approval.targets import INNERGY_TARGET
+from sheets_sync.interrupt import WITHDRAWN, Stop
 from sheets_sync.store.journal import Intent, Journal
 
 __all__ = ["Applied", "Writer", "create_body", "edit_body_for", "wire_json"]
@@ -67,14 +72,18 @@ class Writer:
 
     A batch (a create request, or a round of concurrent edits) is one ``intended``
     transaction before anything is sent and one ``done`` transaction after its answers:
-    the crash rule holds per write, and SQLite commits per batch, not per row.
+    the crash rule holds per write, and SQLite commits per batch, not per row. ``stop`` is
+    looked at before each batch and before each single send.
     """
 
-    def __init__(self, client: InnergyClient, journal: Journal, run_id: str, plan_id: str) -> None:
+    def __init__(
+        self, client: InnergyClient, journal: Journal, run_id: str, plan_id: str, stop: Stop | None = None
+    ) -> None:
         self.client = client
         self.journal = journal
         self.run_id = run_id
         self.plan_id = plan_id
+        self.stop = stop or Stop()
         self.out = Applied()
 
     # creates
@@ -85,6 +94,9 @@ class Writer:
         (A SKU the journal holds as created never gets here: ``decide`` skips it.)
         """
         for chunk in _chunks(changes, self.client.batch_size):
+            if self.stop.requested:
+                self._not_sent(chunk)
+                continue
             bodies = [create_body(c) for c in chunk]
             ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
             try:
@@ -104,6 +116,9 @@ class Writer:
         self, chunk: Sequence[MaterialChange], ids: Sequence[str], bodies: Sequence[wire.MaterialWrite]
     ) -> None:
         for change, write_id, body in zip(chunk, ids, bodies, strict=True):
+            if self.stop.requested:
+                self._withdrawn([(change, write_id)])
+                continue
             try:
                 (answer,) = self.client.create_materials([body])
             except InnergyError as exc:
@@ -145,31 +160,47 @@ class Writer:
         the one in flight are journalled, so the connections never wait on the journal.
         """
         workers = max(1, self.client.concurrency)
-        in_flight: list[tuple[MaterialChange, str, Future[wire.Material]]] = []
+        in_flight: list[tuple[MaterialChange, str, Future[wire.Material | None]]] = []
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for chunk in _chunks(changes, 50):
+                if self.stop.requested:
+                    self._not_sent([change for change, _ in chunk])
+                    continue
                 bodies = [edit_body_for(change, current) for change, current in chunk]
                 ids = self._intend(
                     [(c, c.action, current, b) for (c, current), b in zip(chunk, bodies, strict=True)]
                 )
                 sent = [
-                    (change, write_id, pool.submit(self.client.edit_material, current.id, body))
+                    (change, write_id, pool.submit(self._edit, current.id, body))
                     for (change, current), write_id, body in zip(chunk, ids, bodies, strict=True)
                 ]
                 self._answers(in_flight)
                 in_flight = sent
             self._answers(in_flight)
 
-    def _answers(self, sent: Sequence[tuple[MaterialChange, str, Future[wire.Material]]]) -> None:
-        """Wait for a round of edits and journal it: landed ones done, refused ones failed."""
-        landed, failed = [], []
+    def _edit(self, material_id: str, body: wire.MaterialWrite) -> wire.Material | None:
+        """One queued edit, sent unless a stop was requested meanwhile (``None``: not sent)."""
+        if self.stop.requested:
+            return None
+        return self.client.edit_material(material_id, body)
+
+    def _answers(self, sent: Sequence[tuple[MaterialChange, str, Future[wire.Material | None]]]) -> None:
+        """Wait for a round of edits and journal it: landed ones done, refused ones failed,
+        those a stop kept back withdrawn."""
+        landed, failed, withdrawn = [], [], []
         for change, write_id, future in sent:
             try:
-                landed.append((change, write_id, future.result()))
+                answer = future.result()
             except InnergyError as exc:
                 failed.append((change, write_id, _reason(exc)))
+                continue
+            if answer is None:
+                withdrawn.append((change, write_id))
+            else:
+                landed.append((change, write_id, answer))
         self._done(landed)
         self._failed(failed)
+        self._withdrawn(withdrawn)
 
     # journal
 
@@ -195,3 +226,12 @@ class Writer:
         self.journal.mark_failed_many((w, reason) for _, w, reason in failed)
         for change, _, reason in failed:
             self.out.results[change.change_id] = f"failed: {reason}"
+
+    def _withdrawn(self, kept_back: Sequence[tuple[MaterialChange, str]]) -> None:
+        """Intended writes a stop kept from being sent: settled as never sent."""
+        self.journal.mark_failed_many((w, WITHDRAWN) for _, w in kept_back)
+        self._not_sent([change for change, _ in kept_back])
+
+    def _not_sent(self, changes: Sequence[MaterialChange]) -> None:
+        for change in changes:
+            self.out.results[change.change_id] = NOT_SENT

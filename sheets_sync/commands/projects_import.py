@@ -12,6 +12,11 @@ id) counts as existing whatever the listing shows, and is never repeated; a list
 that shows that id without our identifier is a finding, reported. Only projects neither
 the journal nor the listing (matched on both names) knows are created. A BOM import
 the journal holds as done with the same lines is not sent again.
+
+Opportunities go in batches of the client's batch size. After a SIGINT / SIGTERM no new
+batch or BOM import is sent: those in flight are awaited and journalled, the INNERGY ids
+of what landed still go into ``projects.jsonl``, and the run ends ``interrupted`` (exit
+130 / 143); running it again creates the rest.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from canonical.errors import ConfigError, InnergyError
+from canonical.errors import ConfigError, ExitCode, InnergyError
 from canonical.models import Problem, Project, ProjectLine
 from innergy_client import InnergyClient, wire
 from innergy_client.client import match_opportunities
@@ -32,6 +37,7 @@ from innergy_client.mapping import bom_import, is_material_line, opportunity_bod
 from sheets_sync.config import ENV_VARS, Settings
 from sheets_sync.connect import existing_journal, innergy_client, open_journal, outputs
 from sheets_sync.console import Outcome
+from sheets_sync.interrupt import INTERRUPTED, Stop, deferred
 from sheets_sync.store.files import read_jsonl, write_jsonl
 from sheets_sync.store.journal import Journal, Write
 from sheets_sync.store.lock import run_lock
@@ -132,6 +138,8 @@ class ImportResult:
     ids: dict[str, str] = field(default_factory=dict)
     """External id -> INNERGY id (the project's once converted, else the opportunity's)."""
     problems: list[Problem] = field(default_factory=list)
+    not_sent: list[str] = field(default_factory=list)
+    """External ids whose opportunity or BOM import a stop kept from being sent."""
 
 
 def _sendable(lines: Iterable[ProjectLine], source: str) -> tuple[list[ProjectLine], list[Problem]]:
@@ -271,6 +279,7 @@ def import_projects(
     journal: Journal | None = None,
     run_id: str = "",
     rows: Sequence[int] | None = None,
+    stop: Stop | None = None,
 ) -> ImportResult:
     """Create the missing opportunities, send BOM lines of converted projects; idempotent.
 
@@ -278,7 +287,9 @@ def import_projects(
     and every valid one counts as to be created (INNERGY was not asked what exists).
     The ``journal`` is read first (a dry run only reads it); a real run settles the
     writes a crashed run left open, and journals every write intended before it is sent.
+    Once ``stop`` is requested nothing more is sent (``not_sent``).
     """
+    stop = stop or Stop()
     result = ImportResult()
     valid: list[tuple[int, Project]] = []
     seen: set[str] = set()
@@ -313,8 +324,12 @@ def import_projects(
     if dry_run:
         return result
     bodies = [(p.external_id, opportunity_body(p, facility_id, bid_type_id)) for p in missing]
-    made = _journalled(journal, run_id, OPPORTUNITY_TARGET, bodies, client.create_opportunities)
-    innergy.created.update((key, answer.id) for (key, _), answer in zip(bodies, made, strict=True))
+    made = _journalled(
+        journal, run_id, OPPORTUNITY_TARGET, bodies, client.create_opportunities, client.batch_size, stop
+    )
+    innergy.created.update((key, answer.id) for key, answer in made)
+    result.created = [key for key, _ in made]
+    result.not_sent = [key for key, _ in bodies[len(made) :]]
     by_project: dict[str, list[ProjectLine]] = {}
     sendable, problems = _sendable(lines, "project_lines.jsonl")
     result.problems += problems
@@ -331,9 +346,12 @@ def import_projects(
                 body = bom_import(converted.id, user_email, by_project[key])
                 if _already_sent(sent.get(converted.id), body):
                     continue
-                _journalled(
-                    journal, run_id, BOM_TARGET, [(converted.id, body)], lambda b: [client.import_bom(b[0])]
-                )
+                if not _journalled(
+                    journal, run_id, BOM_TARGET, [(converted.id, body)], lambda b: [client.import_bom(b[0])],
+                    1, stop,
+                ):  # fmt: skip
+                    result.not_sent.append(key)
+                    continue
                 result.bom_lines += len(by_project[key])
         elif (opportunity := innergy.opportunity_id(key)) is not None:
             result.ids[key] = opportunity
@@ -355,31 +373,39 @@ def _journalled(
     target: str,
     bodies: list[tuple[str, W]],
     send: Callable[[list[W]], Sequence[A]],
-) -> list[A]:
-    """``send`` the bodies (each with its journal key), journalled intended before and done
-    (with the INNERGY id answered) or unknown after."""
-    if not bodies:
-        return []
-    models = [b for _, b in bodies]
-    if journal is None:
-        return list(send(models))
-    write_ids = [
-        journal.intend(run_id, target=target, op="create", key=key, payload=wire.json_body(b))
-        for key, b in bodies
-    ]
-    try:
-        answers: list[A] = list(send(models))
-    except InnergyError as exc:
-        for write_id in write_ids:  # a lost answer is looked up by the next run, never resent blindly
-            journal.mark_unknown(write_id, str(exc))
-        raise
-    for write_id, answer in zip(write_ids, answers, strict=True):
-        journal.mark_done(
-            write_id,
-            innergy_id=getattr(answer, "id", None),
-            answer=answer.model_dump(mode="json", by_alias=True),
-        )
-    return answers
+    batch: int,
+    stop: Stop,
+) -> list[tuple[str, A]]:
+    """``send`` the bodies (each with its journal key) ``batch`` at a time until ``stop`` is
+    requested, journalled intended before and done (with the INNERGY id answered) or
+    unknown after; the keys sent, with their answers."""
+    made: list[tuple[str, A]] = []
+    for start in range(0, len(bodies), batch):
+        if stop.requested:
+            break
+        keys = [key for key, _ in bodies[start : start + batch]]
+        models = [body for _, body in bodies[start : start + batch]]
+        if journal is None:
+            made += zip(keys, send(models), strict=True)
+            continue
+        write_ids = [
+            journal.intend(run_id, target=target, op="create", key=key, payload=wire.json_body(b))
+            for key, b in zip(keys, models, strict=True)
+        ]
+        try:
+            answers: list[A] = list(send(models))
+        except InnergyError as exc:
+            for write_id in write_ids:  # a lost answer is looked up by the next run, never resent blindly
+                journal.mark_unknown(write_id, str(exc))
+            raise
+        for write_id, answer in zip(write_ids, answers, strict=True):
+            journal.mark_done(
+                write_id,
+                innergy_id=getattr(answer, "id", None),
+                answer=answer.model_dump(mode="json", by_alias=True),
+            )
+        made += zip(keys, answers, strict=True)
+    return made
 
 
 def _counts(result: ImportResult, created: str = "created") -> dict[str, int]:
@@ -403,6 +429,7 @@ def run_projects_import(
 
 
 def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outcome:
+    interrupted: ExitCode | None = None
     files = outputs(settings)
     projects_path = files.canonical("projects.jsonl")
     if not projects_path.is_file():
@@ -429,26 +456,28 @@ def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outc
                         dry_run=True, journal=looked, rows=rows,
                     )  # fmt: skip
             else:
-                with open_journal(settings) as journal:
+                with open_journal(settings) as journal, deferred() as stop:
                     run_id = journal.start_run("projects-import")
                     try:
                         result = import_projects(
                             projects, lines, client, facility_id, bid_type_id,
-                            user_email=user_email, journal=journal, run_id=run_id, rows=rows,
+                            user_email=user_email, journal=journal, run_id=run_id, rows=rows, stop=stop,
                         )  # fmt: skip
+                        interrupted = stop.exit_code
+                        journal.set_ids(PROJECT_TARGET, result.ids)
+                        updated = [
+                            p.model_copy(update={"innergy_id": result.ids.get(p.external_id, p.innergy_id)})
+                            for p in projects
+                        ]
+                        write_jsonl(projects_path, updated)
                     except BaseException:
                         journal.finish_run(run_id, "failed")
                         raise
-                    journal.set_ids(PROJECT_TARGET, result.ids)
-                    journal.finish_run(run_id, "ok", _counts(result))
+                    journal.finish_run(run_id, INTERRUPTED if interrupted else "ok", _counts(result))
     result.problems[:0] = problems + line_problems
-    if not dry_run:
-        updated = [
-            p.model_copy(update={"innergy_id": result.ids.get(p.external_id, p.innergy_id)}) for p in projects
-        ]
-        write_jsonl(projects_path, updated)
     summary: dict[str, Any] = {
         "command": "projects-import",
+        "outcome": INTERRUPTED if interrupted else "ok",
         "dry_run": dry_run,
         "run_id": None if dry_run else run_id,
         "projects": len(projects),
@@ -462,4 +491,15 @@ def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outc
         f"{result.bom_lines} BOM lines sent",
         *(f"{p.severity}: {p.message}" for p in result.problems),
     ]
-    return Outcome(summary, lines=lines_out)
+    if interrupted:
+        summary["not_sent"] = result.not_sent
+        lines_out.insert(
+            0,
+            f"interrupted by {stop.signal_name}: {len(result.created)} opportunities created and recorded; "
+            + (
+                f"{len(result.not_sent)} projects not sent: run `matsync projects-import` again to send them"
+                if result.not_sent
+                else "nothing left unsent"
+            ),
+        )
+    return Outcome(summary, interrupted or ExitCode.OK, lines=lines_out)

@@ -27,15 +27,16 @@ from typing import Any
 from canonical.plan import Plan
 from innergy_client import InnergyClient
 from sheets_sync.approval.apply import Writes, predict, push_writes, send
-from sheets_sync.approval.decide import APPLIED, Innergy, Known
+from sheets_sync.approval.decide import APPLIED, NOT_SENT, Innergy, Known
 from sheets_sync.approval.diff_tabs import Sheet, read_sheet
-from sheets_sync.approval.report import Report, now
+from sheets_sync.approval.report import Report, killed_run_report, now
 from sheets_sync.approval.settle import resolve_pending, settle_master_writes
 from sheets_sync.approval.write_back import WriteBack, write_back_journalled
 from sheets_sync.approval.writer import Applied
 from sheets_sync.config import Settings
 from sheets_sync.connect import existing_journal, innergy_client, open_journal, open_workbook, outputs
 from sheets_sync.console import Outcome
+from sheets_sync.interrupt import Stop, deferred
 from sheets_sync.master.tabs import SYNC_LOG
 from sheets_sync.store.journal import Journal
 from sheets_sync.store.lock import run_lock
@@ -83,30 +84,44 @@ def _journalled(
     client: InnergyClient | None,
     outputs: Outputs,
 ) -> Outcome:
-    run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
-    report = Report()
-    try:
-        settled = settle_master_writes(journal, sheet.master or [])
-        innergy = Innergy(tuple(client.list_materials())) if client is not None else None
-        known = Known()
-        if plan is not None and innergy is not None:
-            settled += resolve_pending(journal, innergy)
-            known = Known.read(journal, outputs, plan.plan_id)
+    """The journalled run. A first SIGINT / SIGTERM from here on stops new writes only: the
+    run still settles, writes its results and logs itself ``interrupted``. Runs killed
+    before they could (``killed``) are logged and closed by this one."""
+    killed = journal.unfinished_runs()  # under the run lock: none of them is still running
+    with deferred() as stop:
+        run_id = journal.start_run(command, plan_id=plan.plan_id if plan else None)
+        report = Report()
+        try:
+            settled = settle_master_writes(journal, sheet.master or [])
+            innergy = Innergy(tuple(client.list_materials())) if client is not None else None
+            known = Known()
+            if plan is not None and innergy is not None:
+                settled += resolve_pending(journal, innergy)
+                known = Known.read(journal, outputs, plan.plan_id)
 
-        def carry_out(writes: Writes) -> Applied:
-            assert client is not None and plan is not None  # push_writes sends only with both
-            return send(writes, client, journal, run_id, plan.plan_id)
+            def carry_out(writes: Writes) -> Applied:
+                assert client is not None and plan is not None  # push_writes sends only with both
+                return send(writes, client, journal, run_id, plan.plan_id, stop)
 
-        report, back, _ = push_writes(sheet, plan, innergy, known, carry_out, now())
-        report.pending_resolved = settled
-        back.sync_log_exists = sheet.has_sync_log
-        back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
-        missed = write_back_journalled(workbook, back, report.problems, sheet, journal, run_id)
-    except BaseException:
-        journal.finish_run(run_id, outcome="failed", counts=report.counts)
-        raise
-    journal.finish_run(run_id, outcome=report.outcome, counts=report.counts)
-    return _outcome(report, run_id, sheet.plan_id, back, missed=missed)
+            report, back, _ = push_writes(sheet, plan, innergy, known, carry_out, now())
+            report.pending_resolved = settled
+            report.interrupted = stop.exit_code
+            back.sync_log_exists = sheet.has_sync_log
+            closed = [(run, killed_run_report(journal.writes(run.run_id))) for run in killed]
+            for run, landed in closed:
+                if run.run_id not in sheet.logged_runs:
+                    back.append(
+                        SYNC_LOG, landed.sync_log_row(run.command, run.actor, run.run_id, run.plan_id)
+                    )
+            back.append(SYNC_LOG, report.sync_log_row(command, journal.actor(run_id), run_id, sheet.plan_id))
+            missed = write_back_journalled(workbook, back, report.problems, sheet, journal, run_id)
+        except BaseException:
+            journal.finish_run(run_id, outcome="failed", counts=report.counts)
+            raise
+        for run, landed in closed:
+            journal.finish_run(run.run_id, outcome=landed.outcome, counts=landed.counts)
+        journal.finish_run(run_id, outcome=report.outcome, counts=report.counts)
+    return _outcome(report, run_id, sheet.plan_id, back, missed=missed, stop=stop)
 
 
 def _dry_run(settings: Settings, sheet: Sheet, plan: Plan | None, client: InnergyClient | None) -> Outcome:
@@ -128,12 +143,15 @@ def _outcome(
     back: WriteBack,
     predicted: Writes | None = None,
     missed: Sequence[Missed] = (),
+    stop: Stop | None = None,
 ) -> Outcome:
     """The run's summary and lines; ``predicted`` (a dry run's writes) adds what would be
-    written; ``missed``: the cells the workbook could not place."""
+    written; ``missed``: the cells the workbook could not place; ``stop``: the signal that
+    interrupted it, if one did."""
     dry_run = predicted is not None
     summary: dict[str, Any] = {
         "command": "push",
+        "outcome": report.outcome,
         "dry_run": dry_run,
         "run_id": run_id,
         "plan_id": plan_id,
@@ -157,6 +175,7 @@ def _outcome(
         }
     verb = "would apply" if dry_run else "applied"
     lines = [
+        *_interrupted(report, stop),
         f"plan {plan_id or '-'}: {report.counts['ticked']} ticked; {verb} {report.counts['applied']} "
         f"(created {report.counts['created']}, updated {report.counts['updated']}, deactivated "
         f"{report.counts['deactivated']}, reactivated {report.counts['reactivated']}, PPak rows "
@@ -164,11 +183,33 @@ def _outcome(
         f"failed {report.counts['failed']}, skipped {report.counts['skipped']}; "
         f"{'would link' if dry_run else 'linked'} {report.counts['linked']} INNERGY IDs",
         *(f"  {t.tab} row {t.row}: {r}" for t, r in report.results.items() if r != APPLIED),
+        *_recovered(report),
         *_not_written(missed),
     ]
     if run_id:
         lines.append(f"run {run_id}")
     return Outcome(summary, report.exit_code, lines)
+
+
+def _interrupted(report: Report, stop: Stop | None) -> list[str]:
+    """The one line that says what a signal left: what landed, and to push again."""
+    if stop is None or report.interrupted is None:
+        return []
+    held = sum(result == NOT_SENT for result in report.results.values())
+    rest = f"{held} not sent: run `matsync push` again to send them" if held else "nothing left unsent"
+    return [
+        f"interrupted by {stop.signal_name}: {report.counts['applied']} of {report.counts['ticked']} "
+        f"ticked rows applied and written back; {rest}"
+    ]
+
+
+def _recovered(report: Report) -> list[str]:
+    if not report.counts["recovered"]:
+        return []
+    return [
+        f"wrote the Results and INNERGY IDs of {report.counts['recovered']} rows an interrupted run "
+        "applied (SYNC_LOG has its row)"
+    ]
 
 
 def _not_written(missed: Sequence[Missed]) -> list[str]:

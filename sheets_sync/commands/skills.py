@@ -24,6 +24,11 @@ _OK, _FAILED, _USAGE = (
     ("1", "failed or could not run"),
     ("2", "usage error"),
 )
+_STOPPED = (
+    ("130", "interrupted by SIGINT: no new write was sent; what landed is written back and logged "
+            "(outcome interrupted); run it again for the rest"),
+    ("143", "interrupted by SIGTERM (a scheduler's stop): as for 130"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ SKILLS: tuple[Skill, ...] = (
             _JSON + "; run_id of the journalled run",
             f"{JOURNAL_FILE} (journal: every write, before and after)",
         ),
-        exit_codes=(_OK, _FAILED, _USAGE),
+        exit_codes=(_OK, _FAILED, _USAGE, *_STOPPED),
         when="after run_ppak_export_etl; safe to repeat (nothing is created twice)",
     ),
     Skill(
@@ -102,6 +107,7 @@ SKILLS: tuple[Skill, ...] = (
             _USAGE,
             ("3", "done; new changes or stale rows await review in the diff tabs"),
             ("4", "another run holds the lock; nothing was done, run again later"),
+            *_STOPPED,
         ),
         when="nightly; a run that finds the lock held exits 4 and is simply retried next time",
     ),

@@ -29,6 +29,7 @@ from sheets_sync.approval.targets import INNERGY_TARGET
 from sheets_sync.config import Settings
 from sheets_sync.connect import existing_journal, innergy_client, open_workbook
 from sheets_sync.console import Outcome
+from sheets_sync.interrupt import INTERRUPTED, Stop, deferred
 from sheets_sync.master.tabs import MASTER, SYNC_LOG_HEADER
 from sheets_sync.store.journal import Journal, Write
 from sheets_sync.store.lock import run_lock
@@ -65,35 +66,40 @@ def _undo(
         plan = plan_undo(writes, records.values(), master, journal.undone_write_ids(run_id))
         if command is None:
             return _outcome(plan, done, None, run_id, dry_run=True)
-        undo_run = journal.start_run(command, plan_id=None, undo_of=run_id)
-        try:
-            innergy_steps = [s for s in plan.steps if s.target == INNERGY_TARGET]
-            revert_innergy(innergy_steps, client, journal, undo_run, done)
-            cell_steps = _cells_to_restore(plan.steps, done)
+        with deferred() as stop:
+            undo_run = journal.start_run(command, plan_id=None, undo_of=run_id)
+            try:
+                innergy_steps = [s for s in plan.steps if s.target == INNERGY_TARGET]
+                revert_innergy(innergy_steps, client, journal, undo_run, done, stop)
+                done.interrupted = stop.exit_code
+                cell_steps = _cells_to_restore(plan.steps, done)
 
-            def log_row() -> dict[str, Any]:
-                return _sync_log_row(journal.actor(undo_run), undo_run, plan, done)
+                def log_row() -> dict[str, Any]:
+                    return _sync_log_row(journal.actor(undo_run), undo_run, plan, done)
 
-            reverted = _reverted_changes(writes, plan.steps, done)
-            done.counts["cells_restored"] = restore_cells(
-                cell_steps, workbook, journal, undo_run, log_row, reverted
-            )
-        except BaseException:
-            journal.finish_run(undo_run, outcome="failed", counts=done.counts)
-            raise
-    outcome = _outcome(plan, done, undo_run, run_id, dry_run=False)
-    journal.finish_run(undo_run, outcome=outcome.summary["outcome"], counts=done.counts)
+                reverted = _reverted_changes(writes, plan.steps, done)
+                done.counts["cells_restored"] = restore_cells(
+                    cell_steps, workbook, journal, undo_run, log_row, reverted
+                )
+            except BaseException:
+                journal.finish_run(undo_run, outcome="failed", counts=done.counts)
+                raise
+            outcome = _outcome(plan, done, undo_run, run_id, dry_run=False, stop=stop)
+            journal.finish_run(undo_run, outcome=outcome.summary["outcome"], counts=done.counts)
     return outcome
 
 
 def _cells_to_restore(steps: Sequence[Step], done: Done) -> list[Step]:
-    """Master reverts, except a row whose INNERGY revert failed (its INNERGY ID must stay)."""
+    """Master reverts, except a row whose INNERGY revert failed (its INNERGY ID must stay);
+    none once interrupted (they are writes not yet started)."""
     failed = {sku_key(f["key"]) for f in done.failures}
     kept = []
     for step in steps:
         if step.target == INNERGY_TARGET:
             continue
-        if sku_key(step.key) in failed:
+        if done.interrupted is not None:
+            done.not_sent.append(step.reverts)
+        elif sku_key(step.key) in failed:
             reason = "master cells left as they are: the INNERGY revert of this SKU failed"
             done.failures.append({"write_id": step.reverts, "key": step.key, "reason": reason})
             done.counts["failed"] += 1
@@ -105,7 +111,7 @@ def _cells_to_restore(steps: Sequence[Step], done: Done) -> list[Step]:
 def _reverted_changes(writes: Sequence[Write], steps: Sequence[Step], done: Done) -> dict[str, set[str]]:
     """Plan id -> the change ids whose writes this undo reverts (its steps, less those that
     failed): their approvals are withdrawn."""
-    failed = {f["write_id"] for f in done.failures}
+    failed = {f["write_id"] for f in done.failures} | set(done.not_sent)
     reverting = {step.reverts for step in steps} - failed
     reverted: dict[str, set[str]] = defaultdict(set)
     for write in writes:
@@ -115,13 +121,17 @@ def _reverted_changes(writes: Sequence[Write], steps: Sequence[Step], done: Done
 
 
 def _exit_code(plan: UndoPlan, done: Done) -> ExitCode:
+    if done.interrupted is not None:
+        return done.interrupted
     if done.counts["failed"]:
         return ExitCode.FAILED
     return ExitCode.NEEDS_PERSON if plan.conflicts else ExitCode.OK
 
 
 def _outcome_name(code: ExitCode) -> str:
-    return {ExitCode.FAILED: "failed", ExitCode.NEEDS_PERSON: "conflicts"}.get(code, "ok")
+    names = {ExitCode.FAILED: "failed", ExitCode.NEEDS_PERSON: "conflicts"}
+    names |= dict.fromkeys((ExitCode.INTERRUPTED, ExitCode.TERMINATED), INTERRUPTED)
+    return names.get(code, "ok")
 
 
 def _sync_log_row(actor: str, undo_run: str, plan: UndoPlan, done: Done) -> dict[str, Any]:
@@ -134,7 +144,9 @@ def _sync_log_row(actor: str, undo_run: str, plan: UndoPlan, done: Done) -> dict
     return dict(zip(SYNC_LOG_HEADER, values, strict=True))
 
 
-def _outcome(plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, dry_run: bool) -> Outcome:
+def _outcome(
+    plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, dry_run: bool, stop: Stop | None = None
+) -> Outcome:
     code = _exit_code(plan, done)
     outcome = _outcome_name(code)
     conflicts = [asdict(c) for c in plan.conflicts]
@@ -144,7 +156,12 @@ def _outcome(plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, d
         "run_id": undo_run,
         "undo_of": run_id,
         "outcome": outcome,
-        "counts": {**done.counts, "conflicts": len(plan.conflicts), "unchanged": len(plan.unchanged)},
+        "counts": {
+            **done.counts,
+            "conflicts": len(plan.conflicts),
+            "unchanged": len(plan.unchanged),
+            "not_sent": len(done.not_sent),
+        },
         "conflicts": conflicts,
         "failures": done.failures,
         "pending_resolved": done.pending_resolved,
@@ -156,8 +173,10 @@ def _outcome(plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, d
             for s in plan.steps
         ]  # fmt: skip
     verb = "would revert" if dry_run else "reverted"
+    reverted = len(plan.steps) - done.counts["failed"] - len(done.not_sent)
     lines = [
-        f"undo of run {run_id}: {verb} {len(plan.steps) - done.counts['failed']} writes; "
+        *_interrupted(done, run_id, stop),
+        f"undo of run {run_id}: {verb} {reverted} writes; "
         f"{len(plan.unchanged)} needed nothing; {len(plan.conflicts)} conflicts; "
         f"{done.counts['failed']} failed",
         *(f"  conflict: {c.target} {c.key}: {c.reason}" for c in plan.conflicts),
@@ -166,6 +185,18 @@ def _outcome(plan: UndoPlan, done: Done, undo_run: str | None, run_id: str, *, d
     if undo_run:
         lines.append(f"run {undo_run}")
     return Outcome(summary, code, lines)
+
+
+def _interrupted(done: Done, run_id: str, stop: Stop | None) -> list[str]:
+    """The one line that says what a signal left undone, and how to finish it."""
+    if stop is None or done.interrupted is None:
+        return []
+    rest = (
+        f"{len(done.not_sent)} not reverted yet: run `matsync undo --run {run_id}` again to finish"
+        if done.not_sent
+        else "nothing left to revert"
+    )
+    return [f"interrupted by {stop.signal_name}: the reverts sent are journalled and written back; {rest}"]
 
 
 # -- the journal's queries (owned by sheets_sync.store.journal) -------------------------------------

@@ -6,7 +6,8 @@ row says ``nightly``), then the plan is made again so the diff tabs show what is
 A plan that fails or refuses (an empty master, a mass deactivation without
 ``--allow-mass-deactivate``) plans nothing, and the result still reports what the push did.
 Exit 1 when the push or the plan failed, 3 when changes await review (or ticked rows
-went stale), 0 otherwise.
+went stale), 0 otherwise. A push a signal interrupted ends the run there (no plan), with
+the push's exit code (130 / 143).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from canonical.errors import ExitCode, MatsyncError
 from sheets_sync.commands.push import run_push
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
+from sheets_sync.interrupt import INTERRUPTED
 from sheets_sync.store.lock import run_lock
 
 __all__ = ["nightly"]
@@ -42,6 +44,14 @@ def nightly(
 
     with run_lock(settings.output_dir, "nightly", timeout=lock_timeout):
         pushed = run_push(settings, command="nightly")
+        if pushed.summary.get("outcome") == INTERRUPTED:
+            summary = {
+                "command": "nightly",
+                "outcome": INTERRUPTED,
+                "run_id": pushed.summary.get("run_id"),
+                "push": pushed.summary,
+            }
+            return Outcome(summary, pushed.exit_code, ["push:", *pushed.lines, "plan: not run (interrupted)"])
         try:
             planned = plan(settings, None, allow_mass_deactivate=allow_mass_deactivate)
         except MatsyncError as exc:  # the push happened: its account must not be lost

@@ -401,12 +401,24 @@ class Journal:
             raise JournalError(f"no run {run_id} in the journal {self.path}")
         return _run(rows[0])
 
+    def unfinished_runs(self, commands: Sequence[str] = SYNC_COMMANDS) -> list[Run]:
+        """Runs of ``commands`` that never recorded their end, oldest first. A run finishes its
+        own record however it stops, short of being killed (a second signal, SIGKILL, a
+        crash), so under the run lock these are the killed ones."""
+        marks = ", ".join("?" for _ in commands)
+        rows = self._query(
+            f"SELECT {_RUN_COLUMNS} FROM runs WHERE command IN ({marks}) AND finished_at IS NULL"
+            " ORDER BY started_at, rowid",
+            tuple(commands),
+        )
+        return [_run(r) for r in rows]
+
     def last_success(self, commands: Sequence[str] = SYNC_COMMANDS) -> datetime | None:
-        """When the newest sync run that did not fail finished."""
+        """When the newest sync run that neither failed nor was interrupted finished."""
         marks = ", ".join("?" for _ in commands)
         rows = self._query(
             f"SELECT MAX(finished_at) FROM runs WHERE command IN ({marks})"
-            " AND finished_at IS NOT NULL AND outcome != 'failed'",
+            " AND finished_at IS NOT NULL AND outcome NOT IN ('failed', 'interrupted')",
             tuple(commands),
         )
         found = rows[0][0]
@@ -604,6 +616,16 @@ class Journal:
         """Change ids of ``plan_id`` already applied by some run (never to be applied again)."""
         rows = self._query("SELECT change_id FROM applied_changes WHERE plan_id = ?", (plan_id,))
         return {r[0] for r in rows}
+
+    def unreported_changes(self, plan_id: str) -> dict[str, str]:
+        """Change ids of ``plan_id`` applied by a run that never finished, -> that run: it was
+        killed before it could write their Results, so the next push writes them."""
+        rows = self._query(
+            "SELECT a.change_id, a.run_id FROM applied_changes AS a JOIN runs AS r ON r.run_id = a.run_id"
+            " WHERE a.plan_id = ? AND r.finished_at IS NULL",
+            (plan_id,),
+        )
+        return {r[0]: r[1] for r in rows}
 
     def done_creates(self, target: str) -> dict[str, Write]:
         """The last create of each key of ``target`` that is done: what exists, whatever a

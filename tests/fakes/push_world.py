@@ -52,6 +52,7 @@ __all__ = [
     "seed_innergy",
     "tabs_for",
     "tabs_world",
+    "ticked_xlsx_world",
     "xlsx_world",
 ]
 
@@ -216,3 +217,14 @@ def tabs_world(
 def xlsx_world(tmp_path: Path, sandbox: Sandbox, materials: Sequence[Material]) -> World:
     """A world on a local .xlsx workbook."""
     return tabs_world(tmp_path, sandbox, tabs_for(materials))
+
+
+def ticked_xlsx_world(tmp_path: Path, sandbox: Sandbox, creates: int, updates: int) -> World:
+    """A .xlsx world planned and ticked: ``updates`` records INNERGY holds, at a new cost in
+    the master (P-0000 ...), then ``creates`` new materials."""
+    seed_innergy(sandbox, [part(n) for n in range(updates)])
+    master = [part(n, "7.10") for n in range(updates)] + [part(n) for n in range(updates, updates + creates)]
+    world = xlsx_world(tmp_path, sandbox, master)
+    world.plan()
+    world.tick([m.sku for m in master])
+    return world

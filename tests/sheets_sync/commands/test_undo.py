@@ -244,7 +244,7 @@ def test_undo_restores_innergy_field_for_field_and_the_master_cells(pushed: Worl
     assert outcome.exit_code == ExitCode.OK, outcome.lines
     assert outcome.summary["counts"] | {"unchanged": 0} == {
         "updated": 1, "deactivated": 1, "reactivated": 1, "cells_restored": 2, "failed": 0,
-        "conflicts": 0, "unchanged": 0,
+        "conflicts": 0, "unchanged": 0, "not_sent": 0,
     }  # fmt: skip
     now = _library_now(pushed.sandbox)
     created = [rid for rid in now if rid not in pushed.before_library]
