@@ -46,6 +46,25 @@ def test_every_command_has_help_text(name: str) -> None:
     assert doc.splitlines()[0][:30] in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize("name", ["", *CONTRACT_COMMANDS])
+def test_help_reads_as_a_person_types_it(name: str) -> None:
+    """No type names where a flag takes no value; the global options in every command's help."""
+    result = runner.invoke(app, [*([name] if name else []), "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "<bool>" not in result.output and "<list[" not in result.output
+    for option in ("--json", "--verbose", "--workbook", "--output-dir"):
+        assert option in result.output, (name, option)
+    if name:
+        assert "Global options" in result.output
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"matsync {version('matsync')}"
+
+
 @pytest.mark.parametrize("name", CONTRACT_COMMANDS)
 def test_every_command_is_documented_in_the_readme(name: str) -> None:
     assert f"matsync {name}" in (REPO / "README.md").read_text(encoding="utf-8")
