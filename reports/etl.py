@@ -10,6 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from reports import markdown as md
+
 __all__ = ["etl_json", "etl_markdown"]
 
 
@@ -17,15 +19,8 @@ def etl_json(summary: Mapping[str, Any]) -> str:
     return json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return lines
+    return md.table(header, ([md.cell(v) for v in row] for row in rows))
 
 
 def etl_markdown(summary: Mapping[str, Any]) -> str:

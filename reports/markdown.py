@@ -4,9 +4,14 @@ Reports quote names, SKUs and PPak values exactly as people typed them, and Mark
 (GitHub's flavour included) reads some of their characters as markup: a ``|`` ends a
 table cell and a newline the row, a backtick opens code, ``<script>`` and
 ``<img onerror=...>`` are raw HTML a viewer may render, ``[x](javascript:...)`` is a link,
-``*`` and ``_`` emphasis, ``$`` math on GitHub, ``&lt;`` an entity. ``cell`` puts a
-backslash before each of them (CommonMark lets any ASCII punctuation be escaped so) and
-folds line breaks to spaces, so a table keeps its columns and a name reads as typed.
+``*`` and ``_`` emphasis, ``~`` strike-through, ``&lt;`` an entity. ``cell`` puts a
+backslash before each markup character (CommonMark lets any ASCII punctuation be escaped
+so), writes ``<`` as ``&lt;`` and an ``&`` that starts an entity as ``&amp;`` (every
+Markdown, the oldest included, reads those as text), and folds line breaks to spaces, so a
+table keeps its columns and a name reads as typed. What is harmless stays as typed, for
+the raw file's sake: ``>`` away from a line's start (``cost: 1 -> 2``), an ``&`` before a
+space, underscores inside a word (``INNERGY_API_KEY``: never emphasis in CommonMark), and
+``$`` (GitHub's math ends only at a ``$`` not followed by a digit; an amount's always is).
 ``with_code`` does the same to a note of ours while keeping its backtick spans as code.
 """
 
@@ -18,7 +23,9 @@ from typing import Any
 
 __all__ = ["cell", "table", "with_code"]
 
-_MARKUP = re.compile(r"([\\`*_\[\]<|~&$])")
+_MARKUP = re.compile(r"([\\`*\[\]|~])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+_UNDERSCORES = re.compile(r"_+")
 _BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029]")
 _CODE = re.compile(r"`([^`\r\n]+)`")
 
@@ -26,7 +33,16 @@ _CODE = re.compile(r"`([^`\r\n]+)`")
 def cell(value: Any) -> str:
     """``value`` as literal Markdown text on one line (``None`` is blank)."""
     text = "" if value is None else str(value)
-    return _MARKUP.sub(r"\\\1", _BREAKS.sub(" ", text))
+    text = _ENTITY.sub("&amp;", _BREAKS.sub(" ", text)).replace("<", "&lt;")
+    escaped = _MARKUP.sub(r"\\\1", text)
+    return _UNDERSCORES.sub(lambda run: _underscores(run, escaped), escaped)
+
+
+def _underscores(run: re.Match[str], text: str) -> str:
+    """A run of ``_`` as is between two letters or digits, escaped anywhere else."""
+    before, after = text[run.start() - 1 : run.start()], text[run.end() : run.end() + 1]
+    inside = before.isalnum() and after.isalnum()
+    return run[0] if inside else "\\_" * len(run[0])
 
 
 def with_code(text: str) -> str:

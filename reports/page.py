@@ -181,12 +181,12 @@ def stacked(title: str, rows: Sequence[tuple[str, Sequence[Bar]]], width: int = 
 
 @dataclass(frozen=True)
 class Meter:
-    """A share done: ``done`` of ``total``; ``total`` ``None`` when it could not be counted."""
+    """A share done: ``done`` of ``total``; ``None`` when it could not be counted (the page
+    says why beside the chart: SVG text cannot show a note's code)."""
 
     label: str
     done: int | None
     total: int | None
-    note: str = ""
 
 
 def meters(title: str, rows: Sequence[Meter], width: int = 560) -> str:
@@ -198,8 +198,7 @@ def meters(title: str, rows: Sequence[Meter], width: int = 560) -> str:
         out.append(_text(0, y, row.label, extra=' font-weight="600"'))
         out.append(f'<rect x="0" y="{y + 6}" width="{span}" height="{height}" rx="3" fill="#e8eaed"/>')
         if row.total is None or row.done is None:
-            figure = _short(f"not available: {row.note}" if row.note else "not available", 60)
-            out.append(_text(6, y + 17, figure, extra=' fill="#5f6368"'))
+            out.append(_text(6, y + 17, "not available (see below)", extra=' fill="#5f6368"'))
             continue
         share = row.done / row.total if row.total else 1.0
         colour = "#1e8e3e" if share >= 1 else "#f29900" if share >= 0.5 else "#d93025"
