@@ -350,9 +350,7 @@ def _details_html(check: Check) -> str:
     if all(n == 1 for _, n in check.details):
         items = "".join(f"<li>{page.esc(item)}</li>" for item, _ in check.details)
         return f'<ul class="items">{items}</ul>'
-    rows = "".join(f'<tr><td>{page.esc(item)}</td><td class="num">{n}</td></tr>' for item, n in check.details)
-    head = '<tr><th>Item</th><th class="num">Count</th></tr>'
-    return f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+    return page.table(("Item", "Count"), check.details, {"Count"})
 
 
 def _failing_html(report: HealthReport) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ __all__ = [
     "meters",
     "page",
     "stacked",
+    "table",
     "with_code",
 ]
 
@@ -150,14 +151,13 @@ def bars(title: str, rows: Sequence[Bar], width: int = 460) -> str:
     return _svg(width, len(rows) * _ROW + 6, title, "".join(parts))
 
 
-def stacked(title: str, rows: Sequence[tuple[str, Sequence[Bar]]], width: int = 760) -> str:
-    """One stacked bar per row (label, parts), all on one scale: a longer bar is more rows.
-
-    A part's count is written inside it when it fits; the row's total follows the bar."""
-    top = max((sum(p.value for p in parts) for _, parts in rows), default=0) or 1
-    label, span, height = 230, width - 230 - 70, 26
+def stacked(title: str, rows: Sequence[tuple[str, Sequence[Bar], str]], width: int = 760) -> str:
+    """One stacked bar per row (label, parts, text after the bar), all on one scale: a longer
+    bar is more rows. A part's count is written inside it when it fits."""
+    top = max((sum(p.value for p in parts) for _, parts, _ in rows), default=0) or 1
+    label, span, height = 230, width - 230 - 80, 26
     out = []
-    for i, (name, parts) in enumerate(rows):
+    for i, (name, parts, after) in enumerate(rows):
         y = i * (height + 8) + 4
         out.append(_text(0, y + 17, _short(name, 34)))
         x = float(label)
@@ -174,9 +174,24 @@ def stacked(title: str, rows: Sequence[tuple[str, Sequence[Bar]]], width: int = 
                     _text(x + length / 2, y + 17, str(part.value), anchor="middle", extra=' fill="#fff"')
                 )
             x += length
-        total = sum(p.value for p in parts)
-        out.append(_text(x + 6, y + 17, f"{total} rows", extra=' font-weight="600"'))
+        out.append(_text(x + 6, y + 17, after, extra=' font-weight="600"'))
     return _svg(width, len(rows) * (height + 8) + 4, title, "".join(out))
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Collection[str] = ()) -> str:
+    """A plain table, every cell escaped; ``numeric`` columns (by header) right-aligned."""
+
+    def cell(tag: str, name: str, value: Any) -> str:
+        css = ' class="num"' if name in numeric else ""
+        return f"<{tag}{css}>{esc(value)}</{tag}>"
+
+    head = "".join(cell("th", name, name) for name in header)
+    body = "".join(
+        "<tr>" + "".join(cell("td", name, value) for name, value in zip(header, row, strict=True)) + "</tr>"
+        for row in rows
+    )
+    empty = f'<tr><td colspan="{len(header)}" class="muted">None.</td></tr>'
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body or empty}</tbody></table>"
 
 
 @dataclass(frozen=True)
