@@ -43,7 +43,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;padding-bot
 border-bottom:2px solid #e3e3e3}h3{font-size:15px;margin:18px 0 6px}
 p{margin:6px 0}.muted{color:#5f6368}
 table{border-collapse:collapse;width:100%;margin:4px 0 8px}
-th,td{border:1px solid #d9d9d9;padding:4px 6px;vertical-align:top;text-align:left}
+th,td{border:1px solid #d9d9d9;padding:4px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere}
 th{background:#f1f3f4;font-weight:600}
 td.lines{white-space:pre-wrap;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace}
 td.num,th.num{text-align:right;white-space:nowrap}td.id{white-space:nowrap;font-family:ui-monospace,monospace}
@@ -61,7 +61,8 @@ border:1px solid rgba(0,0,0,.25);position:relative;top:1px}
 .ok{background:#1e8e3e}.bad{background:#d93025}
 @media print{body{margin:0;padding:0;max-width:none;font-size:10pt}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-thead{display:table-header-group}tr,figure,svg{break-inside:avoid}h2,h3{break-after:avoid}}
+thead{display:table-header-group}tr,figure,svg{break-inside:avoid}h2,h3{break-after:avoid}
+td.id{white-space:normal}}
 """
 
 
@@ -238,11 +239,15 @@ class Column:
     """Drawn with a red label (a run that failed or was interrupted)."""
 
 
-def columns(title: str, points: Sequence[Column], height: int = 150) -> str:
-    """Stacked columns, oldest left, each part in proportion; the total above each column."""
-    step, bar, axis = 56, 30, height - 40
+def columns(title: str, points: Sequence[Column], width: int = 600, height: int = 160) -> str:
+    """Stacked columns, oldest left, each part in proportion, the total above each column.
+
+    Up to ten columns get the room of ten; more share ``width``, and then only every few
+    is labelled, so labels never overlap (each column's tooltip still names it)."""
+    step = (width - 20) / max(len(points), 10)
+    bar, axis = max(6.0, step * 0.55), height - 40
+    every = -(-44 // int(step))  # a label needs ~44 px
     top = max((sum(p.value for p in c.parts) for c in points), default=0) or 1
-    width = max(240, len(points) * step + 20)
     out = [f'<line x1="10" y1="{axis}" x2="{width - 10}" y2="{axis}" stroke="#9aa0a6"/>']
     for i, point in enumerate(points):
         x, y = 10 + i * step + (step - bar) / 2, float(axis)
@@ -252,15 +257,17 @@ def columns(title: str, points: Sequence[Column], height: int = 150) -> str:
             length = (axis - 20) * part.value / top
             y -= length
             out.append(
-                f'<rect x="{x:g}" y="{y:.1f}" width="{bar}" height="{length:.1f}" fill="{esc(part.colour)}">'
-                f"<title>{esc(point.when)} {esc(point.what)}: {part.value} {esc(part.label)}</title></rect>"
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{length:.1f}" '
+                f'fill="{esc(part.colour)}"><title>{esc(point.when)} {esc(point.what)}: '
+                f"{part.value} {esc(part.label)}</title></rect>"
             )
-        total = sum(p.value for p in point.parts)
         centre = x + bar / 2
-        out.append(_text(centre, y - 4, str(total), anchor="middle", extra=' font-weight="600"'))
-        colour = ' fill="#d93025"' if point.alarm else ""
-        out.append(_text(centre, axis + 15, point.when, anchor="middle", extra=f' font-size="10"{colour}'))
-        out.append(
-            _text(centre, axis + 28, _short(point.what, 9), anchor="middle", extra=f' font-size="10"{colour}')
-        )
+        total = str(sum(p.value for p in point.parts))
+        out.append(_text(centre, y - 4, total, anchor="middle", extra=' font-weight="600" font-size="10"'))
+        if i % every == 0 or point.alarm:
+            colour = ' fill="#d93025"' if point.alarm else ""
+            for line, text in ((15, point.when), (28, _short(point.what, 9))):
+                out.append(
+                    _text(centre, axis + line, text, anchor="middle", extra=f' font-size="10"{colour}')
+                )
     return _svg(width, height, title, "".join(out))

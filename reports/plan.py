@@ -262,7 +262,8 @@ _FLAG_MEANINGS = (  # the badge as the Flags column shows it, and why it is ther
 
 _STYLE = "".join(f".{action} td{{background:{row}}}" for action, (_, row, _) in _ACTION_COLOURS.items()) + (
     "tr.flagged td:first-child{box-shadow:inset 4px 0 0 #c5221f}"
-    "td.lines{min-width:26em}th{position:sticky;top:0}@media print{th{position:static}}"
+    "td.lines{min-width:26em}th{position:sticky;top:0}"
+    "@media print{th{position:static}td.lines{min-width:0}}"
 )
 
 
