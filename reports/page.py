@@ -43,7 +43,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;padding-bot
 border-bottom:2px solid #e3e3e3}h3{font-size:15px;margin:18px 0 6px}
 p{margin:6px 0}.muted{color:#5f6368}
 table{border-collapse:collapse;width:100%;margin:4px 0 8px}
-th,td{border:1px solid #d9d9d9;padding:4px 6px;vertical-align:top;text-align:left;overflow-wrap:anywhere}
+th,td{border:1px solid #d9d9d9;padding:4px 6px;vertical-align:top;text-align:left;overflow-wrap:break-word}
 th{background:#f1f3f4;font-weight:600}
 td.lines{white-space:pre-wrap;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace}
 td.num,th.num{text-align:right;white-space:nowrap}td.id{white-space:nowrap;font-family:ui-monospace,monospace}
@@ -56,13 +56,13 @@ svg{max-width:100%;height:auto;display:block}svg text{font-family:inherit}
 .legend{display:flex;flex-wrap:wrap;gap:4px 20px;padding:0;margin:6px 0;list-style:none;font-size:13px}
 .legend li{display:flex;gap:6px;align-items:baseline;max-width:440px}
 .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;flex:none;
-border:1px solid rgba(0,0,0,.25);position:relative;top:1px}
+border:1px solid rgba(0,0,0,.35);position:relative;top:1px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff}
 .ok{background:#1e8e3e}.bad{background:#d93025}
 @media print{body{margin:0;padding:0;max-width:none;font-size:10pt}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 thead{display:table-header-group}tr,figure,svg{break-inside:avoid}h2,h3{break-after:avoid}
-td.id{white-space:normal}}
+table{font-size:9pt}th,td{padding:2px 4px}td{overflow-wrap:anywhere}td.id{white-space:normal}}
 """
 
 
@@ -95,11 +95,11 @@ def figure(caption: str, chart: str) -> str:
     return f"<figure><figcaption>{esc(caption)}</figcaption>{chart}</figure>"
 
 
-def legend(items: Sequence[tuple[str, str, str]]) -> str:
-    """A key of colours: (colour, name, what it means)."""
-    entries = "".join(
+def legend(items: Sequence[tuple[str, str, str]], label: str = "") -> str:
+    """A key of colours: (colour, name, what it means; may be blank), after ``label``."""
+    entries = (f"<li><b>{esc(label)}</b></li>" if label else "") + "".join(
         f'<li><span class="swatch" style="background:{esc(colour)}"></span>'
-        f"<span><b>{esc(name)}</b> {esc(meaning)}</span></li>"
+        f"<span><b>{esc(name)}</b>{' ' + esc(meaning) if meaning else ''}</span></li>"
         for colour, name, meaning in items
     )
     return f'<ul class="legend">{entries}</ul>'

@@ -241,7 +241,7 @@ def plan_markdown(plan: Plan) -> str:
     return "\n".join(out) + "\n"
 
 
-_ACTION_COLOURS: Mapping[str, tuple[str, str, str]] = {
+_ACTION_COLOURS: Mapping[str, tuple[str, str, str]] = {  # bars and legend keep the rows' hues
     "create": ("#1e8e3e", "#e6f4ea", "in the master, not in INNERGY: push creates the record"),
     "update": ("#f29900", "#fef7e0", "master and INNERGY differ: push sets INNERGY's fields"),
     "deactivate": ("#d93025", "#fce8e6", "gone or inactive in the master: push makes the record inactive"),
@@ -294,7 +294,16 @@ def _flag_key() -> str:
         f'<li><span class="flag">{page.esc(name)}</span>{page.esc(meaning)}</li>'
         for name, meaning in _FLAG_MEANINGS
     )
-    return f'<ul class="legend">{entries}</ul>'
+    return f'<ul class="legend"><li><b>Flags:</b></li>{entries}</ul>'
+
+
+def _colour_key(meanings: bool) -> str:
+    """The row colours (their background, as the tables show them), with what each action
+    does or, where space is short, its name only."""
+    return page.legend(
+        [(row, name, meaning if meanings else "") for name, (_, row, meaning) in _ACTION_COLOURS.items()],
+        "" if meanings else "Row colours:",
+    )
 
 
 def plan_html(plan: Plan) -> str:
@@ -305,7 +314,6 @@ def plan_html(plan: Plan) -> str:
         for key, n in plan.counts().items()
     ]
     flagged = [page.Bar(kind, n, _FLAG_COLOUR) for kind, n in _flag_counts(plan).items()]
-    legend = page.legend([(bar, name, meaning) for name, (bar, _, meaning) in _ACTION_COLOURS.items()])
     title = f"Plan {plan.plan_id}"
     look = sorted((c for c in _all_changes(plan) if flags(c)), key=_severity)
     body = (
@@ -314,10 +322,11 @@ def plan_html(plan: Plan) -> str:
         "<code>matsync push</code>. Flagged rows (red edge) deserve a second look.</p>"
         f'<div class="charts">{page.figure("What the plan does", page.bars("Changes by action", actions))}'
         f"{page.figure('What to look at twice', page.bars('Changes by flag', flagged))}</div>"
-        f"{legend}{_flag_key()}"
+        f"{_colour_key(False)}{_flag_key()}"
         f"<h2>Look twice: {len(look)} flagged changes</h2>"
         f"{_html_table(_FLAGGED_COLUMNS, look, _flagged_keys)}"
         f"<h2>DIFF_INNERGY: {len(plan.changes)} changes</h2>{_html_table(_INNERGY_COLUMNS, plan.changes)}"
         f"<h2>DIFF_PPAK: {len(plan.ppak_changes)} rows</h2>{_html_table(_PPAK_COLUMNS, plan.ppak_changes)}"
+        f"<h2>What each action does</h2>{_colour_key(True)}"
     )
     return page.page(title, body, _STYLE)

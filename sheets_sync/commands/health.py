@@ -232,7 +232,11 @@ def _read_json(path: Path) -> Mapping[str, Any] | None:
     return data if isinstance(data, Mapping) else None
 
 
-_MAPPED = {"statuses": "PPak statuses mapped", "phases": "PPak phases mapped", "skus": "PPak SKUs mapped"}
+_MAPPED = {
+    "statuses": "Distinct PPak statuses mapped",
+    "phases": "Distinct PPak phases mapped",
+    "skus": "Distinct PPak SKUs mapped",
+}
 
 
 def _canonical_checks(out: Path, limits: Mapping[str, int | None]) -> tuple[list[Check], list[Progress]]:
