@@ -11,21 +11,23 @@ with its kind (a filter on the tab's ``Flags`` column finds a kind by its first 
 - ``conflict``: the change cannot be applied as planned (its reason is in Changes).
 - ``unit trap ×25``: the new cost is more than ``UNIT_TRAP_RATIO`` times the old, or less
   than its 1/10th. That is what a price entered per another unit looks like: the factors
-  behind it (12 inches a foot, 25.4 mm an inch, 32 square feet a 4'x8' sheet, a pail of 5
-  gallons priced as 1 gallon x 5 = 25) are all above 10, so one ratio catches them all. The
-  number is the measured ratio, not a guess at which factor it is.
+  behind it (12 inches a foot, 25.4 mm an inch, 32 square feet a 4'x8' sheet, 144 square
+  inches a square foot) are all above 10, so one ratio catches them all. The number is the
+  measured ratio, not a guess at which factor it is.
 - ``price +40 %``: the cost moves by more than ``PRICE_CHANGE_PERCENT`` % either way.
 - ``rename``: the name, or the SKU INNERGY knows the record by (its external id), changes
   from one non-blank value to another (linking a hand-entered record is not a rename).
 - ``deactivate``: push would make the INNERGY record inactive.
 
-Costs are compared as the change's ``cost`` line holds them (old and new in the same unit,
-whichever unit the line speaks), so the ratio and the percentage do not depend on it.
+Costs are the amounts the change's ``cost`` line starts each side with (old and new in one
+unit, whichever unit the line speaks: ``114.28 -> 121.50 per SHT`` and ``3.5712 -> 3.7969``
+per SF give the same ratio and percentage).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from canonical.diff import FieldChange, display
 from canonical.plan import Change, MaterialChange, PPakChange
@@ -45,17 +47,14 @@ FLAG_KINDS = ("conflict", "unit trap", "price", "rename", "deactivate")
 """Every flag starts with one of these (the order ``flags`` lists them in)."""
 _RENAMED = ("name", "external_id")
 _TENTH = Decimal("0.1")
+_AMOUNT = re.compile(r"\s*\$?\s*(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+)(?![\d,.]*\d)")
 
 
 def _amount(text: str | None) -> Decimal | None:
-    """A cost as a change line holds it; ``None`` for blank, ``(clear)`` or text that is no number."""
-    if text is None:
-        return None
-    try:
-        value = Decimal(text.strip().replace(",", ""))
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    """The amount a cost value starts with (``121.50`` of ``121.50 per SHT``, ``$1,204.00``);
+    ``None`` for blank, ``(clear)`` or text that starts with no number."""
+    found = _AMOUNT.match(text or "")
+    return Decimal(found[1].replace(",", "")) if found else None
 
 
 def _costs(change: Change) -> tuple[Decimal, Decimal] | None:

@@ -301,6 +301,8 @@ _STYLE = (
 
 
 def _progress_html(report: HealthReport) -> str:
+    if not report.progress:
+        return ""
     meters = [page.Meter(p.label, p.done, p.total) for p in report.progress]
     notes = "".join(
         f"<li><b>{page.esc(p.label)}</b>: {page.with_code(p.note)}</li>" for p in report.progress if p.note
@@ -315,7 +317,6 @@ def _progress_html(report: HealthReport) -> str:
 def _runs_html(report: HealthReport) -> str:
     if not report.runs:
         return f'<div><h3>Runs</h3><p class="muted">{page.esc(_no_runs(report))}</p></div>'
-
     points = [
         page.Column(
             _when(r)[5:10],
@@ -366,8 +367,9 @@ def _failing_html(report: HealthReport) -> str:
 
 def _check_row(c: Check) -> str:
     state = f'<td class="state-{c.state.replace(" ", "-")}">{page.esc(c.state)}</td>'
+    row = '<tr class="fail">' if c.failing else "<tr>"
     return (
-        f'<tr class="{"fail" if c.failing else ""}"><td>{page.esc(c.label)}</td>'
+        f"{row}<td>{page.esc(c.label)}</td>"
         f'<td><code>{page.esc(c.name)}</code></td><td class="num">{_value(c.value)}</td>'
         f"<td>{page.esc(_limit(c.limit))}</td>{state}<td>{page.with_code(c.note)}</td></tr>"
     )

@@ -203,9 +203,15 @@ def _summary(plan: Plan) -> str:
     )
 
 
+def _kinds(change: Change) -> list[str]:
+    """The kinds of the change's flags, most serious first (``FLAG_KINDS`` order)."""
+    found = flags(change)
+    return [kind for kind in FLAG_KINDS if any(flag.startswith(kind) for flag in found)]
+
+
 def _severity(change: Change) -> int:
     """Where the change's most serious flag stands in ``FLAG_KINDS`` (lower: look first)."""
-    return min(i for i, kind in enumerate(FLAG_KINDS) for flag in flags(change) if flag.startswith(kind))
+    return FLAG_KINDS.index(_kinds(change)[0])
 
 
 def _all_changes(plan: Plan) -> list[Change]:
@@ -216,7 +222,7 @@ def _flag_counts(plan: Plan) -> dict[str, int]:
     """Changes carrying each kind of flag (a change counts once per kind)."""
     counts = dict.fromkeys(FLAG_KINDS, 0)
     for change in _all_changes(plan):
-        for kind in {kind for flag in flags(change) for kind in FLAG_KINDS if flag.startswith(kind)}:
+        for kind in _kinds(change):
             counts[kind] += 1
     return counts
 
@@ -268,7 +274,10 @@ _STYLE = "".join(f".{action} td{{background:{row}}}" for action, (_, row, _) in 
 
 
 def _html_table(
-    columns: Sequence[str], changes: Sequence[Change], keys: Callable[[Change], list[str]] = _keys
+    columns: Sequence[str],
+    changes: Sequence[Change],
+    keys: Callable[[Change], list[str]] = _keys,
+    empty: str = "No changes.",
 ) -> str:
     head = "".join(f'<th class="num">{c}</th>' if c == "Δ %" else f"<th>{page.esc(c)}</th>" for c in columns)
     rows = []
@@ -277,7 +286,7 @@ def _html_table(
         found = flags(change)
         cells = [
             f'<td class="id">{page.esc(k)}</td>' if name in _CODES else f"<td>{page.esc(k)}</td>"
-            for name, k in zip(columns, keys(change), strict=False)
+            for name, k in zip(columns, keys(change), strict=False)  # the columns before Changes
         ]
         cells.append(f'<td class="lines">{page.esc(chr(10).join(_lines(change)))}</td>')
         cells.append(f'<td class="num">{page.esc(_delta(change))}</td>')
@@ -285,7 +294,7 @@ def _html_table(
         css = f"{kind} flagged" if found else kind
         rows.append(f'<tr class="{css}">{"".join(cells)}</tr>')
     if not rows:
-        rows.append(f'<tr><td colspan="{len(columns)}" class="muted">No changes.</td></tr>')
+        rows.append(f'<tr><td colspan="{len(columns)}" class="muted">{empty}</td></tr>')
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -324,7 +333,7 @@ def plan_html(plan: Plan) -> str:
         f"{page.figure('What to look at twice', page.bars('Changes by flag', flagged))}</div>"
         f"{_colour_key(False)}{_flag_key()}"
         f"<h2>Look twice: {len(look)} flagged changes</h2>"
-        f"{_html_table(_FLAGGED_COLUMNS, look, _flagged_keys)}"
+        f"{_html_table(_FLAGGED_COLUMNS, look, _flagged_keys, 'Nothing flagged.')}"
         f"<h2>DIFF_INNERGY: {len(plan.changes)} changes</h2>{_html_table(_INNERGY_COLUMNS, plan.changes)}"
         f"<h2>DIFF_PPAK: {len(plan.ppak_changes)} rows</h2>{_html_table(_PPAK_COLUMNS, plan.ppak_changes)}"
         f"<h2>What each action does</h2>{_colour_key(True)}"

@@ -54,6 +54,13 @@ def test_a_price_off_by_more_than_ten_times_is_a_unit_trap(old: str, new: str, e
     assert found[1].startswith("price ")  # also a price change, said with its sign
 
 
+def test_costs_said_with_their_unit_are_read_by_their_amount() -> None:
+    said = cost("114.28 per SHT", "160.00 per SHT (5.0000 per SF in INNERGY)")
+
+    assert delta_percent(said) == Decimal("40.0") and flags(said) == ["price +40 %"]
+    assert flags(cost("$1,204.00", "$48.20")) == ["unit trap ×25", "price -96 %"]
+
+
 def test_ten_times_exactly_is_a_price_change_only() -> None:
     assert flags(cost("1.00", "10.00")) == ["price +900 %"]
 
