@@ -1,23 +1,31 @@
-"""The migration health report: checks against thresholds, as Markdown, HTML and JSON.
+"""The migration health report: checks against thresholds, progress and runs, as Markdown,
+HTML and JSON.
 
 Each check is a count with the largest count still healthy (``None``: shown, never
 failing). A check whose input is missing (no ETL yet, no INNERGY key) says so and does
-not fail the report: a missing input is a finding for a person, not a crash. HTML is
-one self-contained page: inline SVG bars, every text escaped, nothing fetched.
+not fail the report: a missing input is a finding for a person, not a crash. Beside the
+checks, which count what is wrong, the report shows how far the migration has come (a
+share done of a whole: materials linked 182 / 191) and what the journal's last runs did,
+because a migration lead asks "how far are we, and is it moving" before "what is wrong".
+HTML is one self-contained page (``reports.page``): inline SVG, every text escaped.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reports import markdown as md
+from reports import page
+
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "Check",
     "HealthReport",
+    "Progress",
+    "RunSummary",
     "health_html",
     "health_json",
     "health_markdown",
@@ -89,11 +97,9 @@ class Check:
     value: int | None
     limit: int | None
     details: tuple[tuple[str, int], ...] = ()
-    """What makes up the figure: (item, count), largest first; shown as a table / bars."""
+    """What makes up the figure: (item, count), largest first; shown as a list or table."""
     note: str | None = None
-    """Why the figure is missing, or what a person should do."""
-    chart: bool = False
-    """Draw ``details`` as bars in the HTML (where counts differ enough to read a picture)."""
+    """Why the figure is missing, or what a person should do (``code`` spans allowed)."""
 
     @property
     def failing(self) -> bool:
@@ -111,9 +117,40 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A share of the migration done: ``done`` of ``total``; both ``None`` when it could not be
+    counted (``note`` says why)."""
+
+    name: str
+    label: str
+    done: int | None
+    total: int | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One journalled run as the trend shows it: when, what, how it ended, what it did."""
+
+    run_id: str
+    command: str
+    started_at: str
+    outcome: str | None
+    done: int
+    """Changes it applied, exported, created or reverted."""
+    stale: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
 class HealthReport:
     created_at: datetime
     checks: tuple[Check, ...]
+    progress: tuple[Progress, ...] = ()
+    runs: tuple[RunSummary, ...] = ()
+    """Oldest first."""
+    runs_note: str | None = None
+    """Why there are no runs to show, when the journal could not be read."""
 
     @property
     def healthy(self) -> bool:
@@ -144,17 +181,49 @@ def health_json(report: HealthReport) -> dict[str, Any]:
             }
             for c in report.checks
         ],
+        "progress": [
+            {"name": p.name, "label": p.label, "done": p.done, "total": p.total, "note": p.note}
+            for p in report.progress
+        ],
+        "runs": [
+            {
+                "run_id": r.run_id,
+                "command": r.command,
+                "started_at": r.started_at,
+                "outcome": r.outcome,
+                "done": r.done,
+                "stale": r.stale,
+                "failed": r.failed,
+            }
+            for r in report.runs
+        ],
     }
-
-
-def _md(text: Any) -> str:
-    """Table-safe Markdown text: pipes, backticks, angle brackets and newlines defused."""
-    out = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-    return out.replace("<", "&lt;").replace(">", "&gt;").replace("\r", " ").replace("\n", " ")
 
 
 def _limit(limit: int | None) -> str:
     return "report only" if limit is None else f"≤ {limit}"
+
+
+def _value(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _share(p: Progress) -> str:
+    if p.done is None or p.total is None:
+        return "not available"
+    return f"{p.done} / {p.total}" + (f" ({100 * p.done / p.total:.0f} %)" if p.total else "")
+
+
+def _no_runs(report: HealthReport) -> str:
+    return report.runs_note or (
+        "No run in the journal yet: push, nightly, projects-import, undo and export-import-file "
+        "each record one."
+    )
+
+
+def _when(run: RunSummary) -> str:
+    """``2026-12-03 13:35`` from the journal's ISO time (as stored, UTC)."""
+    return run.started_at[:16].replace("T", " ")
 
 
 def health_markdown(report: HealthReport) -> str:
@@ -167,16 +236,51 @@ def health_markdown(report: HealthReport) -> str:
     ]
     if report.failing:
         out += ["## Problems", ""]
-        out += [f"- **{_md(c.label)}**: {c.value} (limit {c.limit})" for c in report.failing]
+        out += [f"- **{md.cell(c.label)}** (`{c.name}`): {c.value} (limit {c.limit})" for c in report.failing]
         out.append("")
-    out += ["## Checks", "", "| Check | Value | Threshold | State | Note |", "|---|---:|---|---|---|"]
-    for c in report.checks:
-        value = "-" if c.value is None else str(c.value)
-        out.append(f"| {_md(c.label)} | {value} | {_limit(c.limit)} | {c.state} | {_md(c.note or '')} |")
+    if report.progress:
+        out += ["## Progress", ""]
+        out += md.table(
+            ("What", "Done", "Note"),
+            ([md.cell(p.label), _share(p), md.with_code(p.note or "")] for p in report.progress),
+        )
+        out.append("")
+    out += ["## Runs", ""]
+    if not report.runs:
+        out += [md.cell(_no_runs(report)), ""]
+    else:
+        out += md.table(
+            ("Started (UTC)", "Command", "Outcome", "Done", "Stale", "Failed", "Run ID"),
+            (
+                [_when(r), md.cell(r.command), md.cell(r.outcome or "running"), str(r.done), str(r.stale),
+                 str(r.failed), md.cell(r.run_id)]
+                for r in report.runs
+            ),
+        )  # fmt: skip
+        out.append("")
+    out += ["## Checks", ""]
+    out += md.table(
+        ("Check", "Name", "Value", "Threshold", "State", "Note"),
+        (
+            [
+                md.cell(c.label),
+                f"`{c.name}`",
+                _value(c.value),
+                _limit(c.limit),
+                c.state,
+                md.with_code(c.note or ""),
+            ]
+            for c in report.checks
+        ),
+    )
     for c in report.checks:
         if c.details:
-            out += ["", f"### {_md(c.label)}", "", "| Item | Count |", "|---|---:|"]
-            out += [f"| {_md(item)} | {n} |" for item, n in c.details]
+            out += [
+                "",
+                f"### {md.cell(c.label)}",
+                "",
+                *md.table(("Item", "Count"), ([md.cell(i), str(n)] for i, n in c.details)),
+            ]
     out += [
         "",
         "## Thresholds",
@@ -190,55 +294,111 @@ def health_markdown(report: HealthReport) -> str:
     return "\n".join(out) + "\n"
 
 
-_BAR_HEIGHT = 18
-_BAR_WIDTH = 320
+_DONE, _STALE, _FAILED = "#1e8e3e", "#f29900", "#d93025"
+_STYLE = (
+    "tr.fail td{background:#fce8e6}td.state-FAIL{color:#a50e0e;font-weight:600}"
+    ".items{columns:3 18em;margin:4px 0;padding-left:1.2em}.items li{break-inside:avoid}"
+    ".problems li{margin:2px 0}.charts>div{flex:1 1 460px;max-width:640px}"
+)
 
 
-def _bars(details: Sequence[tuple[str, int]], limit: int = 15) -> str:
-    """Horizontal bars for (item, count): an inline SVG, text escaped, no scripts."""
-    shown = list(details[:limit])
-    top = max((n for _, n in shown), default=0) or 1
-    height = _BAR_HEIGHT * len(shown) + 4
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="560" height="{height}" role="img">']
-    for i, (item, n) in enumerate(shown):
-        y = i * _BAR_HEIGHT + 2
-        width = max(1, round(_BAR_WIDTH * n / top))
-        label = html.escape(item if len(item) <= 28 else item[:27] + "…")
-        parts.append(
-            f'<text x="0" y="{y + 13}" font-size="12">{label}</text>'
-            f'<rect x="200" y="{y}" width="{width}" height="{_BAR_HEIGHT - 4}" fill="#c0504d"/>'
-            f'<text x="{206 + width}" y="{y + 13}" font-size="12">{n}</text>'
+def _progress_html(report: HealthReport) -> str:
+    if not report.progress:
+        return ""
+    meters = [page.Meter(p.label, p.done, p.total) for p in report.progress]
+    notes = "".join(
+        f"<li><b>{page.esc(p.label)}</b>: {page.with_code(p.note)}</li>" for p in report.progress if p.note
+    )
+    return (
+        f"<div>{page.figure('How far the migration has come', page.meters('Progress', meters))}"
+        + (f'<ul class="muted">{notes}</ul>' if notes else "")
+        + "</div>"
+    )
+
+
+def _runs_html(report: HealthReport) -> str:
+    if not report.runs:
+        return f'<div><h3>Runs</h3><p class="muted">{page.esc(_no_runs(report))}</p></div>'
+    points = [
+        page.Column(
+            _when(r)[5:10],
+            r.command,
+            (
+                page.Bar("done", r.done, _DONE),
+                page.Bar("stale", r.stale, _STALE),
+                page.Bar("failed", r.failed, _FAILED),
+            ),
+            alarm=r.outcome not in ("ok", "exported"),
         )
-    parts.append("</svg>")
-    return "".join(parts)
+        for r in report.runs
+    ]
+    key = page.legend(
+        [(_DONE, "done", "changes applied, created or reverted"), (_STALE, "stale", "ticked rows left alone"),
+         (_FAILED, "failed", "writes INNERGY refused")]
+    )  # fmt: skip
+    last = report.runs[-1]
+    caption = (
+        "What the last run did" if len(points) == 1 else f"What the last {len(points)} runs did, oldest left"
+    )
+    return (
+        f"<div>{page.figure(caption, page.columns('Runs', points))}{key}"
+        f'<p class="muted">A red label: the run did not end ok. Last: {page.esc(last.command)} '
+        f"{page.esc(_when(last))} UTC, {page.esc(last.outcome or 'still running')}, run "
+        f"{page.esc(last.run_id)} (<code>matsync history</code> lists every run).</p></div>"
+    )
+
+
+def _details_html(check: Check) -> str:
+    """A check's items: a compact list when each counts once, else a table with counts."""
+    if all(n == 1 for _, n in check.details):
+        items = "".join(f"<li>{page.esc(item)}</li>" for item, _ in check.details)
+        return f'<ul class="items">{items}</ul>'
+    return page.table(("Item", "Count"), check.details, {"Count"})
+
+
+def _failing_html(report: HealthReport) -> str:
+    if not report.failing:
+        return "<p>No check is above its threshold.</p>"
+    problems = "".join(
+        f"<li><b>{page.esc(c.label)}</b>: {c.value} (limit {c.limit}); "
+        f"to change the limit: <code>--max {page.esc(c.name)}=N</code></li>"
+        for c in report.failing
+    )
+    return f'<h2>What needs a person</h2><ul class="problems">{problems}</ul>'
+
+
+def _check_row(c: Check) -> str:
+    state = f'<td class="state-{c.state.replace(" ", "-")}">{page.esc(c.state)}</td>'
+    row = '<tr class="fail">' if c.failing else "<tr>"
+    return (
+        f"{row}<td>{page.esc(c.label)}</td>"
+        f'<td><code>{page.esc(c.name)}</code></td><td class="num">{_value(c.value)}</td>'
+        f"<td>{page.esc(_limit(c.limit))}</td>{state}<td>{page.with_code(c.note)}</td></tr>"
+    )
 
 
 def health_html(report: HealthReport) -> str:
-    verdict = "HEALTHY" if report.healthy else "UNHEALTHY"
-    colour = "#2e7d32" if report.healthy else "#c62828"
-    rows = []
-    for c in report.checks:
-        value = "-" if c.value is None else str(c.value)
-        style = ' style="background:#fde0dc"' if c.failing else ""
-        rows.append(
-            f"<tr{style}><td>{html.escape(c.label)}</td><td>{value}</td>"
-            f"<td>{html.escape(_limit(c.limit))}</td><td>{c.state}</td>"
-            f"<td>{html.escape(c.note or '')}</td></tr>"
-        )
-    charts = [
-        f"<h3>{html.escape(c.label)}</h3>{_bars(c.details)}" for c in report.checks if c.details and c.chart
-    ]
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Migration health</title>'
-        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 8px;border-bottom:1px solid #ddd}"
-        "table{border-collapse:collapse}</style></head><body>"
-        f'<h1>Migration health: <span style="color:{colour}">{verdict}</span></h1>'
-        f"<p>Checked {html.escape(report.created_at.isoformat(timespec='seconds'))}.</p>"
-        "<table><tr><th>Check</th><th>Value</th><th>Threshold</th><th>State</th><th>Note</th></tr>"
-        + "".join(rows)
-        + "</table>"
-        + "".join(charts)
-        + "<p>A check fails when its value is above its threshold (change with "
-        "<code>matsync health --max NAME=N</code>); missing inputs are shown, never failed.</p>"
-        "</body></html>\n"
+    """One self-contained page: verdict, what fails, progress, runs, every check with its name."""
+    healthy = report.healthy
+    checks = (
+        "<h2>Checks</h2><table><thead><tr><th>Check</th><th>Name (for <code>--max</code>)</th>"
+        '<th class="num">Value</th><th>Threshold</th><th>State</th><th>Note</th></tr></thead>'
+        f"<tbody>{''.join(map(_check_row, report.checks))}</tbody></table>"
+        '<p class="muted">A check fails when its value is above its threshold; change one with '
+        "<code>matsync health --max NAME=N</code> (<code>--max NAME=none</code>: report only). "
+        "A check whose input is missing is shown as not available.</p>"
     )
+    details = "".join(
+        f"<h3>{page.esc(c.label)} ({c.value})</h3>{_details_html(c)}" for c in report.checks if c.details
+    )
+    verdict = (
+        f'<span class="verdict {"ok" if healthy else "bad"}">{"HEALTHY" if healthy else "UNHEALTHY"}</span>'
+    )
+    body = (
+        f"<h1>Migration health: {verdict}</h1>"
+        f'<p class="muted">Checked {page.esc(report.created_at.isoformat(timespec="seconds"))}.</p>'
+        f"{_failing_html(report)}<h2>Progress</h2>"
+        f'<div class="charts">{_progress_html(report)}{_runs_html(report)}</div>{checks}'
+        + (f"<h2>Details</h2>{details}" if details else "")
+    )
+    return page.page("Migration health", body, _STYLE)

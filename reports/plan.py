@@ -3,20 +3,31 @@
 Pure functions returning rows or text; the orchestration writes them. Sheet rows hold
 user text exactly as typed (the workbook writer sends them RAW: a name starting with
 ``=`` stays text), cut to the workbook's cell limit when given (``reports.cells``: a
-note names the plan file, which holds the whole); HTML is escaped; Markdown table cells
-have pipes and newlines escaped.
+note names the plan file, which holds the whole). The reports show the tab's columns
+with ``Δ %`` and ``Flags`` (``reports.flags``, the tab's rule) and what a PPak ``new`` row
+adds; HTML is one escaped page (``reports.page``), Markdown escapes user text
+(``reports.markdown``).
 """
 
 from __future__ import annotations
 
-import html
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from canonical.diff import FieldChange
-from canonical.plan import Plan
+from canonical.plan import Change, MaterialChange, Plan
+from reports import markdown as md
+from reports import page
 from reports.cells import fit_cell
+from reports.flags import (
+    FLAG_KINDS,
+    PRICE_CHANGE_PERCENT,
+    UNIT_TRAP_RATIO,
+    added_fields,
+    delta_percent,
+    flags,
+)
 
 __all__ = [
     "DIFF_INNERGY",
@@ -148,89 +159,183 @@ def plan_json(plan: Plan) -> str:
     return json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True)
 
 
-def _md(text: Any) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+def _lines(change: Change) -> list[str]:
+    """The Changes cell as lines: ``field: old -> new``, a conflict's reason first; for a
+    PPak ``new`` row, what a tick adds to the master."""
+    if isinstance(change, MaterialChange):
+        reason = [change_lines((), change.reason)] if change.reason else []
+        return reason + [change_lines((f,)) for f in change.changes]
+    return [change_lines((f,)) for f in change.changes or added_fields(change)]
+
+
+def _delta(change: Change) -> str:
+    delta = delta_percent(change)
+    return "" if delta is None else f"{delta:+} %"
+
+
+_INNERGY_COLUMNS = ("Change ID", "Action", "SKU", "Name", "Changes", "Δ %", "Flags")
+_PPAK_COLUMNS = ("Change ID", "Kind", "PPak SKU", "Canonical SKU", "Name", "Changes", "Δ %", "Flags")
+
+
+_CODES = frozenset({"Change ID", "SKU", "PPak SKU", "Canonical SKU"})
+"""Columns of codes: kept on one line, in a fixed-width font."""
+_FLAGGED_COLUMNS = ("Change ID", "Tab", "Action", "SKU", "Name", "Changes", "Δ %", "Flags")
+
+
+def _keys(change: Change) -> list[str]:
+    """The cells before Changes, as the change's tab shows them."""
+    if isinstance(change, MaterialChange):
+        return [change.change_id, change.action, change.sku, change.name]
+    return [change.change_id, change.kind, change.ppak_sku, change.canonical_sku or "", change.name]
+
+
+def _flagged_keys(change: Change) -> list[str]:
+    """The cells before Changes in the list of flagged changes of both tabs."""
+    if isinstance(change, MaterialChange):
+        return [change.change_id, DIFF_INNERGY, change.action, change.sku, change.name]
+    return [change.change_id, DIFF_PPAK, change.kind, change.canonical_sku or change.ppak_sku, change.name]
+
+
+def _summary(plan: Plan) -> str:
+    return (
+        f"Created {plan.created_at.isoformat(timespec='seconds')}; {plan.unchanged} materials unchanged; "
+        f"{len(plan.unmanaged)} unmanaged INNERGY records; {len(plan.problems)} problems (see ISSUES)."
+    )
+
+
+def _kinds(change: Change) -> list[str]:
+    """The kinds of the change's flags, most serious first (``FLAG_KINDS`` order)."""
+    found = flags(change)
+    return [kind for kind in FLAG_KINDS if any(flag.startswith(kind) for flag in found)]
+
+
+def _severity(change: Change) -> int:
+    """Where the change's most serious flag stands in ``FLAG_KINDS`` (lower: look first)."""
+    return FLAG_KINDS.index(_kinds(change)[0])
+
+
+def _all_changes(plan: Plan) -> list[Change]:
+    return [*plan.changes, *plan.ppak_changes]
+
+
+def _flag_counts(plan: Plan) -> dict[str, int]:
+    """Changes carrying each kind of flag (a change counts once per kind)."""
+    counts = dict.fromkeys(FLAG_KINDS, 0)
+    for change in _all_changes(plan):
+        for kind in _kinds(change):
+            counts[kind] += 1
+    return counts
 
 
 def plan_markdown(plan: Plan) -> str:
-    counts = plan.counts()
-    out = [
-        f"# Plan {plan.plan_id}",
-        "",
-        f"Created {plan.created_at.isoformat(timespec='seconds')}; {plan.unchanged} materials unchanged; "
-        f"{len(plan.unmanaged)} unmanaged INNERGY records; {len(plan.problems)} problems.",
-        "",
-        "| what | count |",
-        "|---|---|",
-        *(f"| {name} | {n} |" for name, n in counts.items()),
-        "",
-        "## INNERGY",
-        "",
-        "| Change ID | Action | SKU | Name | Changes |",
-        "|---|---|---|---|---|",
-        *(
-            f"| {c.change_id} | {c.action} | {_md(c.sku)} | {_md(c.name)} "
-            f"| {_md(change_lines(c.changes, c.reason))} |"
-            for c in plan.changes
-        ),
-        "",
-        "## PPak",
-        "",
-        "| Change ID | Kind | PPak SKU | Canonical SKU | Name | Changes |",
-        "|---|---|---|---|---|---|",
-        *(
-            f"| {p.change_id} | {p.kind} | {_md(p.ppak_sku)} | {_md(p.canonical_sku or '')} | {_md(p.name)} "
-            f"| {_md(change_lines(p.changes))} |"
-            for p in plan.ppak_changes
-        ),
-    ]
+    """The plan as Markdown: user text escaped (``reports.markdown``), one table row per change."""
+
+    def row(change: Change) -> list[str]:
+        lines = "<br>".join(md.cell(line) for line in _lines(change))  # our only tag: a line break
+        return [md.cell(k) for k in _keys(change)] + [
+            lines,
+            _delta(change),
+            md.cell(", ".join(flags(change))),
+        ]
+
+    out = [f"# Plan {md.cell(plan.plan_id)}", "", md.cell(_summary(plan)), ""]
+    out += md.table(("what", "count"), ([name, str(n)] for name, n in plan.counts().items()))
+    out += ["", "Flags (changes to look at twice):", ""]
+    out += md.table(("flag", "changes"), ([kind, str(n)] for kind, n in _flag_counts(plan).items()))
+    out += ["", "## INNERGY", "", *md.table(_INNERGY_COLUMNS, map(row, plan.changes))]
+    out += ["", "## PPak", "", *md.table(_PPAK_COLUMNS, map(row, plan.ppak_changes))]
     return "\n".join(out) + "\n"
 
 
-_STYLE = (
-    "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-    "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;white-space:pre-wrap}"
-    ".create{background:#e6f4ea}.update{background:#fef7e0}.deactivate{background:#fce8e6}"
-    ".reactivate{background:#e8f0fe}.conflict{background:#f3e8fd}"
+_ACTION_COLOURS: Mapping[str, tuple[str, str, str]] = {  # bars and legend keep the rows' hues
+    "create": ("#1e8e3e", "#e6f4ea", "in the master, not in INNERGY: push creates the record"),
+    "update": ("#f29900", "#fef7e0", "master and INNERGY differ: push sets INNERGY's fields"),
+    "deactivate": ("#d93025", "#fce8e6", "gone or inactive in the master: push makes the record inactive"),
+    "reactivate": ("#1a73e8", "#e8f0fe", "active again in the master: push makes the record active"),
+    "conflict": ("#9334e6", "#f3e8fd", "cannot be applied as planned: the reason is in Changes"),
+    "new": ("#12a4af", "#e4f7fb", "PPak item with no master row: a tick adds it to the master"),
+    "differs": ("#8d6e63", "#efebe9", "PPak's price, description or unit differ from the master row"),
+}
+"""Action (and PPak kind) -> (bar colour, row background, what a tick on it does)."""
+_FLAG_COLOUR = "#c5221f"
+_FLAG_MEANINGS = (  # the badge as the Flags column shows it, and why it is there
+    ("conflict", "cannot be applied as planned"),
+    ("unit trap ×N", f"the cost moves more than {UNIT_TRAP_RATIO}x: a price per another unit?"),
+    ("price ±N %", f"the cost moves more than {PRICE_CHANGE_PERCENT} %"),
+    ("rename", "the name or SKU changes"),
+    ("deactivate", "the INNERGY record goes inactive"),
+)
+
+_STYLE = "".join(f".{action} td{{background:{row}}}" for action, (_, row, _) in _ACTION_COLOURS.items()) + (
+    "tr.flagged td:first-child{box-shadow:inset 4px 0 0 #c5221f}"
+    "td.lines{min-width:26em}th{position:sticky;top:0}"
+    "@media print{th{position:static}td.lines{min-width:0}}"
 )
 
 
-def _table(header: Iterable[str], rows: Iterable[tuple[str, list[Any]]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        f'<tr class="{html.escape(css)}">'
-        + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in cells)
-        + "</tr>"
-        for css, cells in rows
+def _html_table(
+    columns: Sequence[str],
+    changes: Sequence[Change],
+    keys: Callable[[Change], list[str]] = _keys,
+    empty: str = "No changes.",
+) -> str:
+    head = "".join(f'<th class="num">{c}</th>' if c == "Δ %" else f"<th>{page.esc(c)}</th>" for c in columns)
+    rows = []
+    for change in changes:
+        kind = change.action if isinstance(change, MaterialChange) else change.kind
+        found = flags(change)
+        cells = [
+            f'<td class="id">{page.esc(k)}</td>' if name in _CODES else f"<td>{page.esc(k)}</td>"
+            for name, k in zip(columns, keys(change), strict=False)  # the columns before Changes
+        ]
+        cells.append(f'<td class="lines">{page.esc(chr(10).join(_lines(change)))}</td>')
+        cells.append(f'<td class="num">{page.esc(_delta(change))}</td>')
+        cells.append("<td>" + "".join(f'<span class="flag">{page.esc(f)}</span>' for f in found) + "</td>")
+        css = f"{kind} flagged" if found else kind
+        rows.append(f'<tr class="{css}">{"".join(cells)}</tr>')
+    if not rows:
+        rows.append(f'<tr><td colspan="{len(columns)}" class="muted">{empty}</td></tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _flag_key() -> str:
+    entries = "".join(
+        f'<li><span class="flag">{page.esc(name)}</span>{page.esc(meaning)}</li>'
+        for name, meaning in _FLAG_MEANINGS
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<ul class="legend"><li><b>Flags:</b></li>{entries}</ul>'
+
+
+def _colour_key(meanings: bool) -> str:
+    """The row colours (their background, as the tables show them), with what each action
+    does or, where space is short, its name only."""
+    return page.legend(
+        [(row, name, meaning if meanings else "") for name, (_, row, meaning) in _ACTION_COLOURS.items()],
+        "" if meanings else "Row colours:",
+    )
 
 
 def plan_html(plan: Plan) -> str:
-    """One self-contained page (inline style, no scripts), every value escaped."""
-    counts = _table(("what", "count"), (("", [k, v]) for k, v in plan.counts().items()))
-    innergy = _table(
-        DIFF_INNERGY_HEADER[1:6],
-        (
-            (c.action, [c.change_id, c.action, c.sku, c.name, change_lines(c.changes, c.reason)])
-            for c in plan.changes
-        ),
+    """One self-contained page (``reports.page``): a chart of the actions and flags with their
+    legend, then both tabs' rows with Δ % and Flags, every value escaped."""
+    actions = [
+        page.Bar(key.replace("ppak_", "PPak "), n, _ACTION_COLOURS[key.removeprefix("ppak_")][0])
+        for key, n in plan.counts().items()
+    ]
+    flagged = [page.Bar(kind, n, _FLAG_COLOUR) for kind, n in _flag_counts(plan).items()]
+    title = f"Plan {plan.plan_id}"
+    look = sorted((c for c in _all_changes(plan) if flags(c)), key=_severity)
+    body = (
+        f'<h1>{page.esc(title)}</h1><p class="muted">{page.esc(_summary(plan))}</p>'
+        "<p>Tick <b>Approve</b> in DIFF_INNERGY / DIFF_PPAK on the rows you accept, then run "
+        "<code>matsync push</code>. Flagged rows (red edge) deserve a second look.</p>"
+        f'<div class="charts">{page.figure("What the plan does", page.bars("Changes by action", actions))}'
+        f"{page.figure('What to look at twice', page.bars('Changes by flag', flagged))}</div>"
+        f"{_colour_key(False)}{_flag_key()}"
+        f"<h2>Look twice: {len(look)} flagged changes</h2>"
+        f"{_html_table(_FLAGGED_COLUMNS, look, _flagged_keys, 'Nothing flagged.')}"
+        f"<h2>DIFF_INNERGY: {len(plan.changes)} changes</h2>{_html_table(_INNERGY_COLUMNS, plan.changes)}"
+        f"<h2>DIFF_PPAK: {len(plan.ppak_changes)} rows</h2>{_html_table(_PPAK_COLUMNS, plan.ppak_changes)}"
+        f"<h2>What each action does</h2>{_colour_key(True)}"
     )
-    ppak = _table(
-        DIFF_PPAK_HEADER[1:7],
-        (
-            (
-                p.kind,
-                [p.change_id, p.kind, p.ppak_sku, p.canonical_sku or "", p.name, change_lines(p.changes)],
-            )
-            for p in plan.ppak_changes
-        ),
-    )
-    title = html.escape(f"Plan {plan.plan_id}")
-    return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f"<style>{_STYLE}</style></head><body><h1>{title}</h1>"
-        f"<p>Created {html.escape(plan.created_at.isoformat(timespec='seconds'))}; "
-        f"{plan.unchanged} unchanged; {len(plan.unmanaged)} unmanaged; {len(plan.problems)} problems.</p>"
-        f"{counts}<h2>INNERGY</h2>{innergy}<h2>PPak</h2>{ppak}</body></html>\n"
-    )
+    return page.page(title, body, _STYLE)

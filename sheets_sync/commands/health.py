@@ -1,10 +1,11 @@
 """``matsync health``: gather the migration's figures, judge them, write the report.
 
 The figures come from pure functions over data (canonical records, INNERGY's library,
-the journal's sync baseline, the diff and ISSUES tabs); ``check_health`` only reads the
-sources, one at a time, and turns a source that cannot be read into a check marked
-"not available" with the reason. A missing ETL or key is a finding, never a crash; a
-bad key is a failing check whose message names the variable, never the key.
+the journal's sync baseline and runs, the diff and ISSUES tabs); ``check_health`` only
+reads the sources, one at a time, and turns a source that cannot be read into a check
+(and a progress figure) marked "not available" with the reason. A missing ETL or key is a
+finding, never a crash; a bad key is a failing check whose message names the variable,
+never the key.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from typing import Any
 
 from canonical.errors import ExitCode, InnergyAuthError, MasterTabError, MatsyncError
 from canonical.models import InnergyMaterial, Material, Project, ProjectLine
+from canonical.plan import is_tick
 from canonical.serialize import fingerprint
 from reports.health import (
     DEFAULT_THRESHOLDS,
     Check,
     HealthReport,
+    Progress,
+    RunSummary,
     health_html,
     health_json,
     health_markdown,
@@ -33,16 +37,21 @@ from sheets_sync.console import Outcome
 from sheets_sync.master.reader import parse_library
 from sheets_sync.master.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MAPPING_TABS, MASTER
 from sheets_sync.store.files import read_jsonl
+from sheets_sync.store.journal import Run
 from sheets_sync.store.paths import Outputs
 
 __all__ = [
     "check_health",
     "diff_row_states",
+    "diff_rows_reviewed",
     "drifted",
     "health",
+    "journal_runs",
+    "mapping_coverage",
     "materials_without_id",
     "open_issues",
     "projects_without_id",
+    "run_summary",
     "unmanaged",
     "unmapped_counts",
 ]
@@ -85,6 +94,37 @@ def unmapped_counts(
                 (str(i.get("value")), int(i.get("count", 1))) for i in given if isinstance(i, Mapping)
             ]
     return found
+
+
+def mapping_coverage(
+    projects: Iterable[Project],
+    lines: Iterable[ProjectLine],
+    ppak_items: Iterable[Material],
+    unmapped: Mapping[str, Counts],
+) -> dict[str, tuple[int, int]]:
+    """Per kind (statuses, phases, SKUs): how many distinct PPak values are mapped, of those seen.
+
+    Values are told apart trimmed and case-folded. Seen are those the canonical records
+    carry and those reported unmapped (the ETL also counts rows it left out). Units are not
+    counted: the canonical records hold them already mapped, so the PPak values seen are
+    not known here (unmapped units stay a check).
+    """
+    projects, lines = list(projects), list(lines)
+    seen = {
+        "statuses": [p.ppak_status for p in projects],
+        "phases": [p.ppak_phase for p in projects],
+        "skus": [line.ppak_sku for line in lines] + [code for item in ppak_items for code in item.ppak_skus],
+    }
+    coverage = {}
+    for kind, values in seen.items():
+        missing = {_value_key(value) for value, _ in unmapped.get(kind, [])}
+        known = {_value_key(v) for v in values if v and v.strip()} | missing
+        coverage[kind] = (len(known - missing), len(known))
+    return coverage
+
+
+def _value_key(value: str) -> str:
+    return value.strip().casefold()
 
 
 def materials_without_id(materials: Iterable[Material]) -> Counts:
@@ -140,6 +180,26 @@ def diff_row_states(tabs: Iterable[Sequence[Sequence[Any]]]) -> dict[str, Counts
     return states
 
 
+def diff_rows_reviewed(tabs: Iterable[Sequence[Sequence[Any]]]) -> tuple[int, int]:
+    """(rows a person has dealt with, rows) of the diff tabs: a row is dealt with once ticked
+    or once it has a Result (push wrote one, or a tick was withdrawn)."""
+    reviewed = total = 0
+    for rows in tabs:
+        found = _header(rows, "change id")
+        if found is None:
+            continue
+        at, columns = found
+        cid, approve, result = columns["change id"], columns.get("approve"), columns.get("result")
+        for row in rows[at + 1 :]:
+            if cid >= len(row) or not row[cid]:
+                continue
+            total += 1
+            ticked = approve is not None and approve < len(row) and is_tick(row[approve])
+            written = result is not None and result < len(row) and str(row[result] or "").strip()
+            reviewed += bool(ticked or written)
+    return reviewed, total
+
+
 def open_issues(rows: Sequence[Sequence[Any]]) -> Counts:
     """ISSUES rows below the header, by severity."""
     found = _header(rows, "severity")
@@ -157,8 +217,8 @@ def open_issues(rows: Sequence[Sequence[Any]]) -> Counts:
 # -- reading the sources -------------------------------------------------------------------
 
 
-def _check(name: str, thresholds: Mapping[str, int | None], details: Counts, chart: bool = False) -> Check:
-    return Check(name, sum(n for _, n in details), thresholds[name], tuple(details), chart=chart)
+def _check(name: str, thresholds: Mapping[str, int | None], details: Counts) -> Check:
+    return Check(name, sum(n for _, n in details), thresholds[name], tuple(details))
 
 
 def _missing(name: str, thresholds: Mapping[str, int | None], why: str) -> Check:
@@ -172,22 +232,41 @@ def _read_json(path: Path) -> Mapping[str, Any] | None:
     return data if isinstance(data, Mapping) else None
 
 
-def _canonical_checks(out: Path, limits: Mapping[str, int | None]) -> list[Check]:
+_MAPPED = {
+    "statuses": "Distinct PPak statuses mapped",
+    "phases": "Distinct PPak phases mapped",
+    "skus": "Distinct PPak SKUs mapped",
+}
+
+
+def _canonical_checks(out: Path, limits: Mapping[str, int | None]) -> tuple[list[Check], list[Progress]]:
+    """The checks and progress figures of the ETL's canonical files."""
     files = Outputs(out)
     projects_path, lines_path = files.canonical("projects.jsonl"), files.canonical("project_lines.jsonl")
-    checks: list[Check] = []
+    items_path = files.canonical("ppak_materials.jsonl")
     kinds = ("statuses", "phases", "skus", "units")
-    if projects_path.is_file():
-        projects = read_jsonl(projects_path, Project)[0]
-        lines = read_jsonl(lines_path, ProjectLine)[0] if lines_path.is_file() else []
-        checks.append(_check("projects_without_innergy_id", limits, projects_without_id(projects)))
-        unmapped = unmapped_counts(projects, lines, _read_json(files.report("etl_report.json")))
-        checks += [_check(f"unmapped_{k}", limits, unmapped[k], chart=True) for k in kinds]
-    else:
+    if not projects_path.is_file():
         why = "no canonical projects yet: run `matsync ppak-import`"
-        checks.append(_missing("projects_without_innergy_id", limits, why))
+        checks = [_missing("projects_without_innergy_id", limits, why)]
         checks += [_missing(f"unmapped_{k}", limits, why) for k in kinds]
-    return checks
+        progress = [Progress("projects_imported", "Projects imported into INNERGY", None, None, why)]
+        progress += [Progress(f"mapped_{k}", label, None, None, why) for k, label in _MAPPED.items()]
+        return checks, progress
+    projects = read_jsonl(projects_path, Project)[0]
+    lines = read_jsonl(lines_path, ProjectLine)[0] if lines_path.is_file() else []
+    items = read_jsonl(items_path, Material)[0] if items_path.is_file() else []
+    without = projects_without_id(projects)
+    checks = [_check("projects_without_innergy_id", limits, without)]
+    unmapped = unmapped_counts(projects, lines, _read_json(files.report("etl_report.json")))
+    checks += [_check(f"unmapped_{k}", limits, unmapped[k]) for k in kinds]
+    progress = [
+        Progress(
+            "projects_imported", "Projects imported into INNERGY", len(projects) - len(without), len(projects)
+        )
+    ]
+    coverage = mapping_coverage(projects, lines, items, unmapped)
+    progress += [Progress(f"mapped_{k}", label, *coverage[k]) for k, label in _MAPPED.items()]
+    return checks, progress
 
 
 def _master(out: Path, read: Mapping[str, Sequence[Sequence[Any]]] | None) -> list[Material] | None:
@@ -225,6 +304,26 @@ def _last_age_hours(last: datetime | None, now: datetime) -> int | None:
 
 Baseline = Callable[[Settings], tuple[Mapping[str, InnergyMaterial], datetime | None]]
 Tabs = Callable[[Settings, Sequence[str]], Mapping[str, Sequence[Sequence[Any]]]]
+Runs = Callable[[Settings], Sequence[Run]]
+
+
+def _linked(master: Sequence[Material] | None, why: str) -> Progress:
+    label = "Materials linked to INNERGY (active master rows with an INNERGY ID)"
+    if master is None:
+        return Progress("materials_linked", label, None, None, why)
+    active = [m for m in master if m.active]
+    return Progress("materials_linked", label, sum(bool(m.innergy_id) for m in active), len(active))
+
+
+def _reviewed(read: Mapping[str, Sequence[Sequence[Any]]] | None, why: str) -> Progress:
+    label = "Diff rows reviewed (ticked, or with a Result)"
+    if read is None:
+        return Progress("diff_rows_reviewed", label, None, None, why)
+    return Progress(
+        "diff_rows_reviewed",
+        label,
+        *diff_rows_reviewed([read.get(DIFF_INNERGY, []), read.get(DIFF_PPAK, [])]),
+    )
 
 
 def gather(
@@ -233,10 +332,11 @@ def gather(
     now: datetime,
     baseline: Baseline,
     tabs: Tabs,
+    runs: Runs,
 ) -> HealthReport:
     """Every check, each from its own source; a source that fails marks only its checks."""
     out, limits = settings.output_dir, thresholds
-    checks = _canonical_checks(out, limits)
+    checks, progress = _canonical_checks(out, limits)
     try:
         read: Mapping[str, Sequence[Sequence[Any]]] | None = tabs(
             settings, (DIFF_INNERGY, DIFF_PPAK, ISSUES, MASTER, *MAPPING_TABS)
@@ -255,6 +355,8 @@ def gather(
         checks.append(_missing("materials_without_innergy_id", limits, no_master))
     else:
         checks.append(_check("materials_without_innergy_id", limits, materials_without_id(master)))
+    progress.insert(0, _linked(master, no_master))
+    progress.append(_reviewed(read, unreadable or "workbook not readable"))
     current, why, refused = _innergy(settings)
     checks.append(Check("innergy_key", int(refused) if refused or current is not None else None,
                         limits["innergy_key"], note=why))  # fmt: skip
@@ -284,15 +386,20 @@ def gather(
     if read is not None:
         states = diff_row_states([read.get(DIFF_INNERGY, []), read.get(DIFF_PPAK, [])])
         checks += [_check(f"diff_rows_{s}", limits, states[s]) for s in ("pending", "stale", "failed")]
-        checks.append(_check("open_issues", limits, open_issues(read.get(ISSUES, [])), chart=True))
+        checks.append(_check("open_issues", limits, open_issues(read.get(ISSUES, []))))
     else:
         why = unreadable or "workbook not readable"
         checks += [
             _missing(n, limits, why) for n in ("diff_rows_pending", "diff_rows_stale", "diff_rows_failed")
         ]
         checks.append(_missing("open_issues", limits, why))
+    try:
+        history, no_history = tuple(map(run_summary, runs(settings))), None
+    except (MatsyncError, OSError) as exc:  # the trend is a picture, not a check
+        history, no_history = (), f"journal not readable: {exc}"
     order = list(DEFAULT_THRESHOLDS)
-    return HealthReport(now, tuple(sorted(checks, key=lambda c: order.index(c.name))))
+    ordered = tuple(sorted(checks, key=lambda c: order.index(c.name)))
+    return HealthReport(now, ordered, tuple(progress), history, no_history)
 
 
 def check_health(
@@ -301,9 +408,12 @@ def check_health(
     baseline: Baseline,
     tabs: Tabs,
     now: datetime | None = None,
+    runs: Runs | None = None,
 ) -> Outcome:
-    """``matsync health``: write ``reports/health.{md,html,json}``; exit 1 when unhealthy."""
-    report = gather(settings, thresholds, now or datetime.now(UTC), baseline, tabs)
+    """``matsync health``: write ``reports/health.{md,html,json}``; exit 1 when unhealthy.
+
+    ``runs`` gives the journal's runs for the trend (default: ``journal_runs``)."""
+    report = gather(settings, thresholds, now or datetime.now(UTC), baseline, tabs, runs or journal_runs)
     folder = settings.output_dir / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     figures = health_json(report)
@@ -341,6 +451,32 @@ def journal_baseline(settings: Settings) -> tuple[Mapping[str, InnergyMaterial],
         return {}, None
     with journal:
         return journal.baseline(), journal.last_success()
+
+
+_TREND_RUNS = 20
+_DONE_BY_PUSH = ("applied", "exported")
+_DONE_OTHERWISE = ("created", "updated", "deactivated", "reactivated")
+
+
+def run_summary(run: Run) -> RunSummary:
+    """A run as the trend draws it. ``done``: what push and export-import-file count as applied
+    or exported; for projects-import and undo, what they created, updated or (re)activated."""
+    counts = run.counts
+    keys = _DONE_BY_PUSH if "applied" in counts else _DONE_OTHERWISE
+    done = sum(int(counts.get(key) or 0) for key in keys)
+    stale, failed = int(counts.get("stale") or 0), int(counts.get("failed") or 0)
+    return RunSummary(run.run_id, run.command, run.started_at, run.outcome, done, stale, failed)
+
+
+def journal_runs(settings: Settings) -> list[Run]:
+    """The journal's last runs, oldest first (no journal yet: none)."""
+    from sheets_sync.connect import existing_journal
+
+    journal = existing_journal(settings)
+    if journal is None:
+        return []
+    with journal:
+        return journal.runs(limit=_TREND_RUNS)[::-1]
 
 
 def workbook_tabs(settings: Settings, names: Sequence[str]) -> Mapping[str, Sequence[Sequence[Any]]]:

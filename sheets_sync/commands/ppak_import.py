@@ -13,7 +13,7 @@ from contextlib import ExitStack
 from canonical.errors import ConfigError, ExitCode
 from canonical.models import Library, Problem
 from ppak_import import OUTPUTS, run_etl, write_outputs
-from reports.etl import etl_json, etl_markdown
+from reports.etl import etl_html, etl_json, etl_markdown
 from sheets_sync.config import Settings
 from sheets_sync.connect import open_workbook
 from sheets_sync.console import Outcome
@@ -43,6 +43,7 @@ def ppak_import(settings: Settings) -> Outcome:
         reports = Outputs(out)
         written = {kind: str(path) for kind, path in write_outputs(result, out).items()}
         write_text(reports.report("etl_report.md"), etl_markdown(summary))
+        write_text(reports.report("etl_report.html"), etl_html(summary))
         write_text(reports.report("etl_report.json"), etl_json(summary))
         if workbook is not None:
             replace_issues(workbook, result.problems, [f["file"] for f in result.files])
@@ -60,6 +61,7 @@ def ppak_import(settings: Settings) -> Outcome:
         "written": {
             **written,
             "report_md": str(reports.report("etl_report.md")),
+            "report_html": str(reports.report("etl_report.html")),
             "report_json": str(reports.report("etl_report.json")),
         },
     }
@@ -68,7 +70,7 @@ def ppak_import(settings: Settings) -> Outcome:
         f"{counts['projects']} projects, {counts['project_lines']} lines; "
         f"{counts['errors']} errors, {counts['warnings']} warnings",
         f"canonical files in {out / 'canonical'} ({', '.join(OUTPUTS)})",
-        f"report {reports.report('etl_report.md')}",
+        f"report {reports.report('etl_report.md')} (and .html)",
     ]
     code = ExitCode.OK if result.readable else ExitCode.FAILED
     if not result.readable:

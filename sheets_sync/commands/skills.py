@@ -62,6 +62,7 @@ SKILLS: tuple[Skill, ...] = (
             "canonical/projects.jsonl",
             "canonical/project_lines.jsonl",
             "reports/etl_report.md",
+            "reports/etl_report.html",
             "reports/etl_report.json",
             "ISSUES tab",
         ),

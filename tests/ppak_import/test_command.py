@@ -20,6 +20,8 @@ def test_samples_convert_with_counts(ppak_samples: Path, tmp_path: Path) -> None
     assert code == 0 and body["ok"] and body["workbook"] is None
     assert (body["materials"], body["projects"], body["project_lines"]) == (12, 5, 5)
     assert (tmp_path / "reports" / "etl_report.md").read_text(encoding="utf-8").startswith("# PPak ETL")
+    html = Path(body["written"]["report_html"]).read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<svg xmlns="http://www.w3.org/2000/svg"' in html
     assert (tmp_path / "canonical" / "project_lines.jsonl").read_text(encoding="utf-8").count("\n") == 5
 
 

@@ -30,3 +30,22 @@ def test_cells_cannot_break_the_table() -> None:
         "problems": [],
     }
     assert "| a\\|b c | 2 | f:2 |" in etl_markdown(summary)
+
+
+def test_html_draws_each_files_rows_in_proportion(ppak_samples: Path) -> None:
+    import re
+
+    from reports.etl import etl_html
+
+    page = etl_html(run_etl(ppak_samples, Library()).summary())
+
+    parts = re.findall(r'width="([\d.]+)" height="26" fill="[^"]+"><title>(\w+): (\d+)</title>', page)
+    width, _, count = max(parts, key=lambda part: int(part[2]))
+    scale = float(width) / int(count)
+    assert all(abs(float(w) - int(n) * scale) <= 0.1 for w, _, n in parts)  # one scale for all (to 0.1 px)
+    assert [(name, int(n)) for _, name, n in parts[-3:]] == [
+        ("converted", 3),
+        ("reported", 2),
+        ("skipped", 6),
+    ]
+    assert etl_html(run_etl(ppak_samples, Library()).summary()) == page  # same input, same bytes

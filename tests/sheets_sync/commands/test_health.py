@@ -234,3 +234,41 @@ def test_unmapped_values_from_the_etl_report_win_per_kind() -> None:
     found = unmapped_counts(projects, [], report)
 
     assert found["units"] == [("ROLL", 3)] and found["statuses"] == [("On Hold", 1)]
+
+
+def test_progress_and_runs_come_from_the_sources(tmp_path: Path, sandbox: Sandbox) -> None:
+    migration = Migration(tmp_path, sandbox)
+    synced = migration.sync(MATERIALS)
+    unlinked = Material(sku="NEW-1", name="Not yet in INNERGY", category="Edge", uom="LF", cost=Decimal("1"))
+    migration.write("materials.jsonl", [*synced, unlinked])
+    migration.write(
+        "projects.jsonl",
+        [
+            Project(
+                ppak_id="23014",
+                name="St. Luke's",
+                ppak_status="In Progress",
+                status="active",
+                innergy_id="o1",
+            ),
+            Project(ppak_id="23021", name="Teller Line", ppak_status="in progress ", status="active"),
+            Project(ppak_id="22987", name="Riverside", ppak_status="On Hold"),
+        ],
+    )
+    waiting, ticked = (
+        [None, "c2", "create", "B-1", "Birch", "", None],
+        ["x", "c3", "update", "B-2", "Ash", "", None],
+    )
+    migration.write_tabs(DIFF_INNERGY=[*DIFF, waiting, ticked], ISSUES=ISSUES)
+
+    outcome = migration.health()
+
+    report = json.loads((tmp_path / "reports" / "health.json").read_text("utf-8"))
+    progress = {p["name"]: (p["done"], p["total"]) for p in report["progress"]}
+    assert progress["projects_imported"] == (1, 3)
+    assert progress["mapped_statuses"] == (1, 2)  # "In Progress" = "in progress "; "On Hold" is not mapped
+    assert progress["diff_rows_reviewed"] == (2, 3)  # c1 has a Result, c3 is ticked, c2 waits
+    assert progress["materials_linked"] == (2, 3)  # the master as pulled (the workbook has no master tab)
+    assert [(r["command"], r["outcome"]) for r in report["runs"]] == [("push", "ok")]
+    assert "Projects imported into INNERGY" in (tmp_path / "reports" / "health.html").read_text("utf-8")
+    assert outcome.exit_code == ExitCode.FAILED
