@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import UTC
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from canonical.diff import FieldChange
-from canonical.plan import Plan
+from canonical.plan import Change, CostUnit, MaterialChange, Plan
 from reports.cells import fit_cell
+from reports.review import cost_change, flags
 
 __all__ = [
     "DIFF_INNERGY",
@@ -27,6 +30,7 @@ __all__ = [
     "change_lines",
     "diff_innergy_rows",
     "diff_ppak_rows",
+    "lines_of",
     "plan_html",
     "plan_json",
     "plan_markdown",
@@ -34,29 +38,114 @@ __all__ = [
 
 DIFF_INNERGY = "DIFF_INNERGY"
 DIFF_PPAK = "DIFF_PPAK"
-DIFF_INNERGY_HEADER = ("Approve", "Change ID", "Action", "SKU", "Name", "Changes", "Result")
-DIFF_PPAK_HEADER = ("Approve", "Change ID", "Kind", "PPak SKU", "Canonical SKU", "Name", "Changes", "Result")
+_REVIEW_COLUMNS = ("Δ %", "Flags")
+"""After the contract's columns (readers find columns by header text)."""
+DIFF_INNERGY_HEADER = ("Approve", "Change ID", "Action", "SKU", "Name", "Changes", "Result", *_REVIEW_COLUMNS)
+DIFF_PPAK_HEADER = (
+    "Approve",
+    "Change ID",
+    "Kind",
+    "PPak SKU",
+    "Canonical SKU",
+    "Name",
+    "Changes",
+    "Result",
+    *_REVIEW_COLUMNS,
+)
 HEADER_ROW = 3
 """The sheet row (1-based) of the table header; rows 1-2 show the plan id, time and counts."""
 BLANK = "(blank)"
+_CENT, _FOUR_PLACES = Decimal("0.01"), Decimal("0.0001")
+
+
+def _shown(value: str | None) -> str:
+    return value if value is not None else BLANK
 
 
 def change_lines(fields: Iterable[FieldChange], reason: str | None = None) -> str:
     """``field: old -> new`` lines (a conflict's reason first)."""
     lines = [f"conflict: {reason}"] if reason else []
+    lines += [f"{f.field}: {_shown(f.old)} -> {_shown(f.new)}" for f in fields]
+    return "\n".join(lines)
+
+
+def _per_uom(amount: str | None, unit: CostUnit) -> str:
+    """A cost per INNERGY's base unit as per the estimator's unit: to the cent (4 places
+    for a unit smaller than its base), which is what the 4 places INNERGY keeps support."""
+    if amount is None:
+        return BLANK
+    places = _CENT if unit.per_uom >= 1 else _FOUR_PLACES
+    return str((Decimal(amount) * unit.per_uom).quantize(places, ROUND_HALF_EVEN))
+
+
+def _cost_line(line: FieldChange, unit: CostUnit | None, per_base: bool) -> str:
+    """``cost: 114.28 -> 121.50 per SHT (3.5712 -> 3.7969 per SF in INNERGY)``: the master's
+    unit first; INNERGY's amounts (``per_base``) after it when its base unit differs."""
+    plain = f"cost: {_shown(line.old)} -> {_shown(line.new)}"
+    if unit is None:
+        return plain
+    if not per_base or unit.per_uom == 1:
+        return f"{plain} per {unit.uom}"
+    base = unit.base_uom or "base unit"
+    return (
+        f"cost: {_per_uom(line.old, unit)} -> {_per_uom(line.new, unit)} per {unit.uom} "
+        f"({_shown(line.old)} -> {_shown(line.new)} per {base} in INNERGY)"
+    )
+
+
+def lines_of(change: Change) -> str:
+    """A change's ``Changes`` text: its lines with costs in the master's unit, a conflict's
+    reason first; for a PPak ``new``, the master row a tick adds."""
+    if isinstance(change, MaterialChange):
+        fields, reason, per_base = change.changes, change.reason, True
+    else:
+        fields, reason, per_base = change.changes, None, False
+        if change.kind == "new" and change.master_row is not None:
+            row = change.master_row
+            fields = tuple(
+                FieldChange(name, None, str(value))
+                for name, value in (
+                    ("sku", row.sku),
+                    ("name", row.name),
+                    ("category", row.category),
+                    ("uom", row.uom),
+                    ("cost", row.cost),
+                )
+            )
+    lines = [f"conflict: {reason}"] if reason else []
     lines += [
-        f"{f.field}: {f.old if f.old is not None else BLANK} -> {f.new if f.new is not None else BLANK}"
+        _cost_line(f, change.unit, per_base)
+        if f.field == "cost"
+        else f"{f.field}: {_shown(f.old)} -> {_shown(f.new)}"
         for f in fields
     ]
     return "\n".join(lines)
 
 
-def _top(plan: Plan, width: int, counts: Iterable[tuple[str, int]]) -> list[list[Any]]:
-    first = ["Plan ID", plan.plan_id, "Created", plan.created_at.isoformat(timespec="seconds")]
+def _review_cells(change: Change) -> list[Any]:
+    """``Δ %`` (a fraction, formatted as percent by the tab) and ``Flags``."""
+    moved = cost_change(change)
+    return [moved if moved is not None else "", ", ".join(flags(change))]
+
+
+def _top(plan: Plan, width: int, counts: Iterable[tuple[str, int]], flagged: int) -> list[list[Any]]:
+    """Rows 1-2: ``Plan ID`` | id (A1, B1: what push and undo read), the time beside it, then
+    each action's count beside its name (the tab colours the names: the legend)."""
+    created = plan.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    first = ["Plan ID", plan.plan_id, "", "Created", created]
     second: list[Any] = []
-    for name, count in counts:
+    for name, count in [*counts, ("flagged", flagged)]:
         second += [name, count]
     return [first + [""] * (width - len(first)), second + [""] * (width - len(second))]
+
+
+def _tab_head(
+    plan: Plan, header: Sequence[str], counts: Sequence[tuple[str, int]], changes: Sequence[Change]
+) -> list[list[Any]]:
+    """The top rows and the header, every row as wide as the widest."""
+    width = max(len(header), 2 * (len(counts) + 1), 5)
+    flagged = sum(1 for change in changes if flags(change))
+    return [*_top(plan, width, counts, flagged), list(header) + [""] * (width - len(header))]
 
 
 def _fitter(limit: int | None, plan_file: str) -> Callable[[str, str], str]:
@@ -82,9 +171,7 @@ def diff_innergy_rows(
     fit = _fitter(limit, plan_file)
     notes = notes or {}
     counts = [(action, n) for action, n in plan.counts().items() if not action.startswith("ppak_")]
-    width = max(len(DIFF_INNERGY_HEADER), 2 * len(counts))
-    rows = _top(plan, width, counts)
-    rows.append(list(DIFF_INNERGY_HEADER) + [""] * (width - len(DIFF_INNERGY_HEADER)))
+    rows = _tab_head(plan, DIFF_INNERGY_HEADER, counts, plan.changes)
     for c in plan.changes:
         row = [
             c.change_id in approved,
@@ -92,10 +179,11 @@ def diff_innergy_rows(
             c.action,
             fit(c.sku, "SKU"),
             fit(c.name, "name"),
-            fit(change_lines(c.changes, c.reason), "change"),
+            fit(lines_of(c), "change"),
             notes.get(c.change_id, ""),
+            *_review_cells(c),
         ]
-        rows.append(row + [""] * (width - len(row)))
+        rows.append(row + [""] * (len(rows[0]) - len(row)))
     return rows
 
 
@@ -110,10 +198,10 @@ def diff_ppak_rows(
     """DIFF_PPAK from A1 in the same layout (kinds ``new`` and ``differs``), noted and cut alike."""
     fit = _fitter(limit, plan_file)
     notes = notes or {}
-    counts = [(kind, n) for kind, n in plan.counts().items() if kind.startswith("ppak_")]
-    width = max(len(DIFF_PPAK_HEADER), 2 * len(counts))
-    rows = _top(plan, width, [(k.removeprefix("ppak_"), n) for k, n in counts])
-    rows.append(list(DIFF_PPAK_HEADER) + [""] * (width - len(DIFF_PPAK_HEADER)))
+    counts = [
+        (kind.removeprefix("ppak_"), n) for kind, n in plan.counts().items() if kind.startswith("ppak_")
+    ]
+    rows = _tab_head(plan, DIFF_PPAK_HEADER, counts, plan.ppak_changes)
     for p in plan.ppak_changes:
         row = [
             p.change_id in approved,
@@ -122,10 +210,11 @@ def diff_ppak_rows(
             fit(p.ppak_sku, "PPak SKU"),
             fit(p.canonical_sku or "", "SKU"),
             fit(p.name, "name"),
-            fit(change_lines(p.changes), "change"),
+            fit(lines_of(p), "change"),
             notes.get(p.change_id, ""),
+            *_review_cells(p),
         ]
-        rows.append(row + [""] * (width - len(row)))
+        rows.append(row + [""] * (len(rows[0]) - len(row)))
     return rows
 
 
