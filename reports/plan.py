@@ -87,10 +87,25 @@ def _cost_line(line: FieldChange, unit: CostUnit | None, per_base: bool) -> str:
     if not per_base or unit.per_uom == 1:
         return f"{plain} per {unit.uom}"
     base = unit.base_uom or "base unit"
+    held = f"{line.old} -> {_shown(line.new)}" if line.old is not None else _shown(line.new)
     return (
         f"cost: {_per_uom(line.old, unit)} -> {_per_uom(line.new, unit)} per {unit.uom} "
-        f"({_shown(line.old)} -> {_shown(line.new)} per {base} in INNERGY)"
+        f"({held} per {base} in INNERGY)"
     )
+
+
+def _percent(amount: str | None) -> str:
+    """A fraction as the master shows it (0.2593 as 25.93%)."""
+    return BLANK if amount is None else f"{(Decimal(amount) * 100).quantize(_CENT, ROUND_HALF_EVEN)}%"
+
+
+def _line(line: FieldChange, unit: CostUnit | None, per_base: bool) -> str:
+    """One ``field: old -> new`` line, a cost in the master's unit, a margin as percent."""
+    if line.field == "cost":
+        return _cost_line(line, unit, per_base)
+    if line.field == "margin":
+        return f"margin: {_percent(line.old)} -> {_percent(line.new)}"
+    return f"{line.field}: {_shown(line.old)} -> {_shown(line.new)}"
 
 
 def lines_of(change: Change) -> str:
@@ -113,12 +128,7 @@ def lines_of(change: Change) -> str:
                 )
             )
     lines = [f"conflict: {reason}"] if reason else []
-    lines += [
-        _cost_line(f, change.unit, per_base)
-        if f.field == "cost"
-        else f"{f.field}: {_shown(f.old)} -> {_shown(f.new)}"
-        for f in fields
-    ]
+    lines += [_line(f, change.unit, per_base) for f in fields]
     return "\n".join(lines)
 
 
@@ -132,7 +142,7 @@ def _top(plan: Plan, width: int, counts: Iterable[tuple[str, int]], flagged: int
     """Rows 1-2: ``Plan ID`` | id (A1, B1: what push and undo read), the time beside it, then
     each action's count beside its name (the tab colours the names: the legend)."""
     created = plan.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    first = ["Plan ID", plan.plan_id, "", "Created", created]
+    first = ["Plan ID", plan.plan_id, "", "", "Created", created]
     second: list[Any] = []
     for name, count in [*counts, ("flagged", flagged)]:
         second += [name, count]
@@ -143,7 +153,7 @@ def _tab_head(
     plan: Plan, header: Sequence[str], counts: Sequence[tuple[str, int]], changes: Sequence[Change]
 ) -> list[list[Any]]:
     """The top rows and the header, every row as wide as the widest."""
-    width = max(len(header), 2 * (len(counts) + 1), 5)
+    width = max(len(header), 2 * (len(counts) + 1), 6)
     flagged = sum(1 for change in changes if flags(change))
     return [*_top(plan, width, counts, flagged), list(header) + [""] * (width - len(header))]
 

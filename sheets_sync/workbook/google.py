@@ -594,6 +594,8 @@ class GoogleWorkbook(Workbook):
             out.append(_repeat({"sheetId": sid, "startRowIndex": top}, "verticalAlignment", "TOP"))
         out += [_repeat(columns(index), "wrapStrategy", "WRAP") for index in wrapped]
         if style.fit:  # every row sized: one whose text got shorter shrinks back
+            if top > 1:  # the block above the table reads left to right, numbers too
+                out.append(_repeat({"sheetId": sid, "endRowIndex": top - 1}, "horizontalAlignment", "LEFT"))
             layout = fit(rows, top, wrapped)
             out += _sizes(sid, "COLUMNS", [width * CHAR_PIXELS for width in layout.widths], 0)
             tall = {row: max(ROW_PIXELS, lines * LINE_PIXELS + 4) for row, lines in layout.lines.items()}

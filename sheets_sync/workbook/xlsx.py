@@ -39,6 +39,8 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PrintPageSetup
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
@@ -62,6 +64,7 @@ from sheets_sync.workbook.base import (
 )
 from sheets_sync.workbook.xlsx_patch import MARKER, Unpatchable, native, patch_plan, tab_look, write_patch
 from sheets_sync.workbook.xlsx_patch.styles import PROTECTION, Format
+from sheets_sync.workbook.xlsx_patch.worksheet import PRINT_WIDE
 
 __all__ = ["EXCEL_CELL_LIMIT", "XlsxWorkbook", "unstorable"]
 
@@ -131,12 +134,14 @@ def _set_format(target: Any, fmt: Format) -> None:
         target.fill = PatternFill(fill_type="solid", start_color=fmt.fill)
     if fmt.number_format is not None:
         target.number_format = fmt.number_format
-    if fmt.wrap or fmt.top:
+    if fmt.wrap or fmt.top or fmt.left:
         alignment = copy(target.alignment)
         if fmt.wrap:
             alignment.wrap_text = True
         if fmt.top:
             alignment.vertical = "top"
+        if fmt.left:
+            alignment.horizontal = "left"
         target.alignment = alignment
     if fmt.unlocked:
         protection = copy(target.protection)
@@ -360,6 +365,9 @@ class XlsxWorkbook(Workbook):
             sheet.row_dimensions[row].height = points
         if look.protect:
             sheet.protection = SheetProtection(**{k: v == "1" for k, v in PROTECTION.items()})
+        if look.print_wide:
+            sheet.page_setup = PrintPageSetup(sheet, **PRINT_WIDE)
+            sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
     def _replace(self, save: Callable[[Path], object]) -> bool:
         """``save`` to a temporary file beside the workbook, then rename it over the workbook

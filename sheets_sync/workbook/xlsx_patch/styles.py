@@ -48,7 +48,7 @@ PROTECTION = {"sheet": "1", "objects": "1", "scenarios": "1", "formatColumns": "
 PROTECTION |= {"sort": "0", "autoFilter": "0"}
 """A locked tab's ``<sheetProtection>``: no password; widths, heights, filter and sort allowed
 (Excel sorts only ranges without locked cells, whatever this says)."""
-_LINE_POINTS, _MAX_POINTS = 15, 409
+_LINE_POINTS, _MAX_POINTS = 14, 409
 """The height of a line of Calibri 11 and the most a row may have, in points."""
 _WARNING = "{column} is written by matsync: edit it only to correct what the tool wrote"
 
@@ -64,6 +64,7 @@ class Format:
     top: bool = False
     number_format: str | None = None
     unlocked: bool = False
+    left: bool = False
 
     def __bool__(self) -> bool:
         return self != _PLAIN
@@ -107,6 +108,8 @@ class Look:
     heights: Mapping[int, float] = field(default_factory=dict)
     """Sheet row -> height in points."""
     protect: bool = False
+    print_wide: bool = False
+    """Printed landscape, all columns on one page wide (a fitted tab, read on paper or PDF)."""
 
 
 def _argb(colour: str) -> str:
@@ -167,6 +170,7 @@ def tab_look(style: Style, known: Mapping[str, Rows]) -> Look:
             for row, lines in (layout.lines if layout else {}).items()
         },
         protect=style.locked,
+        print_wide=style.fit,
     )
 
 
@@ -184,14 +188,16 @@ def _cells(
         legend.setdefault(row, {})[col] = colour
     if style.bold_header and header:
         cells[top] = [Format(bold=True)] * len(header)
-    for number in sorted({*style.row_colors, *legend, *range(top + 1, len(rows) + 1)} - {top}):
+    above = (
+        range(1, top) if style.fit else range(0)
+    )  # a fitted tab's block above the table reads left to right
+    for number in sorted({*style.row_colors, *legend, *above, *range(top + 1, len(rows) + 1)} - {top}):
         fill = style.row_colors.get(number)
         own = legend.get(number, {})
         key = (fill, tuple(sorted(own.items())), number > top)
         if key not in lines:
-            base = [*(data if number > top else []), *[_PLAIN] * width][
-                : max(width if fill else 0, len(data))
-            ]
+            line = data if number > top else [Format(left=number in above)] * width
+            base = [*line, *[_PLAIN] * width][: max(width if fill else 0, len(line))]
             base = base + [_PLAIN] * (max(own, default=0) - len(base))
             made = [replace(f, fill=_argb(fill)) if fill else f for f in base]
             for col, colour in own.items():
@@ -214,7 +220,7 @@ def _columns(widths: Sequence[int] | None, data: list[Format], locked: bool) -> 
     columns = []
     for col in range(count):
         own = data[col] if col < len(data) else Format(unlocked=locked)
-        blank = Format(number_format=own.number_format, unlocked=own.unlocked)
+        blank = Format(unlocked=own.unlocked)  # (LibreOffice formats a cell of no format as its column)
         columns.append(Column(col + 1, col + 1, widths[col] if col < len(widths) else None, blank or None))
     if locked:
         columns.append(Column(count + 1, LAST_COLUMN, None, Format(unlocked=True)))
@@ -288,7 +294,7 @@ class Styles:
                 attrs["numFmtId"] = str(self._number_format(look.number_format))
                 attrs["applyNumberFormat"] = "1"
             inner = None if node.empty else self.raw[node.inner : node.close]
-            if look.wrap or look.top or look.unlocked:
+            if look.wrap or look.top or look.unlocked or look.left:
                 inner = self._xf_children(inner, look, attrs)
             self.cache[key] = self._index("cellXfs", element(node.name, attrs, inner))
         return self.cache[key]
@@ -306,6 +312,8 @@ class Styles:
             alignment["wrapText"] = "1"
         if look.top:
             alignment["vertical"] = "top"
+        if look.left:
+            alignment["horizontal"] = "left"
         if look.unlocked:
             protection["locked"] = "0"
         made = b""

@@ -22,6 +22,7 @@ from sheets_sync.workbook.xlsx_patch.styles import MARKER, PROTECTION, Look, Sty
 from sheets_sync.workbook.xlsx_patch.xml_spans import MAIN, RELS, START_TAG, Node, element, escape, main_root
 
 __all__ = [
+    "PRINT_WIDE",
     "Sheet",
     "cell_xml",
     "look_elements",
@@ -184,6 +185,20 @@ def _cols(look: Look, styles: Styles | None) -> bytes:
     return element("cols", {}, b"".join(entries)) if entries else b""
 
 
+PRINT_WIDE = {"orientation": "landscape", "fitToWidth": "1", "fitToHeight": "0"}
+"""A fitted tab's ``<pageSetup>``: landscape, every column on one page wide, as long as it takes."""
+
+
+def _sheet_pr(old: Node | None, shell: bytes) -> bytes:
+    """``<sheetPr>`` with ``fitToPage`` set (what makes Excel honour ``fitToWidth``), the rest kept."""
+    kept = [
+        shell[c.start : c.end] for c in (old.children if old is not None else []) if c.name != "pageSetUpPr"
+    ]
+    fitted = [c.attrs for c in (old.children if old is not None else []) if c.name == "pageSetUpPr"]
+    setup = element("pageSetUpPr", {**(fitted[0] if fitted else {}), "fitToPage": "1"})
+    return element("sheetPr", old.attrs if old is not None else {}, b"".join(kept) + setup)
+
+
 def look_elements(
     look: Look | None, root: Node | None, shell: bytes, styles: Styles | None = None
 ) -> dict[str, bytes]:
@@ -202,6 +217,9 @@ def look_elements(
         made["cols"] = _cols(look, styles)
     if look.protect:
         made["sheetProtection"] = element("sheetProtection", PROTECTION)
+    if look.print_wide:
+        made["sheetPr"] = _sheet_pr(old.get("sheetPr"), shell)
+        made["pageSetup"] = element("pageSetup", PRINT_WIDE)
     return made
 
 
