@@ -180,6 +180,10 @@ class Sheet:
                 found = rule
         return found
 
+    def protected_at(self, row: int, col: int) -> list[dict[str, Any]]:
+        """The protected ranges over a 1-based cell."""
+        return [p for p in self.protected if _covers(p["range"], row - 1, col - 1)]
+
     def formats_at(self, row: int, col: int) -> list[dict[str, Any]]:
         return [cell for grid, cell, _ in self.formats if _covers(grid, row - 1, col - 1)]
 
