@@ -33,7 +33,13 @@ BAD_SKU = "BAD-COST-1"
 def _fill(settings: Settings) -> list[Material]:
     materials = demo_materials()
     statuses, phases, skus, uoms = demo_mappings()
-    tables = {MASTER: materials, MAP_STATUS: statuses, MAP_PHASE: phases, MAP_MATERIAL_SKU: skus, MAP_UOM: uoms}
+    tables = {
+        MASTER: materials,
+        MAP_STATUS: statuses,
+        MAP_PHASE: phases,
+        MAP_MATERIAL_SKU: skus,
+        MAP_UOM: uoms,
+    }
     ops = []
     for tab, items in tables.items():
         fields = SPECS[tab].fields

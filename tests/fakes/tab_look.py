@@ -127,7 +127,9 @@ class XlsxLook:
 
     def checkbox(self, tab: str, row: int, col: int) -> bool:
         cell = self._sheet(tab).cell(row, col)
-        lists = [dv for dv in self._rules(tab, row, col) if dv.type == "list" and dv.formula1 == '"TRUE,FALSE"']
+        lists = [
+            dv for dv in self._rules(tab, row, col) if dv.type == "list" and dv.formula1 == '"TRUE,FALSE"'
+        ]
         return cell.data_type == "b" and cell.number_format == BOOLEAN_FORMAT and bool(lists)
 
     def fill(self, tab: str, row: int, col: int) -> str | None:

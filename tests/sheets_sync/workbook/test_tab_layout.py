@@ -168,7 +168,9 @@ def test_the_masters_money_and_percent_columns_are_formatted(reviewed: Reviewed)
     for title, code in formats.items():
         col = reviewed.column(MASTER, title)
         assert look.number_format(MASTER, 2, col) == code, title
-    assert look.number_format(DIFF_INNERGY, _body(reviewed, DIFF_INNERGY)[0], reviewed.column(DIFF_INNERGY, "Δ %"))
+    assert look.number_format(
+        DIFF_INNERGY, _body(reviewed, DIFF_INNERGY)[0], reviewed.column(DIFF_INNERGY, "Δ %")
+    )
 
 
 def test_push_and_a_repair_keep_the_look(reviewed: Reviewed) -> None:
