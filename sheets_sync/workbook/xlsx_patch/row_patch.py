@@ -50,11 +50,18 @@ class Edit:
 def cell_edits(values: Mapping[int, Mapping[int, Value]], look: Look | None) -> dict[int, dict[int, Edit]]:
     """Cells written inside a tab and, with a look, the cells it formats."""
     cells = {number: {col: Edit(value) for col, value in line.items()} for number, line in values.items()}
+    formatted: dict[int, dict[int, Edit]] = {}  # rows alike share a line: its edits are made once
     for number, line in (look.cells if look is not None else {}).items():
-        row = cells.setdefault(number, {})
-        for col, fmt in enumerate(line, start=1):
-            if fmt or col in row:
-                row[col] = dataclasses.replace(row.get(col, Edit(write=False)), look=fmt)
+        if id(line) not in formatted:
+            formatted[id(line)] = {
+                col: Edit(write=False, look=fmt) for col, fmt in enumerate(line, start=1) if fmt
+            }
+        row = cells.get(number)
+        if row is None:
+            cells[number] = dict(formatted[id(line)])
+            continue
+        for col, edit in formatted[id(line)].items():
+            row[col] = dataclasses.replace(row[col], look=edit.look) if col in row else edit
     for number in look.heights if look is not None else ():
         cells.setdefault(number, {})
     return cells
