@@ -45,10 +45,11 @@ def _longest(text: str) -> int:
 
 
 def _lines(text: str, width: int) -> int:
-    """Lines ``text`` takes wrapped at ``width`` characters (a wrapped line breaks at spaces,
-    so a line fills a little less than the width)."""
-    room = max(1, width - _PADDING - 1)
-    return sum(max(1, -(-len(line) // room)) for line in text.split("\n"))
+    """Lines ``text`` takes in a column ``width`` characters wide: a line as long as the
+    column was fitted to takes one; a longer one wraps at spaces, so each of its lines
+    holds a tenth less than the width."""
+    room = max(1, width - _PADDING)
+    return sum(1 if len(line) <= room else -(-len(line) * 11 // (room * 10)) for line in text.split("\n"))
 
 
 def fit(rows: Sequence[Sequence[Cell]], header_row: int, wrap: Collection[int]) -> Layout:
