@@ -1,5 +1,9 @@
 """The plan as a reviewer reads it: DIFF_INNERGY / DIFF_PPAK rows, Markdown, HTML, JSON.
 
+A change reads in the estimator's terms (``lines_of``): a cost per the master row's unit
+with INNERGY's per base unit beside it, a margin as percent; the diff rows add the cost's
+move and the change's flags (``reports.review``).
+
 Pure functions returning rows or text; the orchestration writes them. Sheet rows hold
 user text exactly as typed (the workbook writer sends them RAW: a name starting with
 ``=`` stays text), cut to the workbook's cell limit when given (``reports.cells``: a
@@ -62,13 +66,6 @@ def _shown(value: str | None) -> str:
     return value if value is not None else BLANK
 
 
-def change_lines(fields: Iterable[FieldChange], reason: str | None = None) -> str:
-    """``field: old -> new`` lines (a conflict's reason first)."""
-    lines = [f"conflict: {reason}"] if reason else []
-    lines += [f"{f.field}: {_shown(f.old)} -> {_shown(f.new)}" for f in fields]
-    return "\n".join(lines)
-
-
 def _per_uom(amount: str | None, unit: CostUnit) -> str:
     """A cost per INNERGY's base unit as per the estimator's unit: to the cent (4 places
     for a unit smaller than its base), which is what the 4 places INNERGY keeps support."""
@@ -108,28 +105,31 @@ def _line(line: FieldChange, unit: CostUnit | None, per_base: bool) -> str:
     return f"{line.field}: {_shown(line.old)} -> {_shown(line.new)}"
 
 
+def change_lines(
+    fields: Iterable[FieldChange],
+    reason: str | None = None,
+    unit: CostUnit | None = None,
+    *,
+    per_base: bool = True,
+) -> str:
+    """``field: old -> new`` lines (a conflict's reason first); a cost per ``unit`` when given
+    (``per_base``: the amounts are INNERGY's, per base unit), a margin as percent."""
+    lines = [f"conflict: {reason}"] if reason else []
+    lines += [_line(f, unit, per_base) for f in fields]
+    return "\n".join(lines)
+
+
 def lines_of(change: Change) -> str:
     """A change's ``Changes`` text: its lines with costs in the master's unit, a conflict's
     reason first; for a PPak ``new``, the master row a tick adds."""
     if isinstance(change, MaterialChange):
-        fields, reason, per_base = change.changes, change.reason, True
-    else:
-        fields, reason, per_base = change.changes, None, False
-        if change.kind == "new" and change.master_row is not None:
-            row = change.master_row
-            fields = tuple(
-                FieldChange(name, None, str(value))
-                for name, value in (
-                    ("sku", row.sku),
-                    ("name", row.name),
-                    ("category", row.category),
-                    ("uom", row.uom),
-                    ("cost", row.cost),
-                )
-            )
-    lines = [f"conflict: {reason}"] if reason else []
-    lines += [_line(f, change.unit, per_base) for f in fields]
-    return "\n".join(lines)
+        return change_lines(change.changes, change.reason, change.unit)
+    fields = change.changes
+    if change.kind == "new" and change.master_row is not None:
+        row = change.master_row
+        added = (("sku", row.sku), ("name", row.name), ("category", row.category), ("uom", row.uom))
+        fields = tuple(FieldChange(name, None, str(value)) for name, value in (*added, ("cost", row.cost)))
+    return change_lines(fields, unit=change.unit, per_base=False)
 
 
 def _review_cells(change: Change) -> list[Any]:

@@ -268,11 +268,11 @@ def _rgb(colour: str) -> dict[str, float]:
     return {k: int(text[i : i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
 
 
-def _sizes(sid: int, dimension: str, sizes: Sequence[int], start: int) -> list[dict[str, Any]]:
-    """``updateDimensionProperties`` setting ``sizes`` (pixels) from index ``start``, one
-    request per run of equal sizes."""
+def _sizes(sid: int, dimension: str, sizes: Sequence[int]) -> list[dict[str, Any]]:
+    """``updateDimensionProperties`` setting ``sizes`` (pixels) from the first row or column,
+    one request per run of equal sizes."""
     out = []
-    at = start
+    at = 0
     for size, run in groupby(sizes):
         length = len(list(run))
         out.append(
@@ -597,9 +597,9 @@ class GoogleWorkbook(Workbook):
             if top > 1:  # the block above the table reads left to right, numbers too
                 out.append(_repeat({"sheetId": sid, "endRowIndex": top - 1}, "horizontalAlignment", "LEFT"))
             layout = fit(rows, top, wrapped)
-            out += _sizes(sid, "COLUMNS", [width * CHAR_PIXELS for width in layout.widths], 0)
+            out += _sizes(sid, "COLUMNS", [width * CHAR_PIXELS for width in layout.widths])
             tall = {row: max(ROW_PIXELS, lines * LINE_PIXELS + 4) for row, lines in layout.lines.items()}
-            out += _sizes(sid, "ROWS", [tall.get(row, ROW_PIXELS) for row in range(1, sheet["rows"] + 1)], 0)
+            out += _sizes(sid, "ROWS", [tall.get(row, ROW_PIXELS) for row in range(1, sheet["rows"] + 1)])
         return out
 
 

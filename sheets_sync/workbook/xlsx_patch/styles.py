@@ -188,9 +188,7 @@ def _cells(
         legend.setdefault(row, {})[col] = colour
     if style.bold_header and header:
         cells[top] = [Format(bold=True)] * len(header)
-    above = (
-        range(1, top) if style.fit else range(0)
-    )  # a fitted tab's block above the table reads left to right
+    above = range(1, top) if style.fit else range(0)  # a fitted tab's block above the table: left-aligned
     for number in sorted({*style.row_colors, *legend, *above, *range(top + 1, len(rows) + 1)} - {top}):
         fill = style.row_colors.get(number)
         own = legend.get(number, {})
@@ -213,14 +211,15 @@ def _cells(
 def _columns(widths: Sequence[int] | None, data: list[Format], locked: bool) -> list[Column]:
     """A fitted tab's ``<col>`` ranges: each column's width and, on a locked tab, the format
     of its empty cells (editable columns stay editable below the rows written), then the
-    columns right of the table, editable."""
+    columns right of the table, editable. Only the lock: LibreOffice shows a cell written
+    without a format in its column's, and the block above the table is no column's data."""
     if widths is None:
         return []
     count = max(len(widths), len(data))
     columns = []
     for col in range(count):
         own = data[col] if col < len(data) else Format(unlocked=locked)
-        blank = Format(unlocked=own.unlocked)  # (LibreOffice formats a cell of no format as its column)
+        blank = Format(unlocked=own.unlocked)
         columns.append(Column(col + 1, col + 1, widths[col] if col < len(widths) else None, blank or None))
     if locked:
         columns.append(Column(count + 1, LAST_COLUMN, None, Format(unlocked=True)))
