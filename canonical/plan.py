@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from canonical.diff import (
@@ -42,6 +43,7 @@ __all__ = [
     "MASS_DEACTIVATE_COUNT",
     "MASS_DEACTIVATE_PERCENT",
     "Change",
+    "CostUnit",
     "MaterialChange",
     "PPakChange",
     "Plan",
@@ -56,6 +58,20 @@ __all__ = [
 ]
 
 
+class CostUnit(FrozenModel):
+    """The unit an estimator priced a change's material in, for showing its cost lines.
+
+    The master's Cost is per the row's ``uom``; INNERGY holds cost per ``base_uom`` (the
+    MAP_UOM row's INNERGY UoM Group), ``per_uom`` of them to one ``uom``. Shown only:
+    it is implied by the master row (fingerprinted) and the cost line itself, so it is in
+    neither the change id nor the evidence push compares (``same_change``).
+    """
+
+    uom: str
+    base_uom: str | None = None
+    per_uom: Decimal = Decimal(1)
+
+
 class MaterialChange(FrozenModel):
     change_id: str
     action: Action
@@ -65,6 +81,8 @@ class MaterialChange(FrozenModel):
     changes: tuple[FieldChange, ...] = ()
     reason: str | None = None
     """Why a conflict is one."""
+    unit: CostUnit | None = None
+    """The master row's unit (``None`` when the row is gone)."""
     master_fingerprint: str
     innergy_fingerprint: str
     payload: InnergyMaterial | None = None
@@ -78,6 +96,8 @@ class PPakChange(FrozenModel):
     canonical_sku: str | None = None
     name: str
     changes: tuple[FieldChange, ...] = ()
+    unit: CostUnit | None = None
+    """The master row's unit (of the row a ``new`` adds): PPak's price is shown per it."""
     ppak_fingerprint: str
     master_fingerprint: str
     master_row: Material | None = None
@@ -149,6 +169,20 @@ def _inputs_fingerprint(records: Sequence[Any]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _cost_unit(material: Material | None, units: Library) -> CostUnit | None:
+    """The unit ``material``'s cost is typed in, with MAP_UOM's base unit and factor."""
+    if material is None:
+        return None
+    mapping = units.uom(material.uom)
+    if mapping is None:
+        return CostUnit(uom=material.uom)
+    return CostUnit(
+        uom=material.uom,
+        base_uom=mapping.innergy_uom_group,
+        per_uom=mapping.base_units_per_uom or Decimal(1),
+    )
+
+
 MASS_DEACTIVATE_COUNT = 5
 MASS_DEACTIVATE_PERCENT = 10
 
@@ -188,6 +222,7 @@ def build_plan(
     if not allow_mass_deactivate:
         _refuse_mass_deactivation(diff.changes, records)
     ppak_diff = diff_ppak(items, library)
+    units = Library(uoms=library.uoms)  # indexes MAP_UOM only, not the master
     changes = tuple(
         MaterialChange(
             change_id=_material_id(
@@ -199,6 +234,7 @@ def build_plan(
             innergy_id=c.record.innergy_id if c.record else None,
             changes=c.fields,
             reason=c.reason,
+            unit=_cost_unit(c.material, units),
             master_fingerprint=fingerprint(c.material),
             innergy_fingerprint=fingerprint(c.record),
             payload=c.payload,
@@ -213,6 +249,7 @@ def build_plan(
             canonical_sku=p.canonical_sku,
             name=p.name,
             changes=p.fields,
+            unit=_cost_unit(p.master or p.master_row, units),
             ppak_fingerprint=fingerprint(p.item),
             master_fingerprint=fingerprint(p.master),
             master_row=p.master_row,
@@ -238,7 +275,7 @@ def build_plan(
     )
 
 
-_FINGERPRINTS = frozenset({"master_fingerprint", "innergy_fingerprint", "ppak_fingerprint"})
+_NOT_EVIDENCE = frozenset({"master_fingerprint", "innergy_fingerprint", "ppak_fingerprint", "unit"})
 
 
 def is_genuine(change: Change) -> bool:
@@ -255,11 +292,13 @@ def same_change(planned: Change, derived: Change) -> bool:
     """Whether a plan file's change is the one the inputs give now, in all it sends or shows.
 
     Fingerprints aside: push compares those itself, and a master row linked to its INNERGY
-    record since the plan has another one while its change is the same.
+    record since the plan has another one while its change is the same. So is the unit the
+    cost is shown in, which follows from the master row (a plan file written before it was
+    recorded has none).
     """
     if type(planned) is not type(derived):
         return False
-    names = [name for name in type(planned).model_fields if name not in _FINGERPRINTS]
+    names = [name for name in type(planned).model_fields if name not in _NOT_EVIDENCE]
     return all(getattr(planned, name) == getattr(derived, name) for name in names)
 
 

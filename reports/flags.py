@@ -1,36 +1,22 @@
-"""What a reviewer should look at twice (a change's ``Δ %`` and flags), and what a PPak
-``new`` row adds to the master when ticked.
+"""How the reports say a change's flags and ``Δ %``, and what a PPak ``new`` row adds.
 
-One rule for every place a change is shown (the DIFF_INNERGY / DIFF_PPAK ``Δ %``, ``Flags``
-and ``Changes`` columns, the plan's HTML and Markdown reports), so a row flagged in the tab
-is flagged in the report. Pure functions of a ``canonical.plan`` change; no I/O.
+The rule of what is flagged is ``reports.review`` (the diff tabs' ``Flags`` column): one
+rule, so a row flagged in the tab is flagged in the report. Here each flag is said with
+its size, most serious first, every text starting with its kind:
 
-Flags, most serious first (the order ``flags`` lists them in), each a short text starting
-with its kind (a filter on the tab's ``Flags`` column finds a kind by its first words):
-
-- ``conflict``: the change cannot be applied as planned (its reason is in Changes).
-- ``unit trap ×25``: the new cost is more than ``UNIT_TRAP_RATIO`` times the old, or less
-  than its 1/10th. That is what a price entered per another unit looks like: the factors
-  behind it (12 inches a foot, 25.4 mm an inch, 32 square feet a 4'x8' sheet, 144 square
-  inches a square foot) are all above 10, so one ratio catches them all. The number is the
-  measured ratio, not a guess at which factor it is.
-- ``price +40 %``: the cost moves by more than ``PRICE_CHANGE_PERCENT`` % either way.
-- ``rename``: the name, or the SKU INNERGY knows the record by (its external id), changes
-  from one non-blank value to another (linking a hand-entered record is not a rename).
-- ``deactivate``: push would make the INNERGY record inactive.
-
-Costs are the amounts the change's ``cost`` line starts each side with (old and new in one
-unit, whichever unit the line speaks: ``114.28 -> 121.50 per SHT`` and ``3.5712 -> 3.7969``
-per SF give the same ratio and percentage).
+- ``conflict``: the change cannot be applied as planned (its reason is in Changes);
+- ``unit trap ×32``: the measured ratio of new to old cost (not a guess at the factor);
+- ``price +40 %``: the cost's move;
+- ``rename``; ``deactivation``.
 """
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from canonical.diff import FieldChange, display
-from canonical.plan import Change, MaterialChange, PPakChange
+from canonical.plan import Change, PPakChange
+from reports import review
 
 __all__ = [
     "FLAG_KINDS",
@@ -41,67 +27,31 @@ __all__ = [
     "flags",
 ]
 
-PRICE_CHANGE_PERCENT = Decimal(25)
-UNIT_TRAP_RATIO = Decimal(10)
-FLAG_KINDS = ("conflict", "unit trap", "price", "rename", "deactivate")
+PRICE_CHANGE_PERCENT = review.PRICE_CHANGE * 100
+UNIT_TRAP_RATIO = review.TENFOLD
+FLAG_KINDS = ("conflict", "unit trap", "price", "rename", "deactivation")
 """Every flag starts with one of these (the order ``flags`` lists them in)."""
-_RENAMED = ("name", "external_id")
 _TENTH = Decimal("0.1")
-_AMOUNT = re.compile(r"\s*\$?\s*(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|-?\.\d+)(?![\d,.]*\d)")
-
-
-def _amount(text: str | None) -> Decimal | None:
-    """The amount a cost value starts with (``121.50`` of ``121.50 per SHT``, ``$1,204.00``);
-    ``None`` for blank, ``(clear)`` or text that starts with no number."""
-    found = _AMOUNT.match(text or "")
-    return Decimal(found[1].replace(",", "")) if found else None
-
-
-def _costs(change: Change) -> tuple[Decimal, Decimal] | None:
-    """(old, new) of the change's cost line when both are amounts and the old is above zero."""
-    line: FieldChange | None = next((f for f in change.changes if f.field == "cost"), None)
-    if line is None:
-        return None
-    old, new = _amount(line.old), _amount(line.new)
-    if old is None or new is None or old <= 0 or new < 0:
-        return None
-    return old, new
 
 
 def delta_percent(change: Change) -> Decimal | None:
-    """The cost's change in percent of the old cost, to one place (``None``: no cost change,
-    or one from or to a blank, where a percentage means nothing)."""
-    costs = _costs(change)
-    if costs is None:
-        return None
-    old, new = costs
-    return ((new - old) * 100 / old).quantize(_TENTH)
+    """The cost's move in percent of the old cost, to one place (``None`` without both)."""
+    moved = review.cost_change(change)
+    return (moved * 100).quantize(_TENTH) if moved is not None else None
 
 
-def _ratio(old: Decimal, new: Decimal) -> Decimal | None:
-    """How many times apart two costs are (always >= 1); ``None`` when one is zero."""
-    if new == 0:
-        return None
-    return max(new / old, old / new)
+def _said(kind: str, change: Change) -> str:
+    if kind == "unit trap" and (ratio := review.cost_ratio(change)) is not None:
+        return f"unit trap ×{ratio:.0f}"
+    if kind == "price" and (delta := delta_percent(change)) is not None:
+        return f"price {delta:+.0f} %"
+    return kind
 
 
 def flags(change: Change) -> list[str]:
-    """The change's flags, as the module docstring lists them (empty: nothing risky)."""
-    action = change.action if isinstance(change, MaterialChange) else None
-    found = ["conflict"] if action == "conflict" else []
-    costs = _costs(change)
-    if costs is not None:
-        ratio = _ratio(*costs)
-        if ratio is not None and ratio > UNIT_TRAP_RATIO:
-            found.append(f"unit trap ×{ratio:.0f}")
-        delta = delta_percent(change)
-        if delta is not None and abs(delta) > PRICE_CHANGE_PERCENT:
-            found.append(f"price {delta:+.0f} %")
-    if any(f.field in _RENAMED and f.old is not None and f.new is not None for f in change.changes):
-        found.append("rename")
-    if action == "deactivate":
-        found.append("deactivate")
-    return found
+    """The change's flags as the module docstring says them (empty: nothing risky)."""
+    found = review.flags(change)
+    return [_said(kind, change) for kind in FLAG_KINDS if kind in found]
 
 
 _ADDED = ("sku", "name", "category", "uom", "cost")

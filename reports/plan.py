@@ -1,5 +1,9 @@
 """The plan as a reviewer reads it: DIFF_INNERGY / DIFF_PPAK rows, Markdown, HTML, JSON.
 
+A change reads in the estimator's terms (``lines_of``): a cost per the master row's unit
+with INNERGY's per base unit beside it, a margin as percent; the diff rows add the cost's
+move and the change's flags (``reports.review``).
+
 Pure functions returning rows or text; the orchestration writes them. Sheet rows hold
 user text exactly as typed (the workbook writer sends them RAW: a name starting with
 ``=`` stays text), cut to the workbook's cell limit when given (``reports.cells``: a
@@ -13,10 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import UTC
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from canonical.diff import FieldChange
-from canonical.plan import Change, MaterialChange, Plan
+from canonical.plan import Change, CostUnit, MaterialChange, Plan
 from reports import markdown as md
 from reports import page
 from reports.cells import fit_cell
@@ -28,6 +34,8 @@ from reports.flags import (
     delta_percent,
     flags,
 )
+from reports.review import cost_change
+from reports.review import flags as tab_flags
 
 __all__ = [
     "DIFF_INNERGY",
@@ -38,6 +46,7 @@ __all__ = [
     "change_lines",
     "diff_innergy_rows",
     "diff_ppak_rows",
+    "lines_of",
     "plan_html",
     "plan_json",
     "plan_markdown",
@@ -45,29 +54,115 @@ __all__ = [
 
 DIFF_INNERGY = "DIFF_INNERGY"
 DIFF_PPAK = "DIFF_PPAK"
-DIFF_INNERGY_HEADER = ("Approve", "Change ID", "Action", "SKU", "Name", "Changes", "Result")
-DIFF_PPAK_HEADER = ("Approve", "Change ID", "Kind", "PPak SKU", "Canonical SKU", "Name", "Changes", "Result")
+_REVIEW_COLUMNS = ("Δ %", "Flags")
+"""After the contract's columns (readers find columns by header text)."""
+DIFF_INNERGY_HEADER = ("Approve", "Change ID", "Action", "SKU", "Name", "Changes", "Result", *_REVIEW_COLUMNS)
+DIFF_PPAK_HEADER = (
+    "Approve",
+    "Change ID",
+    "Kind",
+    "PPak SKU",
+    "Canonical SKU",
+    "Name",
+    "Changes",
+    "Result",
+    *_REVIEW_COLUMNS,
+)
 HEADER_ROW = 3
 """The sheet row (1-based) of the table header; rows 1-2 show the plan id, time and counts."""
 BLANK = "(blank)"
+_CENT, _FOUR_PLACES = Decimal("0.01"), Decimal("0.0001")
 
 
-def change_lines(fields: Iterable[FieldChange], reason: str | None = None) -> str:
-    """``field: old -> new`` lines (a conflict's reason first)."""
+def _shown(value: str | None) -> str:
+    return value if value is not None else BLANK
+
+
+def _per_uom(amount: str | None, unit: CostUnit) -> str:
+    """A cost per INNERGY's base unit as per the estimator's unit: to the cent (4 places
+    for a unit smaller than its base), which is what the 4 places INNERGY keeps support."""
+    if amount is None:
+        return BLANK
+    places = _CENT if unit.per_uom >= 1 else _FOUR_PLACES
+    return str((Decimal(amount) * unit.per_uom).quantize(places, ROUND_HALF_EVEN))
+
+
+def _cost_line(line: FieldChange, unit: CostUnit | None, per_base: bool) -> str:
+    """``cost: 114.28 -> 121.50 per SHT (3.5712 -> 3.7969 per SF in INNERGY)``: the master's
+    unit first; INNERGY's amounts (``per_base``) after it when its base unit differs."""
+    plain = f"cost: {_shown(line.old)} -> {_shown(line.new)}"
+    if unit is None:
+        return plain
+    if not per_base or unit.per_uom == 1:
+        return f"{plain} per {unit.uom}"
+    base = unit.base_uom or "base unit"
+    held = f"{line.old} -> {_shown(line.new)}" if line.old is not None else _shown(line.new)
+    return (
+        f"cost: {_per_uom(line.old, unit)} -> {_per_uom(line.new, unit)} per {unit.uom} "
+        f"({held} per {base} in INNERGY)"
+    )
+
+
+def _percent(amount: str | None) -> str:
+    """A fraction as the master shows it (0.2593 as 25.93%)."""
+    return BLANK if amount is None else f"{(Decimal(amount) * 100).quantize(_CENT, ROUND_HALF_EVEN)}%"
+
+
+def _line(line: FieldChange, unit: CostUnit | None, per_base: bool) -> str:
+    """One ``field: old -> new`` line, a cost in the master's unit, a margin as percent."""
+    if line.field == "cost":
+        return _cost_line(line, unit, per_base)
+    if line.field == "margin":
+        return f"margin: {_percent(line.old)} -> {_percent(line.new)}"
+    return f"{line.field}: {_shown(line.old)} -> {_shown(line.new)}"
+
+
+def change_lines(
+    fields: Iterable[FieldChange],
+    reason: str | None = None,
+    unit: CostUnit | None = None,
+    *,
+    per_base: bool = True,
+) -> str:
+    """``field: old -> new`` lines (a conflict's reason first); a cost per ``unit`` when given
+    (``per_base``: the amounts are INNERGY's, per base unit), a margin as percent."""
     lines = [f"conflict: {reason}"] if reason else []
-    lines += [
-        f"{f.field}: {f.old if f.old is not None else BLANK} -> {f.new if f.new is not None else BLANK}"
-        for f in fields
-    ]
+    lines += [_line(f, unit, per_base) for f in fields]
     return "\n".join(lines)
 
 
-def _top(plan: Plan, width: int, counts: Iterable[tuple[str, int]]) -> list[list[Any]]:
-    first = ["Plan ID", plan.plan_id, "Created", plan.created_at.isoformat(timespec="seconds")]
+def lines_of(change: Change) -> str:
+    """A change's ``Changes`` text: its lines with costs in the master's unit, a conflict's
+    reason first; for a PPak ``new``, the master row a tick adds."""
+    if isinstance(change, MaterialChange):
+        return change_lines(change.changes, change.reason, change.unit)
+    return change_lines(added_fields(change) or change.changes, unit=change.unit, per_base=False)
+
+
+def _review_cells(change: Change) -> list[Any]:
+    """``Δ %`` (a fraction, formatted as percent by the tab) and ``Flags``."""
+    moved = cost_change(change)
+    return [moved if moved is not None else "", ", ".join(tab_flags(change))]
+
+
+def _top(plan: Plan, width: int, counts: Iterable[tuple[str, int]], flagged: int) -> list[list[Any]]:
+    """Rows 1-2: ``Plan ID`` | id (A1, B1: what push and undo read), the time beside it, then
+    each action's count beside its name (the tab colours the names: the legend)."""
+    created = plan.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    first = ["Plan ID", plan.plan_id, "", "", "Created", created]
     second: list[Any] = []
-    for name, count in counts:
+    for name, count in [*counts, ("flagged", flagged)]:
         second += [name, count]
     return [first + [""] * (width - len(first)), second + [""] * (width - len(second))]
+
+
+def _tab_head(
+    plan: Plan, header: Sequence[str], counts: Sequence[tuple[str, int]], changes: Sequence[Change]
+) -> list[list[Any]]:
+    """The top rows and the header, every row as wide as the widest."""
+    width = max(len(header), 2 * (len(counts) + 1), 6)
+    flagged = sum(1 for change in changes if tab_flags(change))
+    return [*_top(plan, width, counts, flagged), list(header) + [""] * (width - len(header))]
 
 
 def _fitter(limit: int | None, plan_file: str) -> Callable[[str, str], str]:
@@ -93,9 +188,7 @@ def diff_innergy_rows(
     fit = _fitter(limit, plan_file)
     notes = notes or {}
     counts = [(action, n) for action, n in plan.counts().items() if not action.startswith("ppak_")]
-    width = max(len(DIFF_INNERGY_HEADER), 2 * len(counts))
-    rows = _top(plan, width, counts)
-    rows.append(list(DIFF_INNERGY_HEADER) + [""] * (width - len(DIFF_INNERGY_HEADER)))
+    rows = _tab_head(plan, DIFF_INNERGY_HEADER, counts, plan.changes)
     for c in plan.changes:
         row = [
             c.change_id in approved,
@@ -103,10 +196,11 @@ def diff_innergy_rows(
             c.action,
             fit(c.sku, "SKU"),
             fit(c.name, "name"),
-            fit(change_lines(c.changes, c.reason), "change"),
+            fit(lines_of(c), "change"),
             notes.get(c.change_id, ""),
+            *_review_cells(c),
         ]
-        rows.append(row + [""] * (width - len(row)))
+        rows.append(row + [""] * (len(rows[0]) - len(row)))
     return rows
 
 
@@ -121,10 +215,10 @@ def diff_ppak_rows(
     """DIFF_PPAK from A1 in the same layout (kinds ``new`` and ``differs``), noted and cut alike."""
     fit = _fitter(limit, plan_file)
     notes = notes or {}
-    counts = [(kind, n) for kind, n in plan.counts().items() if kind.startswith("ppak_")]
-    width = max(len(DIFF_PPAK_HEADER), 2 * len(counts))
-    rows = _top(plan, width, [(k.removeprefix("ppak_"), n) for k, n in counts])
-    rows.append(list(DIFF_PPAK_HEADER) + [""] * (width - len(DIFF_PPAK_HEADER)))
+    counts = [
+        (kind.removeprefix("ppak_"), n) for kind, n in plan.counts().items() if kind.startswith("ppak_")
+    ]
+    rows = _tab_head(plan, DIFF_PPAK_HEADER, counts, plan.ppak_changes)
     for p in plan.ppak_changes:
         row = [
             p.change_id in approved,
@@ -133,10 +227,11 @@ def diff_ppak_rows(
             fit(p.ppak_sku, "PPak SKU"),
             fit(p.canonical_sku or "", "SKU"),
             fit(p.name, "name"),
-            fit(change_lines(p.changes), "change"),
+            fit(lines_of(p), "change"),
             notes.get(p.change_id, ""),
+            *_review_cells(p),
         ]
-        rows.append(row + [""] * (width - len(row)))
+        rows.append(row + [""] * (len(rows[0]) - len(row)))
     return rows
 
 
@@ -160,12 +255,8 @@ def plan_json(plan: Plan) -> str:
 
 
 def _lines(change: Change) -> list[str]:
-    """The Changes cell as lines: ``field: old -> new``, a conflict's reason first; for a
-    PPak ``new`` row, what a tick adds to the master."""
-    if isinstance(change, MaterialChange):
-        reason = [change_lines((), change.reason)] if change.reason else []
-        return reason + [change_lines((f,)) for f in change.changes]
-    return [change_lines((f,)) for f in change.changes or added_fields(change)]
+    """The Changes cell as lines, exactly as the tab shows it (``lines_of``)."""
+    return lines_of(change).splitlines()
 
 
 def _delta(change: Change) -> str:

@@ -120,12 +120,18 @@ def write_files(plan: Plan, materials: Sequence[Material], output_dir: Path) -> 
 
 
 def _diff_tab(tab: str, rows: list[list[Any]], kinds: Sequence[str]) -> Any:
-    """A whole-tab rewrite with its look: checkbox column, colours by action, frozen header, filter."""
+    """A whole-tab rewrite with its look (``TabSpec.tool_tab``): rows coloured by action, and
+    the action names above the header in their colours, the legend."""
     from sheets_sync.master.tabs import SPECS
     from sheets_sync.workbook import Rewrite
 
     colors = {HEADER_ROW + 1 + i: ACTION_COLORS[kind] for i, kind in enumerate(kinds)}
-    return Rewrite(tab, rows, SPECS[tab].style(row_colors=colors))
+    legend = {
+        (HEADER_ROW - 1, col): ACTION_COLORS[name]
+        for col, name in enumerate(rows[HEADER_ROW - 2], start=1)
+        if isinstance(name, str) and name in ACTION_COLORS
+    }
+    return Rewrite(tab, rows, SPECS[tab].style(row_colors=colors, cell_colors=legend))
 
 
 def read_baseline(output_dir: Path) -> Mapping[str, InnergyMaterial]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from reports.plan import DIFF_INNERGY, DIFF_INNERGY_HEADER, DIFF_PPAK, DIFF_PPAK_HEADER, HEADER_ROW
 from reports.rows import ISSUES, ISSUES_HEADER
-from sheets_sync.workbook.base import Dropdown, Style
+from sheets_sync.workbook.base import CHANGE, MONEY, PERCENT, Dropdown, Style
 
 __all__ = [
     "ALL_TABS",
@@ -100,6 +100,11 @@ class TabSpec:
     filter: bool = False
     fields: Mapping[str, str] = field(default_factory=dict)
     """Header -> canonical field name, for the tabs read into canonical objects."""
+    number_formats: Mapping[str, str] = field(default_factory=dict)
+    tool_tab: bool = False
+    """A tab the tool writes whole (diff tabs, ISSUES): fitted to its content, every column
+    but the checkboxes protected (an .xlsx sheet locked), ``wrap`` columns wrapped."""
+    wrap: tuple[str, ...] = ()
 
     def style(self, **changes: object) -> Style:
         """The tab's formatting; ``changes`` override (row colours, extra drop-downs)."""
@@ -109,7 +114,11 @@ class TabSpec:
             "dropdowns": self.dropdowns,
             "protected": self.protected,
             "filter": self.filter,
+            "number_formats": self.number_formats,
         }
+        if self.tool_tab:
+            protected = tuple(h for h in self.headers if h not in self.checkboxes)
+            options |= {"protected": protected, "locked": True, "fit": True, "wrap": self.wrap}
         options.update(changes)
         return Style(self.name, **options)  # type: ignore[arg-type]
 
@@ -128,6 +137,7 @@ SPECS: Mapping[str, TabSpec] = {
             dropdowns={"UoM": _UOM_LIST, "Purchase UoM": _UOM_LIST},
             filter=True,
             fields=MASTER_FIELDS,
+            number_formats={"Cost": MONEY, "Margin %": PERCENT, "Waste %": PERCENT},
         ),
         TabSpec(
             MAP_STATUS,
@@ -167,9 +177,20 @@ SPECS: Mapping[str, TabSpec] = {
                 "Base Units per UoM": "base_units_per_uom",
             },
         ),
-        TabSpec(DIFF_INNERGY, DIFF_INNERGY_HEADER, HEADER_ROW, checkboxes=("Approve",), filter=True),
-        TabSpec(DIFF_PPAK, DIFF_PPAK_HEADER, HEADER_ROW, checkboxes=("Approve",), filter=True),
-        TabSpec(ISSUES, ISSUES_HEADER, filter=True),
+        *(
+            TabSpec(
+                name,
+                header,
+                HEADER_ROW,
+                checkboxes=("Approve",),
+                filter=True,
+                number_formats={"Δ %": CHANGE},
+                tool_tab=True,
+                wrap=("Changes",),
+            )
+            for name, header in ((DIFF_INNERGY, DIFF_INNERGY_HEADER), (DIFF_PPAK, DIFF_PPAK_HEADER))
+        ),
+        TabSpec(ISSUES, ISSUES_HEADER, filter=True, tool_tab=True, wrap=("Message",)),
         TabSpec(SYNC_LOG, SYNC_LOG_HEADER),
     )
 }

@@ -338,9 +338,10 @@ def demo_innergy_library(materials: list[Material]) -> list[InnergyMaterial]:
     """INNERGY as it stands before the demo's first plan: mostly in step, drifted here and there.
 
     Every 25th master material is missing (a create), every 17th has another cost (an
-    update), three records are ours but gone from the master (deactivations), one is
-    inactive though the master has it active (a reactivation), and one was typed in by
-    hand with no external id (matched by name: an update that adopts it).
+    update), one costs 40 % less than the master says (an update the tab flags), three
+    records are ours but gone from the master (deactivations), one is inactive though the
+    master has it active (a reactivation), and one was typed in by hand with no external
+    id (matched by name: an update that adopts it).
     """
     records: list[InnergyMaterial] = []
     for index, material in enumerate(materials):
@@ -352,6 +353,8 @@ def demo_innergy_library(materials: list[Material]) -> list[InnergyMaterial]:
         )
         if index % 17 == 5 and record.cost is not None:
             record = record.model_copy(update={"cost": (record.cost * D("0.93")).quantize(D("0.0001"))})
+        if index == 30 and record.cost is not None:
+            record = record.model_copy(update={"cost": (record.cost / D("1.4")).quantize(D("0.0001"))})
         if index == 40:
             record = record.model_copy(update={"active": False})
         if index == 41:

@@ -39,6 +39,9 @@ from typing import Protocol, Self, TypeAlias
 from canonical.errors import MissingTab, WorkbookError
 
 __all__ = [
+    "CHANGE",
+    "MONEY",
+    "PERCENT",
     "Append",
     "Block",
     "Cell",
@@ -82,6 +85,14 @@ class Dropdown:
     """``(tab, column header)`` whose cells below the header feed the list."""
 
 
+PERCENT = "0.00%"
+"""A fraction shown as percent: 0.2593 reads 25.93%."""
+MONEY = "#,##0.00##"
+"""An amount to the cent, more places when it has them (0.1899 stays 0.1899)."""
+CHANGE = "+0.0%;-0.0%;0.0%"
+"""A fraction shown as a signed percent: 0.4 reads +40.0%."""
+
+
 @dataclass(frozen=True)
 class Style:
     """Formatting of one tab; columns are named by their header text."""
@@ -94,10 +105,23 @@ class Style:
     checkboxes: tuple[str, ...] = ()
     dropdowns: Mapping[str, Dropdown] = field(default_factory=dict)
     protected: tuple[str, ...] = ()
-    """Columns only the tool writes (a warning on edit in Sheets; not enforced in .xlsx)."""
+    """Columns only the tool writes: a warning on edit (Sheets: a warning-only protected
+    range; .xlsx: a warning data validation, or locked cells of a ``locked`` tab)."""
+    locked: bool = False
+    """The tab is the tool's: .xlsx protects the sheet (no password; filter and sort
+    allowed), leaving the cells of the columns not ``protected`` editable."""
     filter: bool = False
     row_colors: Mapping[int, str] = field(default_factory=dict)
     """Sheet row -> background colour ``#RRGGBB``."""
+    cell_colors: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    """(sheet row, column number) -> background colour, over the row's (a legend)."""
+    number_formats: Mapping[str, str] = field(default_factory=dict)
+    """Column -> number format code (``PERCENT``, ``MONEY``, ``CHANGE``) below the header."""
+    fit: bool = False
+    """Column widths fitted to the tab's content, wrapped rows as tall as their lines
+    (``layout``); for tabs the tool writes whole, whose look is the tool's."""
+    wrap: tuple[str, ...] = ()
+    """Columns whose text wraps below the header (the rows below it align to the top)."""
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ from sheets_sync.workbook.base import (
     plan_write,
     tabs_to_read,
 )
+from sheets_sync.workbook.layout import fit
 from sheets_sync.workbook.retry import RetryPolicy
 
 __all__ = [
@@ -74,6 +75,9 @@ __all__ = [
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 PROTECTED_NOTE = "matsync: written by the tool"
 DEFAULT_GRID = (1000, 26)
+CHAR_PIXELS, LINE_PIXELS, ROW_PIXELS = 7, 17, 21
+"""A character of Arial 10 (Sheets' default font) as wide as it mostly is, a line of it as
+tall, and the default row height, in pixels: what a fitted tab's sizes are made of."""
 MAX_REQUEST_BYTES = 2_000_000
 """Google's advice for one request's payload; a larger values write is split by rows."""
 log = logging.getLogger("matsync.sheets")
@@ -262,6 +266,42 @@ def _landed(structure: Sequence[Mapping[str, Any]], sheets: Mapping[str, Any], p
 def _rgb(colour: str) -> dict[str, float]:
     text = colour.lstrip("#")
     return {k: int(text[i : i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
+
+
+def _sizes(sid: int, dimension: str, sizes: Sequence[int]) -> list[dict[str, Any]]:
+    """``updateDimensionProperties`` setting ``sizes`` (pixels) from the first row or column,
+    one request per run of equal sizes."""
+    out = []
+    at = 0
+    for size, run in groupby(sizes):
+        length = len(list(run))
+        out.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sid,
+                        "dimension": dimension,
+                        "startIndex": at,
+                        "endIndex": at + length,
+                    },
+                    "properties": {"pixelSize": size},
+                    "fields": "pixelSize",
+                }
+            }
+        )
+        at += length
+    return out
+
+
+def _repeat(grid: Mapping[str, int], field_name: str, value: Any) -> dict[str, Any]:
+    """A ``repeatCell`` setting one ``userEnteredFormat`` field over ``grid``."""
+    return {
+        "repeatCell": {
+            "range": dict(grid),
+            "cell": {"userEnteredFormat": {field_name: value}},
+            "fields": f"userEnteredFormat.{field_name}",
+        }
+    }
 
 
 class GoogleWorkbook(Workbook):
@@ -531,18 +571,35 @@ class GoogleWorkbook(Workbook):
         for (_, colour), group in runs:
             members = [row for _, (row, _) in group]
             out.append(
-                {
-                    "repeatCell": {
-                        "range": {
-                            "sheetId": sid,
-                            "startRowIndex": members[0] - 1,
-                            "endRowIndex": members[-1],
-                        },
-                        "cell": {"userEnteredFormat": {"backgroundColor": _rgb(colour)}},
-                        "fields": "userEnteredFormat.backgroundColor",
-                    }
-                }
+                _repeat(
+                    {"sheetId": sid, "startRowIndex": members[0] - 1, "endRowIndex": members[-1]},
+                    "backgroundColor",
+                    _rgb(colour),
+                )
             )
+        for (row, number), colour in sorted(style.cell_colors.items()):
+            grid = {"sheetId": sid, "startRowIndex": row - 1, "endRowIndex": row}
+            out.append(
+                _repeat(
+                    {**grid, "startColumnIndex": number - 1, "endColumnIndex": number},
+                    "backgroundColor",
+                    _rgb(colour),
+                )
+            )
+        for title, code in style.number_formats.items():
+            kind = "PERCENT" if "%" in code else "NUMBER"
+            out.append(_repeat(columns(col(title)), "numberFormat", {"type": kind, "pattern": code}))
+        wrapped = [col(title) for title in style.wrap]
+        if wrapped:
+            out.append(_repeat({"sheetId": sid, "startRowIndex": top}, "verticalAlignment", "TOP"))
+        out += [_repeat(columns(index), "wrapStrategy", "WRAP") for index in wrapped]
+        if style.fit:  # every row sized: one whose text got shorter shrinks back
+            if top > 1:  # the block above the table reads left to right, numbers too
+                out.append(_repeat({"sheetId": sid, "endRowIndex": top - 1}, "horizontalAlignment", "LEFT"))
+            layout = fit(rows, top, wrapped)
+            out += _sizes(sid, "COLUMNS", [width * CHAR_PIXELS for width in layout.widths])
+            tall = {row: max(ROW_PIXELS, lines * LINE_PIXELS + 4) for row, lines in layout.lines.items()}
+            out += _sizes(sid, "ROWS", [tall.get(row, ROW_PIXELS) for row in range(1, sheet["rows"] + 1)])
         return out
 
 

@@ -39,6 +39,9 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PrintPageSetup
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -60,6 +63,8 @@ from sheets_sync.workbook.base import (
     tabs_to_read,
 )
 from sheets_sync.workbook.xlsx_patch import MARKER, Unpatchable, native, patch_plan, tab_look, write_patch
+from sheets_sync.workbook.xlsx_patch.styles import PROTECTION, Format
+from sheets_sync.workbook.xlsx_patch.worksheet import PRINT_WIDE
 
 __all__ = ["EXCEL_CELL_LIMIT", "XlsxWorkbook", "unstorable"]
 
@@ -117,6 +122,31 @@ def _copy_touched(known: dict[str, Rows], ops: Sequence[Op]) -> dict[str, Rows]:
     (the file was saved meanwhile) starts from what was read."""
     edited = {op.tab for op in ops if not isinstance(op, Rewrite | Style)}
     return {tab: [list(row) for row in rows] if tab in edited else rows for tab, rows in known.items()}
+
+
+def _set_format(target: Any, fmt: Format) -> None:
+    """A look's ``Format`` set over a cell's (or a column's) own, as the patcher sets it."""
+    if fmt.bold:
+        font = copy(target.font)
+        font.bold = True
+        target.font = font
+    if fmt.fill is not None:
+        target.fill = PatternFill(fill_type="solid", start_color=fmt.fill)
+    if fmt.number_format is not None:
+        target.number_format = fmt.number_format
+    if fmt.wrap or fmt.top or fmt.left:
+        alignment = copy(target.alignment)
+        if fmt.wrap:
+            alignment.wrap_text = True
+        if fmt.top:
+            alignment.vertical = "top"
+        if fmt.left:
+            alignment.horizontal = "left"
+        target.alignment = alignment
+    if fmt.unlocked:
+        protection = copy(target.protection)
+        protection.locked = False
+        target.protection = protection
 
 
 def _lock_files(path: Path) -> list[Path]:
@@ -294,27 +324,50 @@ class XlsxWorkbook(Workbook):
     def _style(self, sheet: Worksheet, style: Style, known: dict[str, Rows]) -> None:
         look = tab_look(style, known)
         sheet.freeze_panes = f"A{look.frozen + 1}" if look.frozen else None
-        for col in range(1, look.bold_columns + 1):
-            cell = sheet.cell(look.header_row, col)
-            font = copy(cell.font)
-            font.bold = True
-            cell.font = font
         sheet.data_validations.dataValidation = [
             dv
             for dv in sheet.data_validations.dataValidation
             if not (dv.errorTitle == MARKER and str(dv.sqref) in look.validations)
         ]
-        for area, formula in look.validations.items():
-            rule = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=False)
-            rule.errorTitle = MARKER
-            rule.add(area)
-            sheet.add_data_validation(rule)
+        for area, rule in look.validations.items():
+            if rule.warning is None:
+                made = DataValidation(
+                    type="list", formula1=rule.formula, allow_blank=True, showErrorMessage=False
+                )
+            else:
+                made = DataValidation(
+                    type="custom",
+                    formula1=rule.formula,
+                    allow_blank=True,
+                    showErrorMessage=True,
+                    errorStyle="warning",
+                    error=rule.warning,
+                )
+            made.errorTitle = MARKER
+            made.add(area)
+            sheet.add_data_validation(made)
         if look.filter_ref:
             sheet.auto_filter.ref = look.filter_ref
-        for row, colour in look.fills.items():
-            fill = PatternFill(fill_type="solid", start_color=colour)
-            for col in range(1, look.fill_width + 1):
-                sheet.cell(row, col).fill = fill
+        for row, line in look.cells.items():
+            for col, fmt in enumerate(line, start=1):
+                if fmt:
+                    _set_format(sheet.cell(row, col), fmt)
+        if look.columns:
+            sheet.column_dimensions.clear()
+            for column in look.columns:
+                dimension = sheet.column_dimensions[get_column_letter(column.first)]
+                dimension.min, dimension.max = column.first, column.last
+                if column.width is not None:
+                    dimension.width = column.width
+                if column.format:
+                    _set_format(dimension, column.format)
+        for row, points in look.heights.items():
+            sheet.row_dimensions[row].height = points
+        if look.protect:
+            sheet.protection = SheetProtection(**{k: v == "1" for k, v in PROTECTION.items()})
+        if look.print_wide:
+            sheet.page_setup = PrintPageSetup(sheet, **PRINT_WIDE)
+            sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
     def _replace(self, save: Callable[[Path], object]) -> bool:
         """``save`` to a temporary file beside the workbook, then rename it over the workbook

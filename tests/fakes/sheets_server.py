@@ -9,10 +9,15 @@ points at ``FakeSheets.url``. It implements what matsync uses, the way Google do
 - ``PUT  /v4/spreadsheets/{id}/values/{range}``     ``valueInputOption`` required
 - ``POST /v4/spreadsheets/{id}/values:batchUpdate`` ``valueInputOption`` required
 - ``POST /v4/spreadsheets/{id}:batchUpdate``        addSheet, deleteSheet, updateSheetProperties,
-  appendDimension, repeatCell, updateCells (clearing only), setDataValidation,
-  addProtectedRange, deleteProtectedRange, setBasicFilter, clearBasicFilter
+  appendDimension, updateDimensionProperties (pixelSize), repeatCell, updateCells (clearing
+  only), setDataValidation, addProtectedRange, deleteProtectedRange, setBasicFilter,
+  clearBasicFilter
 
-Like Google it validates A1 ranges and grid limits, refuses unknown request kinds with a
+Like Google it validates A1 ranges and grid limits, checks every batchUpdate request
+against Google's own schema (``sheets_v4_requests.json``: the request kinds above and what
+they reference, from the discovery document google-api-python-client ships), so a field
+name Google does not know, a value of the wrong type or outside an enum is refused as
+Google refuses it; refuses request kinds it does not implement with a
 400 in Google's error shape (``{"error": {"code", "message", "status"}}``), applies a
 batchUpdate atomically (all requests or none), keeps the 50,000-character cell limit
 (counted as Google counts, in UTF-16 code units: an emoji is two) and
@@ -48,6 +53,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -55,12 +61,18 @@ __all__ = ["CELL_LIMIT", "FakeSheets", "Formula", "GoogleError", "Sheet"]
 
 CELL_LIMIT = 50_000
 DEFAULT_ROWS, DEFAULT_COLS = 1000, 26
+DEFAULT_HEIGHT, DEFAULT_WIDTH = 21, 100
+"""Google's row height and column width in pixels."""
+SCHEMAS: dict[str, Any] = json.loads((Path(__file__).with_name("sheets_v4_requests.json")).read_text())[
+    "schemas"
+]
 REQUEST_KINDS = frozenset(
     {
         "addSheet",
         "deleteSheet",
         "updateSheetProperties",
         "appendDimension",
+        "updateDimensionProperties",
         "repeatCell",
         "updateCells",
         "setDataValidation",
@@ -129,6 +141,30 @@ class Sheet:
     """(range, rule or None for cleared), in order: the last one covering a cell wins."""
     protected: list[dict[str, Any]] = field(default_factory=list)
     basic_filter: dict[str, Any] | None = None
+    widths: dict[int, int] = field(default_factory=dict)
+    """0-based column -> pixel width set by updateDimensionProperties."""
+    heights: dict[int, int] = field(default_factory=dict)
+    """0-based row -> pixel height set by updateDimensionProperties."""
+
+    def width(self, col: int) -> int:
+        """A 1-based column's width in pixels."""
+        return self.widths.get(col - 1, DEFAULT_WIDTH)
+
+    def height(self, row: int) -> int:
+        """A 1-based row's height in pixels."""
+        return self.heights.get(row - 1, DEFAULT_HEIGHT)
+
+    def format_at(self, row: int, col: int) -> dict[str, Any]:
+        """The userEnteredFormat of a 1-based cell: every repeatCell over it, the fields each
+        one's mask names set in order (what Google keeps)."""
+        found: dict[str, Any] = {}
+        for grid, cell, fields in self.formats:
+            if not _covers(grid, row - 1, col - 1):
+                continue
+            for name in (f.strip() for f in fields.split(",")):
+                path = name.removeprefix("userEnteredFormat").lstrip(".").split(".") if name else []
+                _set_path(found, path, _get_path(cell.get("userEnteredFormat", {}), path))
+        return found
 
     def value(self, row: int, col: int) -> Any:
         """The stored value at 1-based (row, col), ``None`` when empty."""
@@ -144,6 +180,10 @@ class Sheet:
                 found = rule
         return found
 
+    def protected_at(self, row: int, col: int) -> list[dict[str, Any]]:
+        """The protected ranges over a 1-based cell."""
+        return [p for p in self.protected if _covers(p["range"], row - 1, col - 1)]
+
     def formats_at(self, row: int, col: int) -> list[dict[str, Any]]:
         return [cell for grid, cell, _ in self.formats if _covers(grid, row - 1, col - 1)]
 
@@ -158,6 +198,64 @@ class Sheet:
             "sheetType": "GRID",
             "gridProperties": grid,
         }
+
+
+def _get_path(value: Any, path: Sequence[str]) -> Any:
+    for name in path:
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
+def _set_path(target: dict[str, Any], path: Sequence[str], value: Any) -> None:
+    """Set (or with ``None`` remove) a field by its mask path; an empty path clears all."""
+    if not path or path == [""]:
+        target.clear()
+        target.update(copy.deepcopy(value) if isinstance(value, dict) else {})
+        return
+    for name in path[:-1]:
+        target = target.setdefault(name, {})
+    if value is None:
+        target.pop(path[-1], None)
+    else:
+        target[path[-1]] = copy.deepcopy(value)
+
+
+_SCALARS: dict[str, type | tuple[type, ...]] = {
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "string": str,
+}
+
+
+def check_schema(value: Any, schema: Mapping[str, Any], where: str) -> None:
+    """Refuse ``value`` as Google's JSON parser does when it does not fit the schema:
+    unknown field names, wrong types, values outside an enum."""
+    if "$ref" in schema:
+        schema = SCHEMAS[schema["$ref"]]
+    kind = schema.get("type")
+    wrong = GoogleError(400, f"Invalid value at '{where}' ({kind}), {json.dumps(value)}")
+    if kind == "object":
+        if not isinstance(value, dict):
+            raise wrong
+        known, extra = schema.get("properties", {}), schema.get("additionalProperties")
+        for name, item in value.items():
+            inner = known.get(name, extra)
+            if inner is None:
+                unknown = f"Unknown name \"{name}\" at '{where}': Cannot find field."
+                raise GoogleError(400, f"Invalid JSON payload received. {unknown}")
+            check_schema(item, inner, f"{where}.{name}")
+    elif kind == "array":
+        if not isinstance(value, list):
+            raise wrong
+        for index, item in enumerate(value):
+            check_schema(item, schema["items"], f"{where}[{index}]")
+    elif kind in _SCALARS:
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, _SCALARS[kind]) or is_bool != (kind == "boolean"):
+            raise wrong
+        if value not in schema.get("enum", [value]):
+            raise wrong
 
 
 def _covers(grid: Mapping[str, Any], row: int, col: int) -> bool:
@@ -550,12 +648,18 @@ class FakeSheets:
             sheet.rows = list(sheet.rows)
             sheet.formats, sheet.validations = list(sheet.formats), list(sheet.validations)
             sheet.protected = list(sheet.protected)
+            sheet.widths, sheet.heights = dict(sheet.widths), dict(sheet.heights)
         trial = Spreadsheet(book.key, book.title, shadow)
         replies = []
         for index, request in enumerate(requests):
             if not isinstance(request, dict) or len(request) != 1:
                 raise GoogleError(400, f"Invalid requests[{index}]: exactly one kind of request must be set")
             ((kind, params),) = request.items()
+            check_schema(
+                request,
+                SCHEMAS["Request"] if kind in REQUEST_KINDS else {"type": "object"},
+                f"requests[{index}]",
+            )
             if kind not in REQUEST_KINDS:
                 raise GoogleError(
                     400,
@@ -641,6 +745,30 @@ class FakeSheets:
             sheet.col_count += length
         else:
             raise GoogleError(400, "dimension must be ROWS or COLUMNS")
+        return {}
+
+    def _req_updateDimensionProperties(self, book: Spreadsheet, params: Any) -> Any:
+        fields = {f.strip() for f in (params.get("fields") or "").split(",") if f.strip()}
+        if not fields:
+            raise GoogleError(400, "fields is required")
+        if fields != {"pixelSize"}:
+            raise GoogleError(
+                400, f"Invalid field mask: {', '.join(sorted(fields))} (not supported by the fake)"
+            )
+        span = params.get("range") or {}
+        sheet = book.by_id(span.get("sheetId", 0))
+        dimension = span.get("dimension")
+        if dimension not in ("ROWS", "COLUMNS"):
+            raise GoogleError(400, "range.dimension must be ROWS or COLUMNS")
+        limit = sheet.row_count if dimension == "ROWS" else sheet.col_count
+        start, end = span.get("startIndex", 0), span.get("endIndex", limit)
+        if not 0 <= start < end or end > limit:
+            raise GoogleError(400, f"Invalid dimension range: {start} to {end} (the sheet has {limit})")
+        size = params.get("properties", {}).get("pixelSize")
+        if not isinstance(size, int) or size < 0:
+            raise GoogleError(400, "pixelSize must be zero or more")
+        sizes = sheet.heights if dimension == "ROWS" else sheet.widths
+        sizes.update(dict.fromkeys(range(start, end), size))
         return {}
 
     def _req_repeatCell(self, book: Spreadsheet, params: Any) -> Any:

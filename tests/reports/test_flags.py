@@ -1,4 +1,5 @@
-"""Flags and Δ %: one rule for the tab and the reports, at its edges."""
+"""Flags and the cost's move: a unit trap, a 40 % price change, a deactivation, a rename and a
+conflict are flagged in the change's row, where a filter or a sort finds them."""
 
 from __future__ import annotations
 
@@ -6,108 +7,74 @@ from decimal import Decimal
 
 import pytest
 
-from canonical.diff import FieldChange
-from canonical.plan import MaterialChange
-from reports.flags import added_fields, delta_percent, flags
-from tests.reports.review_plan import NEW_PPAK, PRICED, RENAMED, TRAPPED, review_plan
+from reports.plan import DIFF_INNERGY_HEADER, DIFF_PPAK_HEADER, HEADER_ROW, diff_innergy_rows, diff_ppak_rows
+from reports.review import cost_change, flags
+from tests.reports.test_changes_in_units import planned, record, sheet_good
+
+DELTA, FLAGS = DIFF_INNERGY_HEADER.index("Δ %"), DIFF_INNERGY_HEADER.index("Flags")
 
 
-def change(*fields: FieldChange, action: str = "update") -> MaterialChange:
-    return MaterialChange(
-        change_id="C1", action=action, sku="S-1", name="Pull", changes=fields,  # type: ignore[arg-type]
-        master_fingerprint="m", innergy_fingerprint="i",
-    )  # fmt: skip
+def by_sku(rows: list[list[object]], column: int = 3) -> dict[str, list[object]]:
+    return {str(r[column]): r for r in rows[HEADER_ROW:]}
 
 
-def cost(old: str | None, new: str | None) -> MaterialChange:
-    return change(FieldChange("cost", old, new))
+def test_a_40_percent_price_change_is_flagged_and_its_move_shown() -> None:
+    plan = planned(
+        [sheet_good("UP-40", "140.00"), sheet_good("UP-10", "110.00")],
+        [record("UP-40", "3.1250"), record("UP-10", "3.1250")],
+    )
+    rows = by_sku(diff_innergy_rows(plan))
+    assert rows["UP-40"][DELTA] == Decimal("0.4000")
+    assert rows["UP-40"][FLAGS] == "price"
+    assert rows["UP-10"][DELTA] == Decimal("0.1000")
+    assert rows["UP-10"][FLAGS] == ""
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "expected"),
+    ("old", "new", "trap"),
     [
-        ("10.00", "12.50", []),  # +25 %: at the threshold, not over it
-        ("10.00", "12.51", ["price +25 %"]),
-        ("10.00", "14.0000", ["price +40 %"]),
-        ("10.00", "7.00", ["price -30 %"]),
-        ("10.00", "10.00", []),
+        ("48.20", "1204.00", True),  # the issue's row: about 25 (25.4 mm an inch)
+        ("10.00", "120.00", True),  # a price per foot typed as per inch
+        ("121.50", "3.80", True),  # per square foot typed into a per-sheet row (32)
+        ("10.00", "95.00", False),  # 9.5 times: no unit is that, nor tenfold
+        ("10.00", "150.00", True),  # tenfold or more
+        ("10.00", "29.50", True),  # a yard's price for a foot's (3), near enough
+        ("10.00", "42.00", False),  # 4.2 times: a price change, no unit's factor
+        ("10.00", "14.00", False),
     ],
 )
-def test_price_changes_over_a_quarter_are_flagged(old: str, new: str, expected: list[str]) -> None:
-    assert flags(cost(old, new)) == expected
+def test_a_ppak_price_a_unit_factor_away_is_a_unit_trap(old: str, new: str, trap: bool) -> None:
+    master = sheet_good("PLY-1", old, uom="EA", ppak_skus=("PP-1",))
+    plan = planned([master], [], [master.model_copy(update={"cost": Decimal(new)})])
+    [change] = plan.ppak_changes
+    assert ("unit trap" in flags(change)) is trap
+    row = diff_ppak_rows(plan)[HEADER_ROW]
+    assert row[DIFF_PPAK_HEADER.index("Flags")] == ", ".join(flags(change))
+    assert row[DIFF_PPAK_HEADER.index("Δ %")] == cost_change(change)
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "expected"),
-    [
-        ("48.2", "1204.00", "unit trap ×25"),  # a 5-gallon pail priced as a gallon
-        ("3.50", "112.00", "unit trap ×32"),  # per square foot read as per 4'x8' sheet
-        ("121.50", "3.7969", "unit trap ×32"),  # the other way: per sheet read as per SF
-        ("1.00", "12.00", "unit trap ×12"),  # inches and feet
-        ("1.00", "25.40", "unit trap ×25"),  # millimetres and inches
-    ],
-)
-def test_a_price_off_by_more_than_ten_times_is_a_unit_trap(old: str, new: str, expected: str) -> None:
-    found = flags(cost(old, new))
-
-    assert found[0] == expected
-    assert found[1].startswith("price ")  # also a price change, said with its sign
+def test_the_rows_own_unit_factor_counts_as_a_trap() -> None:
+    """A sheet of 32 SF priced per SF: 32 is SHT's factor in MAP_UOM."""
+    master = sheet_good("PLY-1", "121.50", ppak_skus=("PP-1",))
+    plan = planned([master], [], [master.model_copy(update={"cost": Decimal("3.80")})])
+    assert flags(plan.ppak_changes[0]) == ("unit trap", "price")
 
 
-def test_costs_said_with_their_unit_are_read_by_their_amount() -> None:
-    said = cost("114.28 per SHT", "160.00 per SHT (5.0000 per SF in INNERGY)")
-
-    assert delta_percent(said) == Decimal("40.0") and flags(said) == ["price +40 %"]
-    assert flags(cost("$1,204.00", "$48.20")) == ["unit trap ×25", "price -96 %"]
-
-
-def test_ten_times_exactly_is_a_price_change_only() -> None:
-    assert flags(cost("1.00", "10.00")) == ["price +900 %"]
-
-
-@pytest.mark.parametrize(
-    ("old", "new"), [(None, "5.12"), ("5.12", None), ("(clear)", "5"), ("0", "5"), ("x", "1")]
-)
-def test_no_percentage_from_or_to_a_blank_or_zero(old: str | None, new: str | None) -> None:
-    assert delta_percent(cost(old, new)) is None
-    assert flags(cost(old, new)) == []
+def test_deactivation_rename_and_conflict_are_flagged() -> None:
+    renamed = sheet_good("REN-1", "10", uom="EA").model_copy(update={"name": "New name"})
+    twin_a = sheet_good("TWIN-A", "10", uom="EA").model_copy(update={"name": "Same"})
+    twin_b = sheet_good("TWIN-B", "10", uom="EA").model_copy(update={"name": "Same"})
+    records = [record("REN-1", "10.0000"), record("GONE-1", "10.0000")]
+    records = [r.model_copy(update={"uom_group": "EA", "common_uom": "EA"}) for r in records]
+    plan = planned([renamed, twin_a, twin_b], records)
+    rows = by_sku(diff_innergy_rows(plan))
+    assert rows["REN-1"][FLAGS] == "rename"
+    assert rows["GONE-1"][FLAGS] == "deactivation"
+    assert rows["TWIN-A"][FLAGS] == rows["TWIN-B"][FLAGS] == "conflict"
+    assert rows["REN-1"][DELTA] == "", "no cost line: no move"
 
 
-def test_delta_is_in_percent_of_the_old_cost_to_one_place() -> None:
-    assert delta_percent(cost("48.2", "1204.00")) == Decimal("2397.9")
-    assert delta_percent(cost("3", "2")) == Decimal("-33.3")
-    assert delta_percent(change(FieldChange("margin", "0.2", "0.9"))) is None  # cost only
-
-
-def test_renames_deactivations_and_conflicts() -> None:
-    assert flags(change(FieldChange("name", "Blum Hinge", "Blum Hinge 110°"))) == ["rename"]
-    assert flags(change(FieldChange("external_id", "OLD-SKU", "NEW-SKU"))) == ["rename"]
-    assert flags(change(FieldChange("external_id", None, "S-1"))) == []  # linking a record
-    assert flags(change(FieldChange("name", None, "Pull"), action="create")) == []
-    assert flags(change(FieldChange("active", "yes", "no"), action="deactivate")) == ["deactivate"]
-    assert flags(change(action="conflict")) == ["conflict"]
-
-
-def test_a_built_plan_flags_what_it_should() -> None:
-    plan = review_plan()
-    by_sku = {c.sku: flags(c) for c in plan.changes} | {p.ppak_sku: flags(p) for p in plan.ppak_changes}
-
-    assert by_sku[PRICED] == ["price +40 %"]
-    assert by_sku[TRAPPED] == ["unit trap ×32", "price +3100 %"]
-    assert by_sku[RENAMED] == ["rename"]
-    assert by_sku["RETIRED-1"] == ["deactivate"]
-    assert by_sku[NEW_PPAK] == [] and by_sku["HOSTILE-0"] == []
-
-
-def test_a_new_ppak_row_shows_what_a_tick_adds() -> None:
-    new = next(p for p in review_plan().ppak_changes if p.kind == "new")
-    differs = next(p for p in review_plan().ppak_changes if p.kind == "differs")
-
-    assert [(f.field, f.old, f.new) for f in added_fields(new)] == [
-        ("sku", None, NEW_PPAK),
-        ("name", None, "<img src=x onerror=alert(1)>"),
-        ("category", None, "Edgeband"),
-        ("uom", None, "EA"),
-        ("cost", None, "0.245"),
-    ]
-    assert added_fields(differs) == ()
+def test_a_create_has_no_move_and_no_flag() -> None:
+    plan = planned([sheet_good("NEW-1", "50")], [])
+    row = diff_innergy_rows(plan)[HEADER_ROW]
+    assert (row[DELTA], row[FLAGS]) == ("", "")

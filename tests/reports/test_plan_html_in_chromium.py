@@ -59,7 +59,7 @@ def test_a_new_ppak_row_says_what_a_tick_adds(opened: Opened) -> None:
         f"name: (blank) -> {HOSTILE[1]}",
         "category: (blank) -> Edgeband",
         "uom: (blank) -> EA",
-        "cost: (blank) -> 0.245",
+        "cost: (blank) -> 0.245 per EA",  # as the tab says it
     ]
 
 

@@ -44,7 +44,7 @@ def test_diff_innergy_layout() -> None:
     body = rows[HEADER_ROW:]
     assert [r[2] for r in body] == ["create", "create", "deactivate"]
     assert [r[0] for r in body] == [True, False, False]
-    assert "cost: (blank) -> 10.0000" in body[0][5].split("\n")
+    assert "cost: (blank) -> 10.0000 per EA" in body[0][5].split("\n")
     assert body[2][5] == "active: yes -> no"
     assert len({len(r) for r in rows}) == 1
 

@@ -11,14 +11,21 @@ import dataclasses
 import re
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from sheets_sync.workbook.base import Value
-from sheets_sync.workbook.xlsx_patch.styles import Look, Styles, row_formats
+from sheets_sync.workbook.xlsx_patch.styles import Format, Look, Styles
 from sheets_sync.workbook.xlsx_patch.unpatchable import Unpatchable
-from sheets_sync.workbook.xlsx_patch.worksheet import Sheet, cell_xml, look_elements, rows_span, sheet_shell
+from sheets_sync.workbook.xlsx_patch.worksheet import (
+    Sheet,
+    cell_xml,
+    look_elements,
+    row_height,
+    rows_span,
+    sheet_shell,
+)
 from sheets_sync.workbook.xlsx_patch.xml_spans import START_TAG, element
 
 __all__ = ["Edit", "cell_edits", "edited_sheet"]
@@ -27,26 +34,36 @@ _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _CELL_COLUMN = re.compile(rb'<c[\s/>][^>]*?\br="([A-Z]{1,3})\d+"')
 _STYLE = re.compile(rb'\ss="(\d+)"')
 _SPANS = re.compile(rb'\sspans="[^"]*"')
+_HEIGHT = re.compile(rb'\s(?:ht|customHeight)="[^"]*"')
 
 
 @dataclass(frozen=True)
 class Edit:
-    """What happens to one cell inside a tab: a new value and/or a format made bold or filled."""
+    """What happens to one cell inside a tab: a new value and/or a format set over its own."""
 
     value: Value = None
     write: bool = True
     """``False``: the cell keeps its value, only its format changes."""
-    bold: bool = False
-    fill: str | None = None
+    look: Format = field(default_factory=Format)
 
 
 def cell_edits(values: Mapping[int, Mapping[int, Value]], look: Look | None) -> dict[int, dict[int, Edit]]:
-    """Cells written inside a tab and, with a look, the header and coloured rows reformatted."""
+    """Cells written inside a tab and, with a look, the cells it formats."""
     cells = {number: {col: Edit(value) for col, value in line.items()} for number, line in values.items()}
-    for number, line in (row_formats(look) if look is not None else {}).items():
-        row = cells.setdefault(number, {})
-        for col, (bold, fill) in enumerate(line, start=1):
-            row[col] = dataclasses.replace(row.get(col, Edit(write=False)), bold=bold, fill=fill)
+    formatted: dict[int, dict[int, Edit]] = {}  # rows alike share a line: its edits are made once
+    for number, line in (look.cells if look is not None else {}).items():
+        if id(line) not in formatted:
+            formatted[id(line)] = {
+                col: Edit(write=False, look=fmt) for col, fmt in enumerate(line, start=1) if fmt
+            }
+        row = cells.get(number)
+        if row is None:
+            cells[number] = dict(formatted[id(line)])
+            continue
+        for col, edit in formatted[id(line)].items():
+            row[col] = dataclasses.replace(row[col], look=edit.look) if col in row else edit
+    for number in look.heights if look is not None else ():
+        cells.setdefault(number, {})
     return cells
 
 
@@ -55,15 +72,19 @@ def _column_key(letters: bytes) -> tuple[int, bytes]:
 
 
 def _patch_row(
-    row: bytes, number: int, edits: Mapping[int, Edit], styles: Styles | None
+    row: bytes, number: int, edits: Mapping[int, Edit], styles: Styles | None, height: float | None = None
 ) -> bytes | Unpatchable:
     """A ``<row>`` with ``edits`` (column -> edit) applied, each cell keeping its own format
-    unless made bold or filled; ``Unpatchable`` when the row is unusual (a cell found in
-    text, a formula others share overwritten)."""
+    but for what the edit sets over it, and ``height`` (points) when given; ``Unpatchable``
+    when the row is unusual (a cell found in text, a formula others share overwritten)."""
     tag = START_TAG.match(row)
     if tag is None:
         return Unpatchable(f"row {number} has no start tag the patcher reads")
     head = _SPANS.sub(b"", row[: tag.end()])  # the hint of used columns may grow
+    if height is not None:
+        head = _HEIGHT.sub(b"", head)
+        cut = len(head) - (2 if head.endswith(b"/>") else 1)
+        head = head[:cut].rstrip() + row_height(height).encode() + head[cut:]
     empty = head.endswith(b"/>")
     body = b"" if empty else row[tag.end() : -len(b"</row>")]
     for col, edit in edits.items():
@@ -90,10 +111,10 @@ def _patch_row(
         tag_end = old.find(b">") + 1
         style = _STYLE.search(old, 0, tag_end)
         xf = int(style.group(1)) if style else 0
-        if edit.bold or edit.fill:
+        if edit.look:
             if styles is None:
                 return Unpatchable(f"cell {ref} is to be formatted but styles.xml is missing or unusual")
-            xf = styles.xf(xf, edit.bold, edit.fill)
+            xf = styles.xf(xf, edit.look)
         if edit.write or not old:
             new = cell_xml(ref, edit.value if edit.write else None, xf).encode()
         elif style:
@@ -124,13 +145,14 @@ def edited_sheet(
         return Unpatchable("its worksheet part is not as the patcher reads it")
     shell, root = parsed
     _, inner, close, _ = span
-    made = look_elements(look, root, shell)
+    made = look_elements(look, root, shell, styles)
     dimension = root.find("dimension")
     if dimension and "ref" in dimension[0].attrs:
         cols = max((max(line) for line in cells.values() if line), default=1)
         made["dimension"] = element(
             "dimension", {"ref": _grown(dimension[0].attrs["ref"], max(cells, default=1), cols)}
         )
+    heights = look.heights if look is not None else {}
     pieces = [b"<sheetData>"]
     waiting = sorted(cells, reverse=True)
     copied = at = inner
@@ -153,7 +175,11 @@ def edited_sheet(
             while waiting and waiting[-1] <= row:
                 added = waiting.pop()
                 patched = _patch_row(
-                    raw[at:stop] if added == row else b'<row r="%d"/>' % added, added, cells[added], styles
+                    raw[at:stop] if added == row else b'<row r="%d"/>' % added,
+                    added,
+                    cells[added],
+                    styles,
+                    heights.get(added),
                 )
                 if isinstance(patched, Unpatchable):
                     return patched
@@ -162,7 +188,7 @@ def edited_sheet(
         at = stop
     pieces.append(raw[copied:close])
     for added in reversed(waiting):
-        patched = _patch_row(b'<row r="%d"/>' % added, added, cells[added], styles)
+        patched = _patch_row(b'<row r="%d"/>' % added, added, cells[added], styles, heights.get(added))
         if isinstance(patched, Unpatchable):
             return patched
         pieces.append(patched)

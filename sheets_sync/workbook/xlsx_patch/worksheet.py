@@ -18,10 +18,20 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from sheets_sync.workbook.base import Value
-from sheets_sync.workbook.xlsx_patch.styles import MARKER, Look, Styles, styled_rows
+from sheets_sync.workbook.xlsx_patch.styles import MARKER, PROTECTION, Look, Styles, Validation, styled_rows
 from sheets_sync.workbook.xlsx_patch.xml_spans import MAIN, RELS, START_TAG, Node, element, escape, main_root
 
-__all__ = ["Sheet", "cell_xml", "look_elements", "native", "rows_span", "sheet_shell", "whole_sheet"]
+__all__ = [
+    "PRINT_WIDE",
+    "Sheet",
+    "cell_xml",
+    "look_elements",
+    "native",
+    "row_height",
+    "rows_span",
+    "sheet_shell",
+    "whole_sheet",
+]
 
 _ORDER = [
     "sheetPr",
@@ -96,7 +106,14 @@ def cell_xml(ref: str, value: Value, xf: int) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def _sheet_data(values: Sequence[Sequence[Value]], styled: Mapping[int, list[int]]) -> Iterator[bytes]:
+def row_height(points: float | None) -> str:
+    """A ``<row>``'s height attributes (none for the default height)."""
+    return f' ht="{points:g}" customHeight="1"' if points else ""
+
+
+def _sheet_data(
+    values: Sequence[Sequence[Value]], styled: Mapping[int, list[int]], heights: Mapping[int, float]
+) -> Iterator[bytes]:
     """``<sheetData>`` in chunks of rows; empty cells only where they are formatted."""
     last = max([len(values), *styled])
     width = max([0, *(len(r) for r in values), *(len(x) for x in styled.values())])
@@ -111,7 +128,7 @@ def _sheet_data(values: Sequence[Sequence[Value]], styled: Mapping[int, list[int
             for c in range(max(len(row), len(xfs)))
         )
         if cells:
-            chunk.append(f'<row r="{number}">{cells}</row>')
+            chunk.append(f'<row r="{number}"{row_height(heights.get(number))}>{cells}</row>')
         if len(chunk) >= _CHUNK_ROWS:
             yield "".join(chunk).encode()
             chunk = []
@@ -133,27 +150,60 @@ def _views(old: Node | None, shell: bytes, frozen: int) -> bytes:
     return b"<sheetViews>" + first + rest + b"</sheetViews>"
 
 
-def _validations(old: Node | None, shell: bytes, wanted: Mapping[str, str]) -> bytes:
+def _rule(area: str, rule: Validation) -> bytes:
+    """One ``<dataValidation>`` of ours: a list, or a custom rule whose warning may be overruled."""
+    attrs = {"type": "list", "allowBlank": "1", "showErrorMessage": "0"}
+    if rule.warning is not None:
+        attrs = {"type": "custom", "errorStyle": "warning", "allowBlank": "1", "showErrorMessage": "1"}
+        attrs["error"] = rule.warning
+    attrs |= {"errorTitle": MARKER, "sqref": area}
+    return element("dataValidation", attrs, b"<formula1>" + escape(rule.formula).encode() + b"</formula1>")
+
+
+def _validations(old: Node | None, shell: bytes, wanted: Mapping[str, Validation]) -> bytes:
     """``<dataValidations>``: the user's rules kept, ours for the same ranges replaced."""
     kept = [
         shell[v.start : v.end]
         for v in (old.children if old is not None else [])
         if not (v.attrs.get("errorTitle") == MARKER and v.attrs.get("sqref") in wanted)
     ]
-    ours = [
-        element(
-            "dataValidation",
-            {"type": "list", "allowBlank": "1", "showErrorMessage": "0", "errorTitle": MARKER, "sqref": area},
-            b"<formula1>" + escape(formula).encode() + b"</formula1>",
-        )
-        for area, formula in wanted.items()
-    ]
+    ours = [_rule(area, rule) for area, rule in wanted.items()]
     entries = kept + ours
     return element("dataValidations", {"count": str(len(entries))}, b"".join(entries)) if entries else b""
 
 
-def look_elements(look: Look | None, root: Node | None, shell: bytes) -> dict[str, bytes]:
-    """The worksheet elements a look replaces: pane, our validations, filter."""
+def _cols(look: Look, styles: Styles | None) -> bytes:
+    """``<cols>`` of a fitted look: widths, and the formats of empty cells."""
+    entries = []
+    for column in look.columns:
+        attrs = {"min": str(column.first), "max": str(column.last)}
+        if column.width is not None:
+            attrs |= {"width": f"{column.width:g}", "customWidth": "1"}
+        if column.format and styles is not None:
+            attrs["style"] = str(styles.xf(0, column.format))
+        entries.append(element("col", attrs))
+    return element("cols", {}, b"".join(entries)) if entries else b""
+
+
+PRINT_WIDE = {"orientation": "landscape", "fitToWidth": "1", "fitToHeight": "0"}
+"""A fitted tab's ``<pageSetup>``: landscape, every column on one page wide, as long as it takes."""
+
+
+def _sheet_pr(old: Node | None, shell: bytes) -> bytes:
+    """``<sheetPr>`` with ``fitToPage`` set (what makes Excel honour ``fitToWidth``), the rest kept."""
+    kept = [
+        shell[c.start : c.end] for c in (old.children if old is not None else []) if c.name != "pageSetUpPr"
+    ]
+    fitted = [c.attrs for c in (old.children if old is not None else []) if c.name == "pageSetUpPr"]
+    setup = element("pageSetUpPr", {**(fitted[0] if fitted else {}), "fitToPage": "1"})
+    return element("sheetPr", old.attrs if old is not None else {}, b"".join(kept) + setup)
+
+
+def look_elements(
+    look: Look | None, root: Node | None, shell: bytes, styles: Styles | None = None
+) -> dict[str, bytes]:
+    """The worksheet elements a look replaces: pane, our validations, filter, and on a fitted
+    tab its columns; a locked tab's protection (a tab no longer locked keeps the one it has)."""
     if look is None:
         return {}
     old = {c.name: c for c in root.children} if root is not None else {}
@@ -163,6 +213,13 @@ def look_elements(look: Look | None, root: Node | None, shell: bytes) -> dict[st
     }
     if look.filter_ref:
         made["autoFilter"] = element("autoFilter", {"ref": look.filter_ref})
+    if look.columns:
+        made["cols"] = _cols(look, styles)
+    if look.protect:
+        made["sheetProtection"] = element("sheetProtection", PROTECTION)
+    if look.print_wide:
+        made["sheetPr"] = _sheet_pr(old.get("sheetPr"), shell)
+        made["pageSetup"] = element("pageSetup", PRINT_WIDE)
     return made
 
 
@@ -205,7 +262,9 @@ def whole_sheet(
     ref = f"A1:{get_column_letter(width)}{height}" if width and height else "A1"
     made = {"dimension": element("dimension", {"ref": ref}), "hyperlinks": b""}
     styled = styled_rows(look, styles) if look is not None and styles is not None else {}
-    return Sheet(_sheet_data(values, styled), {**made, **look_elements(look, root, shell)}, shell, root)
+    heights = look.heights if look is not None else {}
+    made |= look_elements(look, root, shell, styles)
+    return Sheet(_sheet_data(values, styled, heights), made, shell, root)
 
 
 def rows_span(raw: bytes) -> tuple[int, int, int, int] | None:

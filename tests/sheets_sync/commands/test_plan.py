@@ -214,7 +214,7 @@ def test_plan_writes_every_action_the_tabs_files_and_issues(every_action: Settin
 
     rows = tab(fake, every_action, DIFF_INNERGY)
     assert rows[0][:2] == ["Plan ID", summary["plan_id"]]
-    assert rows[2][:7] == list(SPECS[DIFF_INNERGY].headers)
+    assert rows[2][:9] == list(SPECS[DIFF_INNERGY].headers)
     found = by_sku(rows)
     assert {sku: row[2] for sku, row in found.items()} == {
         "A-1": "create",
@@ -224,7 +224,7 @@ def test_plan_writes_every_action_the_tabs_files_and_issues(every_action: Settin
         "A-4": "reactivate",
         "A-5": "conflict",
     }
-    assert found["A-2"][5] == "cost: 11 -> 12.5000"
+    assert found["A-2"][5] == "cost: 11 -> 12.5000 per EA"
     assert "Walnut Ply" in found["A-5"][5]
     assert all(row[0] is False for row in found.values())
 
@@ -299,7 +299,7 @@ def test_ticks_survive_a_replan_when_the_change_is_identical_and_drop_when_it_ch
     again = by_sku(tab(fake, every_action, DIFF_INNERGY))
     assert again["A-1"][0] is True
     assert again["A-2"][0] is False
-    assert again["A-2"][5] == "cost: 11 -> 13.7500"
+    assert again["A-2"][5] == "cost: 11 -> 13.7500 per EA"
     assert [r[0] for r in by_sku(rows).values() if r[3] not in ("A-1", "A-2")] == [False] * 4
     ppak = {r[1]: r[0] for r in tab(fake, every_action, DIFF_PPAK)[3:]}
     assert ppak[ppak_ticked] is True
@@ -409,6 +409,6 @@ def test_innergy_source_reads_an_exported_file_and_lists_its_problems(
 
     assert result.exit_code == 3, result.output
     assert json.loads(result.stdout)["counts"]["update"] == 1
-    assert by_sku(tab(fake, settings, DIFF_INNERGY))["A-1"][5] == "cost: 9 -> 10.0000"
+    assert by_sku(tab(fake, settings, DIFF_INNERGY))["A-1"][5] == "cost: 9 -> 10.0000 per EA"
     issues = tab(fake, settings, ISSUES)
     assert any(r[1] == "innergy.xlsx" and str(r[2]) == "3" and r[4] == "abc" for r in issues), issues

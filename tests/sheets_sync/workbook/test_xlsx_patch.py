@@ -13,9 +13,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from sheets_sync.workbook import Append, CellUpdate, Dropdown, Rewrite, Style
-from sheets_sync.workbook.base import plan_write
+from sheets_sync.workbook.base import CHANGE, MONEY, plan_write
 from sheets_sync.workbook.xlsx import XlsxWorkbook, unstorable
 from sheets_sync.workbook.xlsx_patch import MARKER, PatchPlan, Unpatchable, patch_plan
+from sheets_sync.workbook.xlsx_patch.styles import BOOLEAN_FORMAT
 from tests.sheets_sync.workbook.test_google import HOSTILE
 
 CUSTOM = "customXml/item1.xml"
@@ -495,3 +496,81 @@ def test_random_cell_batches_match_the_openpyxl_writer(tmp_path, seed):
     _openpyxl_write(twin, ops)
     assert _cells(load_workbook(path)["MINE"]) == _cells(load_workbook(twin)["MINE"])
     assert XlsxWorkbook(path).read_tabs(["MINE"]) == XlsxWorkbook(twin).read_tabs(["MINE"])
+
+
+def _layout(sheet) -> dict[str, object]:
+    """What a fitted, protected tab's look is made of, as openpyxl reads it."""
+    cells = {
+        c.coordinate: (
+            c.value,
+            c.number_format,
+            c.protection.locked,
+            c.alignment.wrap_text,
+            c.alignment.vertical,
+            c.alignment.horizontal,
+            c.fill.start_color.rgb if c.fill.fill_type else None,
+            bool(c.font.b),
+        )
+        for row in sheet.iter_rows()
+        for c in row
+    }
+    columns = {
+        (d.min, d.max): (d.width if d.customWidth else None, d.protection.locked)
+        for d in sheet.column_dimensions.values()
+    }
+    heights = {n: d.height for n, d in sheet.row_dimensions.items() if d.height}
+    protection = {k: getattr(sheet.protection, k) for k in ("sheet", "sort", "autoFilter", "formatColumns")}
+    rules = sorted(
+        (str(dv.sqref), dv.type, dv.errorStyle, dv.formula1) for dv in sheet.data_validations.dataValidation
+    )
+    page = (
+        sheet.page_setup.orientation,
+        sheet.page_setup.fitToWidth,
+        sheet.sheet_properties.pageSetUpPr.fitToPage,
+    )
+    return {
+        "cells": cells,
+        "columns": columns,
+        "heights": heights,
+        "protection": protection,
+        "rules": rules,
+        "page": page,
+    }
+
+
+def test_a_fitted_locked_tab_looks_the_same_from_both_writers(path, tmp_path):
+    twin = tmp_path / "twin.xlsx"
+    twin.write_bytes(path.read_bytes())
+    rows = [
+        ["Plan ID", "P-1", "", "Created", "today"],
+        ["create", 2, "update", 1],
+        ["Approve", "Note", "Changes", "Δ %", "Cost"],
+        [True, "short", "a: 1 -> 2\nb: (blank) -> 3\nc: x -> y", 0.4, 12.5],
+        [False, "a much longer note than the header", "one line", -0.1, 0.1899],
+    ]
+    look = Style(
+        "REVIEW",
+        header_row=3,
+        checkboxes=("Approve",),
+        protected=("Note", "Changes", "Δ %", "Cost"),
+        locked=True,
+        filter=True,
+        fit=True,
+        wrap=("Changes",),
+        number_formats={"Δ %": CHANGE, "Cost": MONEY},
+        row_colors={4: "#E6F4EA", 5: "#FEF7E0"},
+        cell_colors={(2, 1): "#E6F4EA", (2, 3): "#FEF7E0"},
+    )
+    ops = [Rewrite("REVIEW", rows, look)]
+    XlsxWorkbook(path).write(ops)
+    _openpyxl_write(twin, ops)
+    assert _members(path)[CUSTOM][2] == b"<item>the user's own part</item>", "patched, not saved by openpyxl"
+    ours, theirs = _layout(load_workbook(path)["REVIEW"]), _layout(load_workbook(twin)["REVIEW"])
+    assert ours == theirs
+    assert ours["heights"] == {4: 42}
+    assert ours["protection"] == {"sheet": True, "sort": False, "autoFilter": False, "formatColumns": False}
+    assert ours["cells"]["A4"][:3] == (True, BOOLEAN_FORMAT, False) and ours["cells"]["B4"][2] is True
+    assert ours["cells"]["C4"][3:5] == (True, "top") and ours["cells"]["B2"][5] == "left"
+    assert ours["page"] == ("landscape", 1, True)
+    XlsxWorkbook(path).write(ops)
+    assert _layout(load_workbook(path)["REVIEW"]) == ours, "a second run looks the same"
