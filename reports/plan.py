@@ -351,10 +351,13 @@ _ACTION_COLOURS: Mapping[str, tuple[str, str, str]] = {  # bars and legend keep 
 _FLAG_COLOUR = "#c5221f"
 _FLAG_MEANINGS = (  # the badge as the Flags column shows it, and why it is there
     ("conflict", "cannot be applied as planned"),
-    ("unit trap ×N", f"the cost moves more than {UNIT_TRAP_RATIO}x: a price per another unit?"),
-    ("price ±N %", f"the cost moves more than {PRICE_CHANGE_PERCENT} %"),
-    ("rename", "the name or SKU changes"),
-    ("deactivate", "the INNERGY record goes inactive"),
+    (
+        "unit trap ×N",
+        f"the cost moves {UNIT_TRAP_RATIO:.0f}x or more, or about a unit factor: a price per another unit?",
+    ),
+    ("price ±N %", f"the cost moves {PRICE_CHANGE_PERCENT:.0f} % or more"),
+    ("rename", "a name that was set changes"),
+    ("deactivation", "the INNERGY record goes inactive"),
 )
 
 _STYLE = "".join(f".{action} td{{background:{row}}}" for action, (_, row, _) in _ACTION_COLOURS.items()) + (
