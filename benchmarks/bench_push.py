@@ -24,6 +24,7 @@ time includes the sandbox's own work on the same 2 cores; push's own cost is the
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import tempfile
 import time
@@ -95,7 +96,16 @@ def run(
         small = run_case("small", {}, 5, 5, latency, Path(tmp))
     size = f"{creates:,} creates + {updates:,} updates, sandbox latency {latency * 1000:.0f} ms/call"
     vs = "vs per-row sequential client"
+    # the latency floor: every request waits its latency, ``concurrency`` of them at a time
+    floor = ours["innergy"] / inspect.signature(InnergyClient).parameters["concurrency"].default * latency
+    at_goal = creates >= CHANGES and updates >= CHANGES
     return [
+        compare(
+            f"push wall (s) vs its latency floor ({ours['innergy']:,} requests / concurrency x latency)",
+            ours["wall"],
+            floor,
+            size,
+        ).with_goal("<= 1.5x the floor", ours["wall"] <= 1.5 * floor, at_goal),
         compare(f"push wall (s) {vs}", ours["wall"], base["wall"], size),
         compare(f"push INNERGY requests {vs}", ours["innergy"], base["innergy"], size),
         compare("push Sheets requests vs the same push of 10 rows", ours["sheets"], small["sheets"], size),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, PlainSerializer
 
 from canonical import Material
 from canonical.serialize import canonical_bytes, canonical_json, jsonl_chunks
@@ -46,3 +48,26 @@ def test_jsonl_chunks_make_the_same_file_in_pieces() -> None:
     chunks = list(jsonl_chunks(records, size=3))
     assert len(chunks) == 3
     assert b"".join(chunks).decode() == "".join(canonical_json(r) + "\n" for r in records)
+
+
+class _Floaty(BaseModel):
+    weight: float | None = None
+    cost: Annotated[Decimal, PlainSerializer(float)] = Decimal("1E+16")
+
+
+@pytest.mark.parametrize("record", [_Floaty(weight=1e16), _Floaty(weight=1e-7), _Floaty()])
+def test_models_that_may_dump_floats_take_the_standard_encoder(record: BaseModel) -> None:
+    expected = json.dumps(
+        record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    assert canonical_json(record) == expected
+
+
+def test_canonical_models_skip_the_walk_and_write_the_same_bytes() -> None:
+    record = Material.model_validate(
+        {"sku": "A", "name": "é\u2028", "category": "C", "uom": "SF", "cost": "1E+2", "ppak_skus": ["x"]}
+    )
+    expected = json.dumps(
+        record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    assert canonical_json(record) == expected
