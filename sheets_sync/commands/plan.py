@@ -101,7 +101,11 @@ def api_reader(client: InnergyClient) -> InnergyReader:
     def read() -> tuple[list[InnergyMaterial], list[Problem], str]:
         with paused_gc():  # 100k models built, none in a cycle: the collector's passes free nothing
             records, digest = client.read_materials()
-            return [to_canonical(record) for record in records], [], digest
+            records.reverse()  # each wire record let go of once it is canonical (memory)
+            canonical = []
+            while records:
+                canonical.append(to_canonical(records.pop()))
+            return canonical, [], digest
 
     return read
 
