@@ -11,6 +11,7 @@ as failed, since they never left, when their batch was already intended).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,12 @@ __all__ = ["Applied", "Writer", "create_body", "edit_body_for", "wire_json"]
 def wire_json(model: wire.MaterialWrite | None) -> dict[str, Any] | None:
     """A wire record as the journal keeps it (INNERGY's names; exact JSON)."""
     return None if model is None else model.model_dump(mode="json", by_alias=True)
+
+
+_Batch = tuple[
+    Sequence[MaterialChange], Sequence[str], Sequence[wire.MaterialWrite], Future[list[wire.Material]]
+]
+"""A create batch in flight: its changes, their journal ids, the bodies, INNERGY's answer to come."""
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -91,26 +98,46 @@ class Writer:
     def create(self, changes: Sequence[MaterialChange]) -> None:
         """Create in batches through the create endpoint; lost answers are looked up.
 
+        Up to the client's concurrency of batches are in flight, and one more is intended
+        and queued while this thread journals an answer, so the connections never wait on
+        the journal; each batch is still intended before it is sent and done after.
         (A SKU the journal holds as created never gets here: ``decide`` skips it.)
         """
-        for chunk in _chunks(changes, self.client.batch_size):
-            if self.stop.requested:
-                self._not_sent(chunk)
-                continue
-            bodies = [create_body(c) for c in chunk]
-            ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
-            try:
-                answers = self.client.create_materials(bodies)
-            except InnergyValidationError as exc:
-                if len(chunk) > 1:  # one bad row must not sink its batch: find it alone
-                    self._fail_or_retry_alone(chunk, ids, bodies)
+        workers = max(1, self.client.concurrency)
+        in_flight: deque[_Batch] = deque()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for chunk in _chunks(changes, self.client.batch_size):
+                if self.stop.requested:  # a signal: no new batch; those in flight are settled below
+                    self._not_sent(chunk)
                     continue
-                self._resolve_lost(chunk, ids, bodies, _reason(exc))
-                continue
-            except InnergyError as exc:
-                self._resolve_lost(chunk, ids, bodies, _reason(exc))
-                continue
-            self._done(list(zip(chunk, ids, answers, strict=True)))
+                bodies = [create_body(c) for c in chunk]
+                ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
+                in_flight.append((chunk, ids, bodies, pool.submit(self.client.create_materials, bodies)))
+                if len(in_flight) > workers:
+                    self._created(*in_flight.popleft())
+            while in_flight:
+                self._created(*in_flight.popleft())
+
+    def _created(
+        self,
+        chunk: Sequence[MaterialChange],
+        ids: Sequence[str],
+        bodies: Sequence[wire.MaterialWrite],
+        sent: Future[list[wire.Material]],
+    ) -> None:
+        """A create batch's answer journalled: done, or found alone, or looked up."""
+        try:
+            answers = sent.result()
+        except InnergyValidationError as exc:
+            if len(chunk) > 1:  # one bad row must not sink its batch: find it alone
+                self._fail_or_retry_alone(chunk, ids, bodies)
+                return
+            self._resolve_lost(chunk, ids, bodies, _reason(exc))
+            return
+        except InnergyError as exc:
+            self._resolve_lost(chunk, ids, bodies, _reason(exc))
+            return
+        self._done(list(zip(chunk, ids, answers, strict=True)))
 
     def _fail_or_retry_alone(
         self, chunk: Sequence[MaterialChange], ids: Sequence[str], bodies: Sequence[wire.MaterialWrite]

@@ -22,6 +22,7 @@ So the number of Sheets API calls does not depend on the number of rows.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,7 +47,7 @@ from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.store.files import write_jsonl, write_text
 from sheets_sync.store.paths import Outputs
-from sheets_sync.store.plans import read_ppak_library, save_plan
+from sheets_sync.store.plans import read_ppak_input, save_plan
 from sheets_sync.workbook.base import Workbook
 
 __all__ = [
@@ -54,14 +55,16 @@ __all__ = [
     "InnergyReader",
     "PlanRun",
     "api_reader",
+    "cells_fingerprint",
     "file_reader",
     "plan",
     "run_plan",
     "summary",
 ]
 
-InnergyReader = Callable[[], tuple[Sequence[InnergyMaterial], Sequence[Problem]]]
-"""Reads INNERGY's material library: the records and the problems found reading them."""
+InnergyReader = Callable[[], tuple[Sequence[InnergyMaterial], Sequence[Problem], str]]
+"""Reads INNERGY's material library: the records, the problems found reading them, and the
+fingerprint of what was read (the sha256 of its bytes)."""
 
 ACTION_COLORS: Mapping[str, str] = {
     "create": "#E6F4EA",
@@ -92,10 +95,17 @@ class PlanRun:
 
 def api_reader(client: InnergyClient) -> InnergyReader:
     """INNERGY's library through an ``InnergyClient`` (one paged listing)."""
+    from canonical.gc_pause import paused_gc
     from innergy_client import to_canonical
 
-    def read() -> tuple[list[InnergyMaterial], list[Problem]]:
-        return [to_canonical(record) for record in client.list_materials()], []
+    def read() -> tuple[list[InnergyMaterial], list[Problem], str]:
+        with paused_gc():  # 100k models built, none in a cycle: the collector's passes free nothing
+            records, digest = client.read_materials()
+            records.reverse()  # each wire record let go of once it is canonical (memory)
+            canonical = []
+            while records:
+                canonical.append(to_canonical(records.pop()))
+            return canonical, [], digest
 
     return read
 
@@ -104,7 +114,21 @@ def file_reader(path: Path) -> InnergyReader:
     """INNERGY's library from an exported .xlsx or .csv (``--innergy-source``)."""
     from innergy_client import read_library_file
 
-    return lambda: read_library_file(path)
+    def read() -> tuple[list[InnergyMaterial], list[Problem], str]:
+        records, problems = read_library_file(path)
+        return records, problems, hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+    return read
+
+
+def cells_fingerprint(tabs: Mapping[str, Sequence[Sequence[Any]] | None], names: Sequence[str]) -> str:
+    """The sha256 of the cells of the tabs ``names`` as read (the master's input fingerprint)."""
+    import msgspec
+
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(msgspec.json.encode([name, tabs.get(name)], enc_hook=repr))
+    return digest.hexdigest()[:16]
 
 
 def write_files(plan: Plan, materials: Sequence[Material], output_dir: Path) -> dict[str, Path]:
@@ -188,14 +212,17 @@ def run_plan(
     tabs = workbook.read_tabs([*LIBRARY_TABS, DIFF_INNERGY, DIFF_PPAK, ISSUES])
     library, pulled, _rows = read_library(workbook, tabs)
     require_master_rows(library)
-    records, read_problems = innergy()
+    records, read_problems, innergy_fingerprint = innergy()
+    ppak, ppak_fingerprint = read_ppak_input(Outputs(output_dir))
+    inputs = {"master": cells_fingerprint(tabs, LIBRARY_TABS), "innergy": innergy_fingerprint}
     built = build_plan(
         library,
         records,
-        ppak=read_ppak_library(Outputs(output_dir)),
+        ppak=ppak,
         baseline=read_baseline(output_dir),
         now=now,
         allow_mass_deactivate=allow_mass_deactivate,
+        inputs=inputs if ppak_fingerprint is None else {**inputs, "ppak": ppak_fingerprint},
     )
     ticked, notes = kept_ticks([tabs.get(DIFF_INNERGY) or [], tabs.get(DIFF_PPAK) or []], output_dir)
     problems = (*pulled, *read_problems, *built.problems)

@@ -11,20 +11,24 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from canonical.models import Problem
-from canonical.serialize import to_jsonl
+from canonical.serialize import jsonl_chunks
 
-__all__ = ["read_jsonl", "write_jsonl", "write_text"]
+__all__ = ["read_jsonl", "write_bytes", "write_jsonl", "write_text"]
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def write_text(path: Path, text: str) -> Path:
-    """Atomically (temp file beside it, then rename): a crash leaves the old file or the new, never half."""
+def write_bytes(path: Path, chunks: Iterable[bytes]) -> Path:
+    """Atomically (temp file beside it, then rename): a crash leaves the old file or the new, never half.
+
+    Written chunk by chunk, so no caller needs the whole file in memory.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -32,9 +36,14 @@ def write_text(path: Path, text: str) -> Path:
     return path
 
 
+def write_text(path: Path, text: str) -> Path:
+    """``text`` as UTF-8 with its newlines as written, atomically (``write_bytes``)."""
+    return write_bytes(path, [text.encode()])
+
+
 def write_jsonl(path: Path, records: Iterable[BaseModel]) -> Path:
-    """Records as canonical JSON Lines, written atomically."""
-    return write_text(path, to_jsonl(records))
+    """Records as canonical JSON Lines, written atomically a chunk at a time."""
+    return write_bytes(path, jsonl_chunks(records))
 
 
 def read_jsonl(path: Path, model: type[M]) -> tuple[list[M], list[Problem], list[int]]:

@@ -4,6 +4,7 @@ derives the plan's changes again from it)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from canonical.errors import PlanError
@@ -13,7 +14,7 @@ from canonical.serialize import from_jsonl
 from sheets_sync.store.files import write_text
 from sheets_sync.store.paths import Outputs
 
-__all__ = ["load_plan", "read_ppak_library", "save_plan"]
+__all__ = ["load_plan", "read_ppak_input", "read_ppak_library", "save_plan"]
 
 
 def save_plan(outputs: Outputs, plan: Plan) -> Path:
@@ -36,5 +37,14 @@ def load_plan(outputs: Outputs, plan_id: str | None) -> Plan:
 
 def read_ppak_library(outputs: Outputs) -> list[Material]:
     """PPak's library as ``ppak-import`` left it (none when it has not run)."""
+    return read_ppak_input(outputs)[0]
+
+
+def read_ppak_input(outputs: Outputs) -> tuple[list[Material], str | None]:
+    """PPak's library and the sha256 of its file (the plan's input fingerprint); ``None``
+    when ``ppak-import`` has not run (the plan then fingerprints the empty input itself)."""
     path = outputs.canonical("ppak_materials.jsonl")
-    return from_jsonl(path.read_text(encoding="utf-8"), Material) if path.is_file() else []
+    if not path.is_file():
+        return [], None
+    data = path.read_bytes()
+    return from_jsonl(data.decode("utf-8"), Material), hashlib.sha256(data).hexdigest()[:16]

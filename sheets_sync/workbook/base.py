@@ -343,11 +343,16 @@ def resolve_keyed(
 
 def moved(placed: Sequence[tuple[KeyedCell, int]], known: Mapping[str, Rows]) -> list[Missed]:
     """Keyed cells whose row no longer holds their key in ``known`` (read after the write):
-    someone moved rows between the read that placed them and the write."""
+    someone moved rows between the read that placed them and the write.
+
+    Each tab's key column is indexed once (per cell it made a push of 10,000 rows quadratic)."""
     out = []
+    indexes: dict[tuple[str, int, str], dict[str, list[int]]] = {}
     for op, row in placed:
-        index = _find_rows(known.get(op.tab) or [], op.header_row, op.key_column) or {}
-        if row not in index.get(_key(op.key), []):
+        where = (op.tab, op.header_row, op.key_column)
+        if where not in indexes:
+            indexes[where] = _find_rows(known.get(op.tab) or [], op.header_row, op.key_column) or {}
+        if row not in indexes[where].get(_key(op.key), []):
             out.append(
                 Missed(op, f"{op.key_column} {op.key} moved in {op.tab} while it was written (row {row})")
             )

@@ -70,4 +70,4 @@ def plan_for_review(settings: Settings) -> PlanRun:
     _ppak_library(materials, settings.output_dir)
     records = demo_innergy_library(materials)
     with open_workbook(settings) as workbook:
-        return run_plan(workbook, lambda: (records, []), settings.output_dir)
+        return run_plan(workbook, lambda: (records, [], "records given by the test"), settings.output_dir)
