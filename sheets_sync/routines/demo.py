@@ -19,7 +19,7 @@ import json
 import shlex
 import socket
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -32,7 +32,7 @@ from canonical.errors import ConfigError, ExitCode
 from reports.plan import DIFF_INNERGY, DIFF_PPAK, HEADER_ROW
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome, progress
-from sheets_sync.routines.demo_data import demo_innergy_library, demo_mappings, demo_materials
+from sheets_sync.routines.demo_data import demo_innergy_library, demo_materials, demo_tabs
 from sheets_sync.workbook.base import CellUpdate, Rows
 
 __all__ = ["TICKS_PER_ACTION", "run_demo"]
@@ -168,26 +168,13 @@ def _seed_innergy(url: str, key: str) -> int:
 def _fill_workbook(settings: Settings) -> int:
     """The master and the mapping tabs, as an estimator would have typed them."""
     from sheets_sync.connect import open_workbook
-    from sheets_sync.master.tabs import MAP_MATERIAL_SKU, MAP_PHASE, MAP_STATUS, MAP_UOM, MASTER, SPECS
+    from sheets_sync.master.tabs import MASTER, SPECS
     from sheets_sync.workbook import Rewrite
 
-    materials = demo_materials()
-    statuses, phases, skus, uoms = demo_mappings()
-    tables: dict[str, Sequence[Any]] = {
-        MASTER: materials,
-        MAP_STATUS: statuses,
-        MAP_PHASE: phases,
-        MAP_MATERIAL_SKU: skus,
-        MAP_UOM: uoms,
-    }
-    ops = []
-    for tab, items in tables.items():
-        fields = SPECS[tab].fields  # header -> canonical field, in the contract's column order
-        rows = [list(fields), *([getattr(item, field) for field in fields.values()] for item in items)]
-        ops.append(Rewrite(tab, rows, SPECS[tab].style()))
+    tabs = demo_tabs()
     with open_workbook(settings) as workbook:
-        workbook.write(ops)
-    return len(materials)
+        workbook.write([Rewrite(tab, rows, SPECS[tab].style()) for tab, rows in tabs.items()])
+    return len(tabs[MASTER]) - 1
 
 
 def _tick(settings: Settings) -> dict[str, int]:

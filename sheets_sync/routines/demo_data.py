@@ -8,13 +8,15 @@ from the master in every way the plan can show.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from itertools import product
+from typing import Any
 
 from canonical.models import InnergyMaterial, Material, PhaseMapping, SkuMapping, StatusMapping, UomMapping
 from canonical.projection import project_material
 
-__all__ = ["demo_innergy_library", "demo_mappings", "demo_materials"]
+__all__ = ["demo_innergy_library", "demo_mappings", "demo_materials", "demo_tabs"]
 
 D = Decimal
 
@@ -375,3 +377,23 @@ def demo_innergy_library(materials: list[Material]) -> list[InnergyMaterial]:
             )
         )
     return records
+
+
+def demo_tabs() -> dict[str, list[list[Any]]]:
+    """The master and the mapping tabs as an estimator would have typed them: each tab's
+    header in the contract's column order, then one row per item."""
+    from sheets_sync.master.tabs import MAP_MATERIAL_SKU, MAP_PHASE, MAP_STATUS, MAP_UOM, MASTER, SPECS
+
+    statuses, phases, skus, uoms = demo_mappings()
+    tables: dict[str, Sequence[Any]] = {
+        MASTER: demo_materials(),
+        MAP_STATUS: statuses,
+        MAP_PHASE: phases,
+        MAP_MATERIAL_SKU: skus,
+        MAP_UOM: uoms,
+    }
+    tabs = {}
+    for tab, items in tables.items():
+        fields = SPECS[tab].fields  # header -> canonical field
+        tabs[tab] = [list(fields), *([getattr(item, field) for field in fields.values()] for item in items)]
+    return tabs

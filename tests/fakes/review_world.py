@@ -18,8 +18,8 @@ from sheets_sync.commands.init_sheet import init_sheet
 from sheets_sync.commands.plan import PlanRun, run_plan
 from sheets_sync.config import Settings
 from sheets_sync.connect import open_workbook
-from sheets_sync.master.tabs import MAP_MATERIAL_SKU, MAP_PHASE, MAP_STATUS, MAP_UOM, MASTER, SPECS
-from sheets_sync.routines.demo_data import demo_innergy_library, demo_mappings, demo_materials
+from sheets_sync.master.tabs import MASTER, SPECS
+from sheets_sync.routines.demo_data import demo_innergy_library, demo_materials, demo_tabs
 from sheets_sync.workbook import Rewrite
 
 __all__ = ["BAD_SKU", "NEW_SKU", "TRAP_SKU", "plan_for_review"]
@@ -31,25 +31,12 @@ BAD_SKU = "BAD-COST-1"
 
 
 def _fill(settings: Settings) -> list[Material]:
-    materials = demo_materials()
-    statuses, phases, skus, uoms = demo_mappings()
-    tables = {
-        MASTER: materials,
-        MAP_STATUS: statuses,
-        MAP_PHASE: phases,
-        MAP_MATERIAL_SKU: skus,
-        MAP_UOM: uoms,
-    }
-    ops = []
-    for tab, items in tables.items():
-        fields = SPECS[tab].fields
-        rows = [list(fields), *([getattr(item, field) for field in fields.values()] for item in items)]
-        if tab == MASTER:
-            rows.append([BAD_SKU if h == "SKU" else "abc" if h == "Cost" else "x" for h in fields])
-        ops.append(Rewrite(tab, rows, SPECS[tab].style()))
+    """The demo's tabs, and one master row whose cost is not a number (an ISSUES row)."""
+    tabs = demo_tabs()
+    tabs[MASTER].append([BAD_SKU if h == "SKU" else "abc" if h == "Cost" else "x" for h in tabs[MASTER][0]])
     with open_workbook(settings) as workbook:
-        workbook.write(ops)
-    return materials
+        workbook.write([Rewrite(tab, rows, SPECS[tab].style()) for tab, rows in tabs.items()])
+    return demo_materials()
 
 
 def _ppak_library(materials: list[Material], output_dir: Path) -> None:
