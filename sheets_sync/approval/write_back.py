@@ -176,13 +176,15 @@ def write_back_journalled(
         journal.mark_unknown_many((w, f"the workbook write failed ({type(exc).__name__})") for w in ids)
         raise
     off = {sku_key(m.op.key): m.reason for m in missed if m.op.tab == MASTER}
-    done = [(w, write) for w, write in zip(ids, writes, strict=True) if sku_key(write[0].key) not in off]
-    journal.mark_done_many((w, None, answer) for w, (_, answer) in done)
-    journal.mark_unknown_many(
-        (w, off[sku_key(intent.key)])
-        for w, (intent, _) in zip(ids, writes, strict=True)
-        if sku_key(intent.key) in off
-    )
+    done, unplaced = [], []
+    for write_id, (intent, answer) in zip(ids, writes, strict=True):
+        reason = off.get(sku_key(intent.key))
+        if reason is None:
+            done.append((write_id, None, answer))
+        else:
+            unplaced.append((write_id, reason))
+    journal.mark_done_many(done)
+    journal.mark_unknown_many(unplaced)
     return missed
 
 

@@ -344,8 +344,8 @@ def gather(
         unreadable = None
     except (MatsyncError, OSError) as exc:
         read, unreadable = None, f"workbook not readable: {exc}"
+    # inputs the settings name that could not be read: "not available" is never healthy
     lost = [f"the workbook ({unreadable})"] if settings.workbook and unreadable else []
-    """Inputs the settings name that could not be read: "not available" is never healthy."""
     try:
         master, no_master = _master(out, read), "no canonical master: run `matsync pull`"
     except MasterTabError as exc:  # a master read through a broken header says nothing

@@ -30,13 +30,14 @@ yet is read first (one extra read).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol, Self, TypeAlias
 
 from canonical.errors import MissingTab, WorkbookError
+from canonical.normalize import sku_key
 
 __all__ = [
     "CHANGE",
@@ -269,10 +270,6 @@ def fresh_tabs(ops: Sequence[Op]) -> list[str]:
     return sorted({op.tab for op in ops if isinstance(op, KeyedCell | Expect | Append)})
 
 
-def _key(value: object) -> str:
-    return "".join(str(value).split()).casefold() if value is not None else ""
-
-
 def _find_rows(rows: Rows, header_row: int, key_column: str) -> dict[str, list[int]] | None:
     """key -> the sheet rows holding it below the header; ``None`` without the key column."""
     header = rows[header_row - 1] if len(rows) >= header_row else []
@@ -283,8 +280,22 @@ def _find_rows(rows: Rows, header_row: int, key_column: str) -> dict[str, list[i
     for number in range(header_row + 1, len(rows) + 1):
         line = rows[number - 1]
         if at < len(line) and line[at] not in (None, ""):
-            found.setdefault(_key(line[at]), []).append(number)
+            found.setdefault(sku_key(str(line[at])), []).append(number)
     return found
+
+
+def _indexer(known: Mapping[str, Rows]) -> Callable[[KeyedCell], dict[str, list[int]] | None]:
+    """A keyed cell's tab as ``_find_rows`` indexes it, each tab's key column indexed once
+    however many cells a batch names there (per cell, a push of 10,000 rows was quadratic)."""
+    indexes: dict[tuple[str, int, str], dict[str, list[int]] | None] = {}
+
+    def index(op: KeyedCell) -> dict[str, list[int]] | None:
+        where = (op.tab, op.header_row, op.key_column)
+        if where not in indexes:
+            indexes[where] = _find_rows(known.get(op.tab) or [], op.header_row, op.key_column)
+        return indexes[where]
+
+    return index
 
 
 def resolve_keyed(
@@ -308,7 +319,7 @@ def resolve_keyed(
                 refused[op.tab] = (
                     f"{op.what} of {op.tab} is now {now or '(blank)'}, not {op.value or '(blank)'}"
                 )
-    indexes: dict[tuple[str, int, str], dict[str, list[int]] | None] = {}
+    rows_by_key = _indexer(known)
     resolved: list[Op] = []
     missed: list[Missed] = []
     placed: list[tuple[KeyedCell, int]] = []
@@ -321,11 +332,8 @@ def resolve_keyed(
         if op.tab in refused:
             missed.append(Missed(op, refused[op.tab]))
             continue
-        where = (op.tab, op.header_row, op.key_column)
-        if where not in indexes:
-            indexes[where] = _find_rows(known.get(op.tab) or [], op.header_row, op.key_column)
-        index = indexes[where]
-        rows_found = [] if index is None else index.get(_key(op.key), [])
+        index = rows_by_key(op)
+        rows_found = [] if index is None else index.get(sku_key(op.key), [])
         if len(rows_found) == 1:
             resolved.append(CellUpdate(op.tab, rows_found[0], op.column, op.value, op.header_row))
             placed.append((op, rows_found[0]))
@@ -343,16 +351,11 @@ def resolve_keyed(
 
 def moved(placed: Sequence[tuple[KeyedCell, int]], known: Mapping[str, Rows]) -> list[Missed]:
     """Keyed cells whose row no longer holds their key in ``known`` (read after the write):
-    someone moved rows between the read that placed them and the write.
-
-    Each tab's key column is indexed once (per cell it made a push of 10,000 rows quadratic)."""
+    someone moved rows between the read that placed them and the write."""
     out = []
-    indexes: dict[tuple[str, int, str], dict[str, list[int]]] = {}
+    rows_by_key = _indexer(known)
     for op, row in placed:
-        where = (op.tab, op.header_row, op.key_column)
-        if where not in indexes:
-            indexes[where] = _find_rows(known.get(op.tab) or [], op.header_row, op.key_column) or {}
-        if row not in indexes[where].get(_key(op.key), []):
+        if row not in (rows_by_key(op) or {}).get(sku_key(op.key), []):
             out.append(
                 Missed(op, f"{op.key_column} {op.key} moved in {op.tab} while it was written (row {row})")
             )
