@@ -22,7 +22,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
@@ -45,6 +44,7 @@ from canonical.secrets import hide_url_passwords
 from innergy_client import wire
 from innergy_client.mapping import edit_body
 from innergy_client.wire import Endpoint, endpoint, json_body
+from innergy_client.workers import map_in_order
 
 __all__ = ["DEFAULT_BASE_URL", "InnergyClient", "check_connection", "match_opportunities"]
 
@@ -282,8 +282,7 @@ class InnergyClient:
         """``fn`` over ``items`` with at most ``concurrency`` calls in flight, in order."""
         if self.concurrency == 1 or len(items) <= 1:
             return [fn(item) for item in items]
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(fn, items))
+        return map_in_order(fn, items, self.concurrency)
 
     # -- resources ----------------------------------------------------------------------
 

@@ -26,7 +26,6 @@ Why it works the way it does:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ from canonical.errors import ExitCode, InnergyError
 from canonical.normalize import is_blank, sku_key
 from canonical.plan import tab_plan_id
 from innergy_client import InnergyClient, wire
+from innergy_client.workers import result, worker_pool
 from reports.plan import HEADER_ROW
 from sheets_sync.approval.decide import REVERTED_IN_TAB
 from sheets_sync.approval.diff_tabs import DIFF_TABS
@@ -308,7 +308,7 @@ def revert_innergy(
         return client.edit_material(str(step.innergy_id), wire.MaterialWrite.model_validate(step.body))
 
     workers = max(1, client.concurrency)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         for start in range(0, len(steps), 50):
             if stop.requested:
                 done.not_sent += [step.reverts for step in steps[start:]]
@@ -319,7 +319,7 @@ def revert_innergy(
             ]
             for step, write_id, future in sent:
                 try:
-                    answer = future.result()
+                    answer = result(future)
                 except InnergyError as exc:
                     journal.mark_failed(write_id, str(exc))
                     done.counts["failed"] += 1

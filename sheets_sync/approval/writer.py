@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from canonical.normalize import sku_key
 from canonical.plan import MaterialChange
 from innergy_client import InnergyClient, wire
 from innergy_client.mapping import edit_body, to_wire
+from innergy_client.workers import result, worker_pool
 from sheets_sync.approval.decide import APPLIED, NOT_SENT
 from sheets_sync.approval.targets import INNERGY_TARGET
 from sheets_sync.interrupt import WITHDRAWN, Stop
@@ -105,7 +106,7 @@ class Writer:
         """
         workers = max(1, self.client.concurrency)
         in_flight: deque[_Batch] = deque()
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for chunk in _chunks(changes, self.client.batch_size):
                 if self.stop.requested:  # a signal: no new batch; those in flight are settled below
                     self._not_sent(chunk)
@@ -127,7 +128,7 @@ class Writer:
     ) -> None:
         """A create batch's answer journalled: done, or found alone, or looked up."""
         try:
-            answers = sent.result()
+            answers = result(sent)
         except InnergyValidationError as exc:
             if len(chunk) > 1:  # one bad row must not sink its batch: find it alone
                 self._fail_or_retry_alone(chunk, ids, bodies)
@@ -188,7 +189,7 @@ class Writer:
         """
         workers = max(1, self.client.concurrency)
         in_flight: list[tuple[MaterialChange, str, Future[wire.Material | None]]] = []
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for chunk in _chunks(changes, 50):
                 if self.stop.requested:
                     self._not_sent([change for change, _ in chunk])
@@ -217,7 +218,7 @@ class Writer:
         landed, failed, withdrawn = [], [], []
         for change, write_id, future in sent:
             try:
-                answer = future.result()
+                answer = result(future)
             except InnergyError as exc:
                 failed.append((change, write_id, _reason(exc)))
                 continue

@@ -1,0 +1,50 @@
+"""Worker threads that leave signals to the main thread.
+
+Python runs signal handlers in the main thread only, and only between Python bytecodes.
+A SIGINT the kernel hands to a worker blocked in a socket read trips a flag the main
+thread does not look at while it waits on that worker's future: Ctrl-C during a push
+then waited out INNERGY's slowest answer (a minute, on a slow tenant). So the workers
+block SIGINT and SIGTERM (POSIX), and the main thread waits in short slices (everywhere:
+on Windows a lock wait is not woken by Ctrl-C at all).
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
+
+__all__ = ["map_in_order", "result", "worker_pool"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SLICE = 0.1
+"""Seconds the main thread waits at a time: how late a signal's handler may run."""
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _leave_signals_to_the_main_thread() -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+
+
+def worker_pool(workers: int) -> ThreadPoolExecutor:
+    """A pool of ``workers`` threads that never receive SIGINT or SIGTERM."""
+    return ThreadPoolExecutor(max_workers=max(1, workers), initializer=_leave_signals_to_the_main_thread)
+
+
+def result(future: Future[T]) -> T:
+    """``future.result()``, waited for in slices so a signal's handler runs meanwhile."""
+    while True:
+        try:
+            return future.result(timeout=SLICE)
+        except TimeoutError:
+            continue
+
+
+def map_in_order(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``fn`` over ``items`` with at most ``workers`` calls in flight, results in order."""
+    with worker_pool(workers) as pool:
+        return [result(future) for future in [pool.submit(fn, item) for item in items]]

@@ -1,0 +1,56 @@
+"""Worker pools leave signals to the main thread, which waits in slices so its handler runs."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+import pytest
+
+from innergy_client.workers import map_in_order, result, worker_pool
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and masks")
+
+
+@pytest.fixture
+def usr1_sets() -> Iterator[threading.Event]:
+    """SIGUSR1's handler sets the yielded event (handlers run in the main thread only)."""
+    assert threading.current_thread() is threading.main_thread()
+    handled = threading.Event()
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        handled.set()
+
+    previous = signal.signal(signal.SIGUSR1, handler)
+    yield handled
+    signal.signal(signal.SIGUSR1, previous)
+
+
+def test_the_handler_runs_while_the_main_thread_waits_on_a_worker(usr1_sets: threading.Event) -> None:
+    """The signal lands on another thread (as the kernel may choose) while the main thread
+    waits; the worker finishes only once the handler ran, so a main thread that waited
+    without slices would see the worker give up first."""
+    with worker_pool(1) as pool:
+        future = pool.submit(usr1_sets.wait, 10)
+        bystander = threading.Timer(0.3, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGUSR1))
+        bystander.start()
+        assert result(future) is True, "the handler ran only after the worker gave up"
+        bystander.join()
+
+
+def test_workers_block_sigint_and_sigterm() -> None:
+    def mask(_: int) -> set[int]:
+        return set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+    masks = map_in_order(mask, [1, 2, 3], workers=2)
+    assert all({signal.SIGINT, signal.SIGTERM} <= m for m in masks), masks
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, []), "the caller's mask changed"
+
+
+def test_map_in_order_keeps_the_order_and_raises_the_first_error() -> None:
+    assert map_in_order(lambda n: n * n, list(range(20)), workers=4) == [n * n for n in range(20)]
+    with pytest.raises(ZeroDivisionError):
+        map_in_order(lambda n: 1 / n, [3, 0, 1], workers=2)
