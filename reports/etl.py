@@ -8,18 +8,18 @@ same run renders the same bytes. The HTML draws each file's rows as one stacked 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from reports import markdown as md
 from reports import page
+from reports.jsontext import pretty_json
 
 __all__ = ["etl_html", "etl_json", "etl_markdown"]
 
 
 def etl_json(summary: Mapping[str, Any]) -> str:
-    return json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return pretty_json(summary) + "\n"
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:

@@ -28,11 +28,15 @@ _ENTITY = re.compile(r"&(?=#?\w+;)")
 _UNDERSCORES = re.compile(r"_+")
 _BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029]")
 _CODE = re.compile(r"`([^`\r\n]+)`")
+_PLAIN = re.compile(r"[^\\`*\[\]|~&<_\r\n\u2028\u2029]*")
+"""Text none of the patterns above touch: most cells, returned as they are."""
 
 
 def cell(value: Any) -> str:
     """``value`` as literal Markdown text on one line (``None`` is blank)."""
     text = "" if value is None else str(value)
+    if _PLAIN.fullmatch(text):
+        return text
     text = _ENTITY.sub("&amp;", _BREAKS.sub(" ", text)).replace("<", "&lt;")
     escaped = _MARKUP.sub(r"\\\1", text)
     return _UNDERSCORES.sub(lambda run: _underscores(run, escaped), escaped)

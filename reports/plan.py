@@ -15,7 +15,6 @@ adds; HTML is one escaped page (``reports.page``), Markdown escapes user text
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -34,6 +33,7 @@ from reports.flags import (
     delta_percent,
     flags,
 )
+from reports.jsontext import pretty_json
 from reports.review import cost_change
 from reports.review import flags as tab_flags
 
@@ -251,7 +251,7 @@ def plan_json(plan: Plan) -> str:
         "changes": [c.model_dump(mode="json", include=_SHOWN) for c in plan.changes],
         "ppak_changes": [p.model_dump(mode="json", include=_SHOWN_PPAK) for p in plan.ppak_changes],
     }
-    return json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True)
+    return pretty_json(summary)
 
 
 def _lines(change: Change) -> list[str]:

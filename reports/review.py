@@ -58,25 +58,30 @@ def _costs(change: Change) -> tuple[Decimal, Decimal] | None:
     return None
 
 
-def cost_change(change: Change) -> Decimal | None:
-    """The cost's move as a fraction to 4 places (``None`` without an old and a new cost)."""
-    costs = _costs(change)
+def _move(costs: tuple[Decimal, Decimal] | None) -> Decimal | None:
     if costs is None:
         return None
     old, new = costs
     return ((new - old) / old).quantize(_FOUR_PLACES)
 
 
-def cost_ratio(change: Change) -> Decimal | None:
-    """How many times apart the old and new cost are (>= 1; ``None`` without both above zero)."""
-    costs = _costs(change)
+def _ratio(costs: tuple[Decimal, Decimal] | None) -> Decimal | None:
     if costs is None or costs[1] <= 0:
         return None
     return max(costs[1] / costs[0], costs[0] / costs[1])
 
 
-def _unit_trap(change: Change) -> bool:
-    ratio = cost_ratio(change)
+def cost_change(change: Change) -> Decimal | None:
+    """The cost's move as a fraction to 4 places (``None`` without an old and a new cost)."""
+    return _move(_costs(change))
+
+
+def cost_ratio(change: Change) -> Decimal | None:
+    """How many times apart the old and new cost are (>= 1; ``None`` without both above zero)."""
+    return _ratio(_costs(change))
+
+
+def _unit_trap(change: Change, ratio: Decimal | None) -> bool:
     if ratio is None:
         return False
     factors = UNIT_FACTORS
@@ -86,11 +91,13 @@ def _unit_trap(change: Change) -> bool:
 
 
 def flags(change: Change) -> tuple[str, ...]:
-    """The change's flags, in the order of ``FLAGS``."""
+    """The change's flags, in the order of ``FLAGS`` (its cost line read once: every report
+    row asks)."""
     found = set()
-    if _unit_trap(change):
+    costs = _costs(change)
+    if _unit_trap(change, _ratio(costs)):
         found.add("unit trap")
-    moved = cost_change(change)
+    moved = _move(costs)
     if moved is not None and abs(moved) >= PRICE_CHANGE:
         found.add("price")
     if isinstance(change, MaterialChange):

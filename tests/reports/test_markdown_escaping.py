@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -66,6 +68,19 @@ def test_a_cell_reads_back_as_the_text(name: str) -> None:
 
     (row,) = tables(tokens)[0][1:]
     assert [text(c) for c in row] == [" ".join(name.replace("\r\n", "\n").splitlines()), "end"]
+    assert markup(tokens) == []
+
+
+@given(st.text(alphabet="ab1 _*`[]|~&<>\\#!:/;\n", max_size=12).map(str.strip))
+def test_any_mix_of_markup_characters_reads_back_as_the_text(name: str) -> None:
+    """Plain cells take a short cut (returned as they are): mixed with every mark, each
+    still reads back as its text."""
+    line = f"| a | b |\n|---|---|\n| {cell(name)} | end |\n"
+
+    tokens = parse(line)
+
+    (row,) = tables(tokens)[0][1:]
+    assert [text(c) for c in row] == [" ".join(name.splitlines()).strip(), "end"]
     assert markup(tokens) == []
 
 
