@@ -13,11 +13,9 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from canonical.errors import InnergyFileError
 from canonical.models import InnergyMaterial, Problem
@@ -51,8 +49,17 @@ type, stock ...) have no canonical field: written blank, ignored on reading. ``I
 not an import column but INNERGY's exports may carry it."""
 
 _FORMULA_START = ("=", "+", "-", "@")
-_UNSTORABLE = re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ufffe\uffff\ud800-\udfff]")
-"""Characters XML (so .xlsx) cannot hold: control characters, U+FFFE, U+FFFF, surrogates."""
+
+
+@cache
+def _unstorable() -> re.Pattern[str]:
+    """Characters XML (so .xlsx) cannot hold: control characters, U+FFFE, U+FFFF, surrogates.
+
+    openpyxl is imported on first use (here and below): it brings numpy, a quarter of a
+    second at the start of every command, and only the import file needs it."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ufffe\uffff\ud800-\udfff]")
 
 
 def _cell_value(field: str, material: InnergyMaterial) -> Any:
@@ -68,6 +75,8 @@ def write_import_file(materials: Iterable[InnergyMaterial], path: Path) -> list[
     A text with control characters (other than tab and newline), U+FFFE or U+FFFF cannot be stored in
     .xlsx: that material is left out and reported, never written altered.
     """
+    import openpyxl
+
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
@@ -83,7 +92,7 @@ def write_import_file(materials: Iterable[InnergyMaterial], path: Path) -> list[
             (
                 (c, v)
                 for c, v in zip(IMPORT_COLUMNS, values, strict=True)
-                if isinstance(v, str) and _UNSTORABLE.search(v)
+                if isinstance(v, str) and _unstorable().search(v)
             ),
             None,
         )
@@ -113,6 +122,8 @@ def write_import_file(materials: Iterable[InnergyMaterial], path: Path) -> list[
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    import openpyxl
+
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = book.active
