@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from canonical.diff import FieldChange
-from canonical.plan import Change, CostUnit, MaterialChange, Plan
+from canonical.plan import Change, CostUnit, MaterialChange, Plan, PPakChange
 from reports import markdown as md
 from reports import page
 from reports.cells import fit_cell
@@ -165,9 +165,55 @@ def _tab_head(
     return [*_top(plan, width, counts, flagged), list(header) + [""] * (width - len(header))]
 
 
-def _fitter(limit: int | None, plan_file: str) -> Callable[[str, str], str]:
+Fit = Callable[[str, str], str]
+"""Cuts a cell's text to the workbook's limit: ``fit(text, what it is)``."""
+
+
+def _fitter(limit: int | None, plan_file: str) -> Fit:
     """Cuts a cell's text to ``limit``, its note naming the plan file (which holds every change whole)."""
     return lambda text, what: fit_cell(text, limit, f"the whole {what} is in {plan_file}")
+
+
+def _diff_rows(
+    plan: Plan,
+    header: Sequence[str],
+    counts: Sequence[tuple[str, int]],
+    changes: Sequence[Change],
+    keys: Callable[[Change, Fit], list[Any]],
+    approved: Collection[str],
+    notes: Mapping[str, str] | None,
+    fit: Fit,
+) -> list[list[Any]]:
+    """A DIFF tab from A1: the top rows, the header, one row per change: Approve, Change ID,
+    the change's ``keys`` cells, Changes, Result, then ``Δ %`` and Flags."""
+    notes = notes or {}
+    rows = _tab_head(plan, header, counts, changes)
+    for change in changes:
+        row = [
+            change.change_id in approved,
+            change.change_id,
+            *keys(change, fit),
+            fit(lines_of(change), "change"),
+            notes.get(change.change_id, ""),
+            *_review_cells(change),
+        ]
+        rows.append(row + [""] * (len(rows[0]) - len(row)))
+    return rows
+
+
+def _innergy_keys(change: Change, fit: Fit) -> list[Any]:
+    assert isinstance(change, MaterialChange)
+    return [change.action, fit(change.sku, "SKU"), fit(change.name, "name")]
+
+
+def _ppak_keys(change: Change, fit: Fit) -> list[Any]:
+    assert isinstance(change, PPakChange)
+    return [
+        change.kind,
+        fit(change.ppak_sku, "PPak SKU"),
+        fit(change.canonical_sku or "", "SKU"),
+        fit(change.name, "name"),
+    ]
 
 
 def diff_innergy_rows(
@@ -185,23 +231,9 @@ def diff_innergy_rows(
     (``Workbook.max_cell_chars``); ``plan_file`` where the plan is saved, named in the
     note of a cut cell.
     """
-    fit = _fitter(limit, plan_file)
-    notes = notes or {}
     counts = [(action, n) for action, n in plan.counts().items() if not action.startswith("ppak_")]
-    rows = _tab_head(plan, DIFF_INNERGY_HEADER, counts, plan.changes)
-    for c in plan.changes:
-        row = [
-            c.change_id in approved,
-            c.change_id,
-            c.action,
-            fit(c.sku, "SKU"),
-            fit(c.name, "name"),
-            fit(lines_of(c), "change"),
-            notes.get(c.change_id, ""),
-            *_review_cells(c),
-        ]
-        rows.append(row + [""] * (len(rows[0]) - len(row)))
-    return rows
+    fit = _fitter(limit, plan_file)
+    return _diff_rows(plan, DIFF_INNERGY_HEADER, counts, plan.changes, _innergy_keys, approved, notes, fit)
 
 
 def diff_ppak_rows(
@@ -213,26 +245,11 @@ def diff_ppak_rows(
     plan_file: str = "the plan file",
 ) -> list[list[Any]]:
     """DIFF_PPAK from A1 in the same layout (kinds ``new`` and ``differs``), noted and cut alike."""
-    fit = _fitter(limit, plan_file)
-    notes = notes or {}
     counts = [
         (kind.removeprefix("ppak_"), n) for kind, n in plan.counts().items() if kind.startswith("ppak_")
     ]
-    rows = _tab_head(plan, DIFF_PPAK_HEADER, counts, plan.ppak_changes)
-    for p in plan.ppak_changes:
-        row = [
-            p.change_id in approved,
-            p.change_id,
-            p.kind,
-            fit(p.ppak_sku, "PPak SKU"),
-            fit(p.canonical_sku or "", "SKU"),
-            fit(p.name, "name"),
-            fit(lines_of(p), "change"),
-            notes.get(p.change_id, ""),
-            *_review_cells(p),
-        ]
-        rows.append(row + [""] * (len(rows[0]) - len(row)))
-    return rows
+    fit = _fitter(limit, plan_file)
+    return _diff_rows(plan, DIFF_PPAK_HEADER, counts, plan.ppak_changes, _ppak_keys, approved, notes, fit)
 
 
 _SHOWN = {"change_id", "action", "sku", "name", "reason", "changes"}
