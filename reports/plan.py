@@ -256,8 +256,15 @@ _SHOWN = {"change_id", "action", "sku", "name", "reason", "changes"}
 _SHOWN_PPAK = {"change_id", "kind", "ppak_sku", "canonical_sku", "name", "changes"}
 
 
+def _json_change(change: Change, shown: dict[str, Any]) -> dict[str, Any]:
+    """A change as the JSON report gives it: its fields, and the flags and ``Δ %`` the tabs show."""
+    delta = delta_percent(change)
+    return {**shown, "flags": flags(change), "delta_percent": str(delta) if delta is not None else None}
+
+
 def plan_json(plan: Plan) -> str:
-    """The summary an automation reads: id, time, counts, and every change with its lines."""
+    """The summary an automation reads: id, time, counts, and every change with its lines,
+    flags (``reports.flags``) and cost move in percent (a decimal string, or null)."""
     summary = {
         "plan_id": plan.plan_id,
         "created_at": plan.created_at.isoformat(),
@@ -265,8 +272,10 @@ def plan_json(plan: Plan) -> str:
         "unchanged": plan.unchanged,
         "unmanaged": [{"innergy_id": r.innergy_id, "name": r.name} for r in plan.unmanaged],
         "problems": len(plan.problems),
-        "changes": [c.model_dump(mode="json", include=_SHOWN) for c in plan.changes],
-        "ppak_changes": [p.model_dump(mode="json", include=_SHOWN_PPAK) for p in plan.ppak_changes],
+        "changes": [_json_change(c, c.model_dump(mode="json", include=_SHOWN)) for c in plan.changes],
+        "ppak_changes": [
+            _json_change(p, p.model_dump(mode="json", include=_SHOWN_PPAK)) for p in plan.ppak_changes
+        ],
     }
     return pretty_json(summary)
 

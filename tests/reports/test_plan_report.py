@@ -10,6 +10,7 @@ import pytest
 
 from canonical import InnergyMaterial, Library, Material, UomMapping
 from canonical.plan import Plan, build_plan
+from reports.flags import flags
 from reports.plan import (
     DIFF_INNERGY_HEADER,
     DIFF_PPAK_HEADER,
@@ -115,3 +116,18 @@ def test_json_counts_every_action() -> None:
         "ppak_new": 1,
         "ppak_differs": 0,
     }
+
+
+def test_json_gives_each_change_the_flags_and_delta_the_tabs_show() -> None:
+    from tests.reports.review_plan import PRICED, RENAMED, TRAPPED, review_plan
+
+    plan = review_plan()
+    summary = json.loads(plan_json(plan))
+    by_sku = {c["sku"]: c for c in summary["changes"]}
+    (trapped,) = [p for p in summary["ppak_changes"] if p["ppak_sku"] == TRAPPED]
+
+    assert (by_sku[PRICED]["flags"], by_sku[PRICED]["delta_percent"]) == (["price +40 %"], "40.0")
+    assert (by_sku[RENAMED]["flags"], by_sku[RENAMED]["delta_percent"]) == (["rename"], None)
+    assert trapped["flags"][0] == "unit trap ×32" and trapped["delta_percent"] == "3100.0"
+    shown = [c["flags"] for c in summary["changes"] + summary["ppak_changes"]]
+    assert shown == [flags(c) for c in (*plan.changes, *plan.ppak_changes)]
