@@ -6,10 +6,12 @@ frozen so that a value read once is the value compared, fingerprinted and pushed
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cached_property
-from typing import Any
+from functools import cache, cached_property
+from operator import itemgetter
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,6 +37,32 @@ class FrozenModel(BaseModel):
     """Every canonical record: immutable, and a field we do not know is an error, not ignored."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def from_valid(cls, values: Mapping[str, Any]) -> Self:
+        """The model of ``values`` that already have their fields' types, every field given:
+        what ``model_construct`` builds (fields in the model's order, which its JSON keeps),
+        without its loop over the fields in Python, a fifth of the cost (a plan builds
+        50,000 records). Raises ``KeyError`` unless the fields given are exactly the model's."""
+        fields = cls.__pydantic_fields__
+        if values.keys() != fields.keys():
+            wrong = sorted(values.keys() ^ fields.keys())
+            raise KeyError(f"{cls.__name__} fields not given or unknown: {wrong}")
+        model = _new(cls)
+        _set(model, "__dict__", dict(zip(fields, _in_order(cls)(values), strict=True)))
+        _set(model, "__pydantic_fields_set__", set(fields))
+        _set(model, "__pydantic_extra__", None)
+        _set(model, "__pydantic_private__", None)
+        return model
+
+
+@cache
+def _in_order(model: type[BaseModel]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values of ``model``'s fields, in its order, from a mapping (one C call)."""
+    return itemgetter(*model.__pydantic_fields__)
+
+
+_new, _set = object.__new__, object.__setattr__
 
 
 class Problem(FrozenModel):

@@ -22,13 +22,14 @@ import logging
 import random
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import msgspec
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from canonical.errors import (
     InnergyAuthError,
@@ -38,11 +39,12 @@ from canonical.errors import (
     InnergyValidationError,
 )
 from canonical.gc_pause import paused_gc
+from canonical.models import InnergyMaterial
 from canonical.normalize import sku_key
 from canonical.retry_after import RETRY_STATUSES, retry_after_seconds
 from canonical.secrets import hide_url_passwords
 from innergy_client import wire
-from innergy_client.mapping import edit_body
+from innergy_client.mapping import edit_body, to_canonical
 from innergy_client.wire import Endpoint, endpoint, json_body
 from innergy_client.workers import map_in_order
 
@@ -309,6 +311,14 @@ class InnergyClient:
             items = self._records(endpoint("materials.list"), raw=digest)
             return _drain(wire.Material, items), digest.hexdigest()[:16]
 
+    def read_library(self) -> tuple[list[InnergyMaterial], str]:
+        """``read_materials`` as canonical records, for a plan: the same records, read
+        without the wire model (``_canonical``)."""
+        digest = hashlib.sha256()
+        with paused_gc():
+            items = self._records(endpoint("materials.list"), raw=digest)
+            return _canonical(items), digest.hexdigest()[:16]
+
     def get_material(self, material_id: str) -> wire.Material:
         return self._one("materials.get", wire.Material, Id=material_id)
 
@@ -531,6 +541,50 @@ def _drain(model: type[M], items: list[Any]) -> list[M]:
     while items:
         parsed.append(_parse(model, items.pop()))
     return parsed
+
+
+_LISTED = list[wire.ListedMaterial]
+_TIMES = TypeAdapter(list[datetime | None])
+"""Times parsed the wire model's way (pydantic), in one call per chunk."""
+_CHUNK = 2_000
+
+
+def _canonical(items: list[Any]) -> list[InnergyMaterial]:
+    """A listing's records as canonical ones, a chunk at a time (``items`` is emptied, each
+    chunk's decoded records let go of once converted, as ``_drain`` does).
+
+    A chunk goes through ``wire.ListedMaterial``; one it refuses, or that holds a time the
+    wire model would not take or a number that is not finite, goes through ``wire.Material``
+    as before, which gives the same records or INNERGY's error in the same words."""
+    items.reverse()
+    records: list[InnergyMaterial] = []
+    while items:
+        chunk = items[-_CHUNK:]
+        del items[-_CHUNK:]
+        chunk.reverse()
+        try:
+            records += _listed(chunk)
+        except (msgspec.ValidationError, ValidationError, ArithmeticError):
+            records += [to_canonical(record) for record in _parse_all(wire.Material, chunk)]
+    return records
+
+
+def _listed(chunk: list[Any]) -> list[InnergyMaterial]:
+    listed = msgspec.convert(chunk, _LISTED)
+    times = iter(_TIMES.validate_python([t for r in listed for t in (r.created_on, r.modified_on)]))
+    numbers = [
+        n for r in listed for n in (r.cost.value if r.cost else None, r.margin, r.weight) if n is not None
+    ]
+    if not all(map(Decimal.is_finite, numbers)):
+        raise ArithmeticError("a number that is not finite")  # the wire model refuses NaN and Infinity
+    records = []
+    for record, created_on, modified_on in zip(listed, times, times, strict=False):
+        values = msgspec.structs.asdict(record)
+        values["cost"] = record.cost.value if record.cost else None
+        values["active"] = values.pop("status") == "Active"
+        values["created_on"], values["modified_on"] = created_on, modified_on
+        records.append(InnergyMaterial.from_valid(values))
+    return records
 
 
 def _messages(data: Any) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
+from operator import attrgetter
 from typing import Any
 
 from canonical.models import InnergyMaterial, Project, ProjectLine
@@ -38,6 +39,8 @@ FIELD_NAMES: Mapping[str, str] = {
 }
 """``InnergyMaterial`` field -> ``wire.MaterialWrite`` attribute, for every writable field."""
 
+_wire_values = attrgetter(*FIELD_NAMES.values())
+"""A wire material's values of ``FIELD_NAMES``, in its order (one C call)."""
 _ALIASES = {name: info.alias or name for name, info in wire.MaterialWrite.model_fields.items()}
 
 
@@ -50,12 +53,11 @@ def to_canonical(record: wire.Material) -> InnergyMaterial:
     plan) could only return the same values. ``tests/innergy_client/test_mapping_construct.py``
     holds this to the validated model.
     """
-    values = {field: getattr(record, attr) for field, attr in FIELD_NAMES.items()}
+    values = dict(zip(FIELD_NAMES, _wire_values(record), strict=True))
     values["cost"] = record.cost.value if record.cost else None
     values["active"] = record.status == "Active"
-    return InnergyMaterial.model_construct(
-        innergy_id=record.id, created_on=record.created_on, modified_on=record.modified_on, **values
-    )
+    values |= {"innergy_id": record.id, "created_on": record.created_on, "modified_on": record.modified_on}
+    return InnergyMaterial.from_valid(values)
 
 
 def _wire_value(field: str, value: Any, currency: str | None = "USD") -> Any:

@@ -24,6 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic.fields import FieldInfo
 
@@ -31,6 +32,7 @@ __all__ = [
     "BOM_MATERIAL_TYPE",
     "ENDPOINTS",
     "IMPORT_COLUMNS",
+    "LISTED_NAMES",
     "READ_ONLY_MATERIAL_FIELDS",
     "SPEC_PATH",
     "BomImport",
@@ -39,6 +41,8 @@ __all__ = [
     "Endpoint",
     "Envelope",
     "ErrorBody",
+    "ListedMaterial",
+    "ListedMoney",
     "Material",
     "MaterialWrite",
     "Money",
@@ -148,6 +152,69 @@ class Material(MaterialWrite):
     id: str = Field(alias="Id")
     created_on: datetime | None = Field(default=None, alias="CreatedOn")
     modified_on: datetime | None = Field(default=None, alias="ModifiedOn")
+
+
+LISTED_NAMES: dict[str, str] = {
+    "innergy_id": "Id",
+    "name": "MaterialName",
+    "external_id": "ExternalId",
+    "description": "Description",
+    "category": "BudgetGroup",
+    "location": "Location",
+    "uom_group": "UoMGroup",
+    "common_uom": "DefaultCommonUoM",
+    "cost": "Cost",
+    "margin": "Margin",
+    "status": "Status",
+    "manufacturer": "Manufacturer",
+    "manufacturer_sku": "ManufacturerSKU",
+    "vendor": "Vendor",
+    "vendor_sku": "VendorSKU",
+    "lead_time": "LeadTime",
+    "weight": "Weight",
+    "notes": "Note",
+    "created_on": "CreatedOn",
+    "modified_on": "ModifiedOn",
+}
+"""``ListedMaterial`` attribute -> the wire name (``Material``'s alias; a test holds them equal)."""
+
+
+class ListedMoney(msgspec.Struct, forbid_unknown_fields=True, rename="pascal"):
+    """``Money`` as ``ListedMaterial`` reads it (unknown fields refused, as ``Money`` does)."""
+
+    value: Decimal
+    original_value: Decimal | None = None
+    currency_code: str | None = "USD"
+
+
+class ListedMaterial(msgspec.Struct, rename=LISTED_NAMES):
+    """``Material`` as a plan reads the whole library: only the fields the canonical record
+    holds, named as it names them, their types checked by msgspec in C (50,000 records in
+    0.1 s, against 0.7 s for the pydantic model). The times stay text: msgspec rounds a
+    seventh decimal of a second where pydantic cuts it, so they are parsed the pydantic
+    way. ``innergy_client.client`` falls back to ``Material`` for a listing this refuses;
+    ``tests/innergy_client/test_listed_material.py`` holds the two to the same records."""
+
+    innergy_id: str
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    external_id: str | None = None
+    description: str | None = None
+    category: str | None = None
+    location: str | None = None
+    uom_group: str | None = None
+    common_uom: str | None = None
+    cost: ListedMoney | None = None
+    margin: Decimal | None = None
+    status: Literal["Active", "Inactive"] = "Active"
+    manufacturer: str | None = None
+    manufacturer_sku: str | None = None
+    vendor: str | None = None
+    vendor_sku: str | None = None
+    lead_time: str | None = None
+    weight: Decimal | None = None
+    notes: str | None = None
+    created_on: str | None = None
+    modified_on: str | None = None
 
 
 class Ref(_Read):

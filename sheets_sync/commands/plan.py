@@ -94,18 +94,12 @@ class PlanRun:
 
 
 def api_reader(client: InnergyClient) -> InnergyReader:
-    """INNERGY's library through an ``InnergyClient`` (one paged listing)."""
-    from canonical.gc_pause import paused_gc
-    from innergy_client import to_canonical
+    """INNERGY's library through an ``InnergyClient`` (one paged listing, read as canonical
+    records without the wire model: ``InnergyClient.read_library``)."""
 
     def read() -> tuple[list[InnergyMaterial], list[Problem], str]:
-        with paused_gc():  # 100k models built, none in a cycle: the collector's passes free nothing
-            records, digest = client.read_materials()
-            records.reverse()  # each wire record let go of once it is canonical (memory)
-            canonical = []
-            while records:
-                canonical.append(to_canonical(records.pop()))
-            return canonical, [], digest
+        records, digest = client.read_library()
+        return records, [], digest
 
     return read
 
