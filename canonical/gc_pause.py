@@ -9,19 +9,38 @@ Reference counting still frees everything as usual.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 __all__ = ["paused_gc"]
 
 
+@dataclass
+class _Pause:
+    lock: threading.Lock
+    holders: int = 0
+    was_enabled: bool = False
+
+
+_pause = _Pause(threading.Lock())
+
+
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Disable cyclic collection inside the block; restore the previous state after it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    """Disable cyclic collection inside the block; restore the previous state once the last
+    block open in any thread ends (a plan reads INNERGY in one thread and the workbook in
+    another, each pausing it)."""
+    with _pause.lock:
+        if _pause.holders == 0:
+            _pause.was_enabled = gc.isenabled()
+            gc.disable()
+        _pause.holders += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause.lock:
+            _pause.holders -= 1
+            if _pause.holders == 0 and _pause.was_enabled:
+                gc.enable()

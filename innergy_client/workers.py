@@ -11,11 +11,12 @@ on Windows a lock wait is not woken by Ctrl-C at all).
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["map_in_order", "result", "worker_pool"]
+__all__ = ["in_background", "map_in_order", "result", "worker_pool"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -48,3 +49,22 @@ def map_in_order(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list
     """``fn`` over ``items`` with at most ``workers`` calls in flight, results in order."""
     with worker_pool(workers) as pool:
         return [result(future) for future in [pool.submit(fn, item) for item in items]]
+
+
+def in_background(fn: Callable[[], T]) -> Future[T]:
+    """``fn()`` started in a thread of its own, which leaves signals to the main thread;
+    its result or error in the future. The thread is a daemon: a command that fails or is
+    interrupted meanwhile exits without waiting for it."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        _leave_signals_to_the_main_thread()
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(fn())
+        except BaseException as exc:  # handed to whoever waits on the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True, name="matsync-background").start()
+    return future

@@ -10,7 +10,7 @@ from types import FrameType
 
 import pytest
 
-from innergy_client.workers import map_in_order, result, worker_pool
+from innergy_client.workers import in_background, map_in_order, result, worker_pool
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and masks")
 
@@ -54,3 +54,24 @@ def test_map_in_order_keeps_the_order_and_raises_the_first_error() -> None:
     assert map_in_order(lambda n: n * n, list(range(20)), workers=4) == [n * n for n in range(20)]
     with pytest.raises(ZeroDivisionError):
         map_in_order(lambda n: 1 / n, [3, 0, 1], workers=2)
+
+
+def test_in_background_hands_back_the_result_or_the_error_and_blocks_signals() -> None:
+    def mask() -> set[int]:
+        return set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+    assert {signal.SIGINT, signal.SIGTERM} <= result(in_background(mask))
+
+    def fails() -> None:
+        raise LookupError("INNERGY went away")
+
+    with pytest.raises(LookupError, match="went away"):
+        result(in_background(fails))
+
+
+def test_a_background_thread_does_not_hold_up_the_exit() -> None:
+    gate = threading.Event()
+    in_background(lambda: gate.wait(60))
+    (thread,) = [t for t in threading.enumerate() if t.name == "matsync-background"]
+    assert thread.daemon
+    gate.set()
