@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from itertools import islice
+from operator import itemgetter
 from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
@@ -97,7 +98,44 @@ def jsonl_chunks(records: Iterable[BaseModel | dict[str, Any]], size: int = 2_00
     """``to_jsonl`` as UTF-8, ``size`` lines at a time: a writer never holds the whole file."""
     it = iter(records)
     while chunk := list(islice(it, size)):
-        yield b"".join([canonical_bytes(r) + b"\n" for r in chunk])
+        yield _plain_lines(chunk) or b"".join([canonical_bytes(r) + b"\n" for r in chunk])
+
+
+_MINUTE = timedelta(minutes=1)
+
+
+@cache
+def _time_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, info in model.__pydantic_fields__.items()
+        if datetime in (info.annotation, *get_args(info.annotation))
+    )
+
+
+_FIELD_ENCODER = msgspec.json.Encoder(order="sorted", decimal_format="string")
+"""Writes a plain model's field values as its JSON-mode dump reads (Decimals and times as text)."""
+
+
+def _plain_lines(chunk: list[Any]) -> bytes | None:
+    """The lines of a chunk of one plain model, encoded from the models' own values in one
+    call (a fifth of dumping each first); ``None`` for any other chunk. The bytes are those
+    of ``canonical_bytes`` line by line (property-tested)."""
+    kinds = set(map(type, chunk))
+    model = kinds.pop() if len(kinds) == 1 else None
+    if model is None or not issubclass(model, BaseModel) or not _plain_model(model):
+        return None
+    values = list(map(vars, chunk))
+    if set(map(len, values)) != {len(model.__pydantic_fields__)}:  # something beside the fields
+        return None
+    for name in _time_fields(model):  # pydantic cuts an offset's seconds, msgspec rounds them
+        offsets = [t.utcoffset() for t in map(itemgetter(name), values) if t is not None]
+        if any(offset % _MINUTE for offset in offsets if offset is not None):
+            return None
+    try:
+        return _FIELD_ENCODER.encode_lines(values)
+    except TypeError:  # a nested model: dumped record by record
+        return None
 
 
 def to_jsonl(records: Iterable[BaseModel | dict[str, Any]]) -> str:
