@@ -101,7 +101,7 @@ def _record(draw: st.DrawFn, innergy_id: str, external_id: str | None, name: str
         "Location": None,
         "UoMGroup": group,
         "DefaultCommonUoM": common,
-        "Cost": {"Value": cost, "OriginalValue": cost, "CurrencyCode": "USD"},
+        "Cost": {"Value": cost, "OriginalValue": draw(st.sampled_from((cost, 12.5))), "CurrencyCode": "USD"},
         "Margin": draw(st.sampled_from((None, 0.25, 0.2593))),
         "Status": _mostly(draw, ("Active",), ("Inactive",), 5),
         "Manufacturer": None,
