@@ -208,12 +208,15 @@ def run_plan(
     from sheets_sync.master.tabs import ISSUES
 
     listing = in_background(innergy)  # a read only; both reads wait on I/O or release the GIL
-    tabs = workbook.read_tabs([*LIBRARY_TABS, DIFF_INNERGY, DIFF_PPAK, ISSUES])
+    tabs = dict(workbook.read_tabs([*LIBRARY_TABS, DIFF_INNERGY, DIFF_PPAK, ISSUES]))
     library, pulled, _rows = read_library(workbook, tabs)
     require_master_rows(library)
+    master = cells_fingerprint(tabs, LIBRARY_TABS)
+    for name in LIBRARY_TABS:  # parsed: their cells are let go of before INNERGY's records are held
+        tabs.pop(name, None)
     records, read_problems, innergy_fingerprint = result(listing)
     ppak, ppak_fingerprint = read_ppak_input(Outputs(output_dir))
-    inputs = {"master": cells_fingerprint(tabs, LIBRARY_TABS), "innergy": innergy_fingerprint}
+    inputs = {"master": master, "innergy": innergy_fingerprint}
     built = build_plan(
         library,
         records,
