@@ -261,9 +261,13 @@ class XlsxWorkbook(Workbook):
                 self.read_tabs(unknown)
             if self._seen != read_from:  # saved between the two reads: what was known is gone
                 continue
-            known = _copy_touched(self._known, ops)
-            batch = plan_write(ops, known)
-            if self._write_batch(batch, known):
+            # the rows planned and the XML made are new containers, none in a cycle: the
+            # collector's passes over them and over the tabs read would free nothing
+            with paused_gc():
+                known = _copy_touched(self._known, ops)
+                batch = plan_write(ops, known)
+                written = self._write_batch(batch, known)
+            if written:
                 self._known, self._seen = known, self._signature()
                 return batch.missed
             log.debug("%s was saved by someone else during the write: planning it again", self.path.name)

@@ -92,27 +92,29 @@ def native(value: Value) -> Any:
     return value
 
 
-def _cell(ref: str, style: str, value: Value) -> str:
-    """``cell_xml`` with its format as the attribute (`` s="N"`` or nothing); text, the
-    common case, goes straight to its element."""
+def _cell(column: str, row: str, style: str, value: Value) -> str:
+    """``cell_xml`` at ``column`` ``row`` with its format as the attribute (`` s="N"`` or
+    nothing); text, the common case, goes straight to its element, escaped only when it
+    holds what needs it."""
     if value.__class__ is not str:
-        value = native(value)
         if value is None:
-            return f'<c r="{ref}"{style}/>' if style else ""
+            return f'<c r="{column}{row}"{style}/>' if style else ""
+        value = native(value)
         if isinstance(value, bool):
-            return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+            return f'<c r="{column}{row}"{style} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, int | float):
-            return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
+            return f'<c r="{column}{row}"{style}><v>{value!r}</v></c>'
         value = str(value)
     if not value:
-        return f'<c r="{ref}"{style}/>' if style else ""
-    text = escape(_ESCAPE_X.sub(r"_x005F_\1", value) if "_x" in value else value)
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        return f'<c r="{column}{row}"{style}/>' if style else ""
+    if "&" in value or "<" in value or ">" in value or "\r" in value or "_x" in value:
+        value = escape(_ESCAPE_X.sub(r"_x005F_\1", value) if "_x" in value else value)
+    return f'<c r="{column}{row}"{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
 
 
 def cell_xml(ref: str, value: Value, xf: int) -> str:
     """A ``<c>`` holding ``value`` in format ``xf``; nothing for an empty unformatted cell."""
-    return _cell(ref, f' s="{xf}"' if xf else "", value)
+    return _cell(ref, "", f' s="{xf}"' if xf else "", value)
 
 
 def row_height(points: float | None) -> str:
@@ -140,10 +142,8 @@ def _sheet_data(
         row = values[number - 1] if number <= len(values) else ()
         xfs = styled.get(number)
         count = max(len(row), len(xfs) if xfs is not None else 0)
-        refs = map(str.__add__, letters[:count], repeat(str(number)))
-        cells = "".join(
-            map(_cell, refs, plain if xfs is None else attributes[id(xfs)], chain(row, repeat(None)))
-        )
+        formats = plain if xfs is None else attributes[id(xfs)]
+        cells = "".join(map(_cell, letters[:count], repeat(str(number)), formats, chain(row, repeat(None))))
         if cells:
             chunk.append(f'<row r="{number}"{row_height(heights.get(number))}>{cells}</row>')
         if len(chunk) >= _CHUNK_ROWS:
