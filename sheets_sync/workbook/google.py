@@ -173,7 +173,7 @@ class SheetsHTTPClient(HTTPClient):
 
 
 def _wire(value: Value) -> Any:
-    """A value as JSON for a RAW write."""
+    """A value as JSON for a RAW write (text, most cells, is left as it is without a call)."""
     if value is None:
         return ""
     if isinstance(value, bool | int | str):
@@ -232,7 +232,7 @@ def value_ranges(blocks: Sequence[Block], limit: int) -> list[list[dict[str, Any
     for block in blocks:
         start, rows_size = 0, 0
         rows: list[list[Any]] = []
-        wired = [[_wire(v) for v in row] for row in block.values]
+        wired = [[v if v.__class__ is str else _wire(v) for v in row] for row in block.values]
         for index, row in enumerate(wired):
             row_size = len(json.dumps(row)) + 2
             if (rows or size) and size + rows_size + row_size > limit:
@@ -361,6 +361,12 @@ class GoogleWorkbook(Workbook):
         return result
 
     def write(self, ops: Sequence[Op]) -> list[Missed]:
+        # the rows planned and the JSON made are new containers, none in a cycle: the
+        # collector's passes over them and over the tabs read would free nothing
+        with paused_gc():
+            return self._write(ops)
+
+    def _write(self, ops: Sequence[Op]) -> list[Missed]:
         if self._stale:  # an earlier structure call failed: the cached grid may be wrong
             self._read_metadata()
         for tab in fresh_tabs(ops):  # found by key, or appended to: read just before the write

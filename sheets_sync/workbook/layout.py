@@ -10,8 +10,10 @@ it, as spreadsheets show text, so it does not widen its column.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat, zip_longest
+from typing import cast
 
 from sheets_sync.workbook.base import Cell
 
@@ -34,14 +36,18 @@ class Layout:
     """Sheet row -> the lines its wrapped cells need, for the rows that need more than one."""
 
 
+_SHOWN: dict[Cell, Cell] = {True: "TRUE", False: "FALSE", None: ""}
+"""``get(cell, cell)``: a cell as it shows, text as itself (cells are text, booleans or None)."""
+
+
+def _texts(cells: Iterable[Cell]) -> list[str]:
+    """Each cell as it shows, looked up at C speed (``_SHOWN``)."""
+    listed = list(cells)
+    return cast(list[str], list(map(_SHOWN.get, listed, listed)))
+
+
 def _text(cell: Cell) -> str:
-    if isinstance(cell, bool):
-        return "TRUE" if cell else "FALSE"
-    return cell or ""
-
-
-def _longest(text: str) -> int:
-    return max(map(len, text.split("\n")))
+    return _texts([cell])[0]
 
 
 def _lines(text: str, width: int) -> int:
@@ -54,10 +60,13 @@ def _lines(text: str, width: int) -> int:
 
 def fit(rows: Sequence[Sequence[Cell]], header_row: int, wrap: Collection[int]) -> Layout:
     """The layout of ``rows`` (sheet rows from 1) whose header is row ``header_row``;
-    ``wrap`` holds the 0-based columns whose text wraps below the header."""
+    ``wrap`` holds the 0-based columns whose text wraps below the header.
+
+    The rows below the header are measured a column at a time, its lines joined and split
+    at C speed (a DIFF tab of 2,500 changes: 30,000 cells)."""
     count = max(map(len, rows), default=0)
     widths = [MIN_WIDTH] * count
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(rows[:header_row], start=1):
         for col, cell in enumerate(row):
             text = _text(cell)
             if not text:
@@ -65,17 +74,15 @@ def fit(rows: Sequence[Sequence[Cell]], header_row: int, wrap: Collection[int]) 
             if number < header_row:
                 spills = col + 1 >= len(row) or not _text(row[col + 1])
                 need = 0 if spills else len(text) + _PADDING
-            elif number == header_row:
-                need = len(text) + _HEADER_PADDING
             else:
-                need = _longest(text) + _PADDING
+                need = len(text) + _HEADER_PADDING
             widths[col] = max(widths[col], need)
+    columns = [_texts(c) for c in zip_longest(*rows[header_row:])]
+    for col, texts in enumerate(columns):  # an empty cell's 0 + padding is below MIN_WIDTH
+        widths[col] = max(widths[col], max(map(len, "\n".join(texts).split("\n"))) + _PADDING)
     for col in range(count):
         widths[col] = min(widths[col], WRAP_WIDTH if col in wrap else MAX_WIDTH)
-    lines = {}
-    for number in range(header_row + 1, len(rows) + 1):
-        row = rows[number - 1]
-        tallest = max((_lines(_text(row[col]), widths[col]) for col in wrap if col < len(row)), default=1)
-        if tallest > 1:
-            lines[number] = tallest
+    wrapped = [map(_lines, columns[col], repeat(widths[col])) for col in wrap if col < len(columns)]
+    tallest = map(max, zip(*wrapped, strict=True)) if wrapped else ()
+    lines = {number: most for number, most in enumerate(tallest, start=header_row + 1) if most > 1}
     return Layout(tuple(widths), lines)

@@ -27,7 +27,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ from sheets_sync.workbook.base import (
     Rewrite,
     Rows,
     Style,
+    Value,
     Workbook,
     WriteBatch,
     cell_text,
@@ -93,7 +94,33 @@ def unstorable(value: object) -> str | None:
     return None
 
 
-def _rows(values: list[list[Any]]) -> Rows:
+_UNSTORABLE_CHARACTER = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|{_NOT_XML.pattern}")
+
+
+def _surely_storable(values: Sequence[Sequence[Value]]) -> bool:
+    """True when ``unstorable`` holds nothing against any value, found a block at a time
+    (a DIFF tab of 2,500 changes is 30,000 cells): one search over the text, C-level checks of each text's
+    length and white space, ``unstorable`` itself only for the values that are not text.
+    False means some value may be unstorable (``unstorable`` then says which)."""
+    texts = [v for row in values for v in row if v.__class__ is str]
+    others = [v for row in values for v in row if v is not None and v.__class__ is not str]
+    return not (
+        max(map(len, texts), default=0) > EXCEL_CELL_LIMIT // 2
+        or any(map(str.isspace, texts))
+        or _UNSTORABLE_CHARACTER.search("".join(texts))
+        or any(map(unstorable, others))
+    )
+
+
+def _cells(sheet: Any) -> Iterable[list[Any]]:
+    """A tab's rows from A1 as calamine has them, streamed a row at a time (the whole grid as
+    lists beside ours was 30 MB more at 100k rows); a tab whose cells start right of column A
+    is read whole, as ``iter_rows`` starts each row at the first column used."""
+    start = sheet.start
+    return sheet.iter_rows() if start is None or start[1] == 0 else sheet.to_python(skip_empty_area=False)
+
+
+def _rows(values: Iterable[list[Any]]) -> Rows:
     """Calamine's cells as ``cell_text`` reads them, trimmed; text inline and each distinct
     number converted once (a 100k-row master: ~1.5 s of ``cell_text`` calls -> ~0.9 s)."""
     numbers: dict[float, Cell] = {}
@@ -220,7 +247,7 @@ class XlsxWorkbook(Workbook):
             try:
                 for name in dict.fromkeys(names):
                     if name in book.sheet_names:
-                        result[name] = _rows(book.get_sheet_by_name(name).to_python(skip_empty_area=False))
+                        result[name] = _rows(_cells(book.get_sheet_by_name(name)))
             finally:
                 book.close()
             self._known.update({k: [list(r) for r in v] for k, v in result.items()})
@@ -242,9 +269,13 @@ class XlsxWorkbook(Workbook):
                 self.read_tabs(unknown)
             if self._seen != read_from:  # saved between the two reads: what was known is gone
                 continue
-            known = _copy_touched(self._known, ops)
-            batch = plan_write(ops, known)
-            if self._write_batch(batch, known):
+            # the rows planned and the XML made are new containers, none in a cycle: the
+            # collector's passes over them and over the tabs read would free nothing
+            with paused_gc():
+                known = _copy_touched(self._known, ops)
+                batch = plan_write(ops, known)
+                written = self._write_batch(batch, known)
+            if written:
                 self._known, self._seen = known, self._signature()
                 return batch.missed
             log.debug("%s was saved by someone else during the write: planning it again", self.path.name)
@@ -259,6 +290,7 @@ class XlsxWorkbook(Workbook):
         bad = [
             f"{b.tab}!{get_column_letter(b.col + c)}{b.row + r}: {reason}"
             for b in batch.blocks
+            if not _surely_storable(b.values)
             for r, row in enumerate(b.values)
             for c, value in enumerate(row)
             if (reason := unstorable(value))

@@ -557,12 +557,21 @@ class FakeSheets:
         area = _parse_range(book, text)
         bottom = min(area.bottom or area.sheet.row_count, area.sheet.row_count)
         right = min(area.right or area.sheet.col_count, area.sheet.col_count)
-        rows = [
-            [_render(v, option) if v is not None else "" for v in row[area.left - 1 : right]]
-            for row in area.sheet.rows[area.top - 1 : bottom]
-        ]
+        # values that render as themselves skip _render, and each row is trimmed as it is
+        # made, not copied again (a 50k-row master is 1.4M cells)
+        as_is = {str} if option == "FORMATTED_VALUE" else {str, int, float, bool}
+        values = []
+        for row in area.sheet.rows[area.top - 1 : bottom]:
+            line = [
+                v if v.__class__ in as_is else "" if v is None else _render(v, option)
+                for v in row[area.left - 1 : right]
+            ]
+            while line and line[-1] == "":
+                line.pop()
+            values.append(line)
+        while values and not values[-1]:
+            values.pop()
         answer: dict[str, Any] = {"range": area.a1(), "majorDimension": "ROWS"}
-        values = _trimmed(rows, blank="")
         if values:
             answer["values"] = values
         return answer
@@ -600,7 +609,12 @@ class FakeSheets:
                 raise _grid_error(area.sheet, entry["range"])
             for row in values:
                 for value in row:
-                    if isinstance(value, str) and _utf16_units(value) > CELL_LIMIT:
+                    # a text of at most half the limit in code points is within it in UTF-16 units
+                    if (
+                        isinstance(value, str)
+                        and len(value) > CELL_LIMIT // 2
+                        and _utf16_units(value) > CELL_LIMIT
+                    ):
                         raise GoogleError(
                             400,
                             f"Your input contains more than the maximum of {CELL_LIMIT} "

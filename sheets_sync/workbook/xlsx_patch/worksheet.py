@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import chain, repeat
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -91,19 +92,29 @@ def native(value: Value) -> Any:
     return value
 
 
+def _cell(column: str, row: str, style: str, value: Value) -> str:
+    """``cell_xml`` at ``column`` ``row`` with its format as the attribute (`` s="N"`` or
+    nothing); text, the common case, goes straight to its element, escaped only when it
+    holds what needs it."""
+    if value.__class__ is not str:
+        if value is None:
+            return f'<c r="{column}{row}"{style}/>' if style else ""
+        value = native(value)
+        if isinstance(value, bool):
+            return f'<c r="{column}{row}"{style} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, int | float):
+            return f'<c r="{column}{row}"{style}><v>{value!r}</v></c>'
+        value = str(value)
+    if not value:
+        return f'<c r="{column}{row}"{style}/>' if style else ""
+    if "&" in value or "<" in value or ">" in value or "\r" in value or "_x" in value:
+        value = escape(_ESCAPE_X.sub(r"_x005F_\1", value) if "_x" in value else value)
+    return f'<c r="{column}{row}"{style} t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+
+
 def cell_xml(ref: str, value: Value, xf: int) -> str:
     """A ``<c>`` holding ``value`` in format ``xf``; nothing for an empty unformatted cell."""
-    style = f' s="{xf}"' if xf else ""
-    value = native(value)
-    if value is None or value == "":
-        return f'<c r="{ref}"{style}/>' if xf else ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
-        return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
-    text = str(value)
-    text = escape(_ESCAPE_X.sub(r"_x005F_\1", text) if "_x" in text else text)
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return _cell(ref, "", f' s="{xf}"' if xf else "", value)
 
 
 def row_height(points: float | None) -> str:
@@ -114,19 +125,25 @@ def row_height(points: float | None) -> str:
 def _sheet_data(
     values: Sequence[Sequence[Value]], styled: Mapping[int, list[int]], heights: Mapping[int, float]
 ) -> Iterator[bytes]:
-    """``<sheetData>`` in chunks of rows; empty cells only where they are formatted."""
+    """``<sheetData>`` in chunks of rows; empty cells only where they are formatted.
+
+    Cells are made by ``map`` over each row with every format's attribute made once per
+    distinct line of formats: a DIFF tab of 2,500 changes is 30,000 cells."""
     last = max([len(values), *styled])
     width = max([0, *(len(r) for r in values), *(len(x) for x in styled.values())])
     letters = [get_column_letter(c) for c in range(1, width + 1)]
-    plain = [0] * width
+    plain = [""] * width
+    attributes: dict[int, list[str]] = {}
+    for line in styled.values():
+        if id(line) not in attributes:
+            attributes[id(line)] = [f' s="{xf}"' if xf else "" for xf in line] + plain[len(line) :]
     chunk = ["<sheetData>"]
     for number in range(1, last + 1):
         row = values[number - 1] if number <= len(values) else ()
-        xfs = styled.get(number, plain)
-        cells = "".join(
-            cell_xml(f"{letters[c]}{number}", row[c] if c < len(row) else None, xfs[c] if c < len(xfs) else 0)
-            for c in range(max(len(row), len(xfs)))
-        )
+        xfs = styled.get(number)
+        count = max(len(row), len(xfs) if xfs is not None else 0)
+        formats = plain if xfs is None else attributes[id(xfs)]
+        cells = "".join(map(_cell, letters[:count], repeat(str(number)), formats, chain(row, repeat(None))))
         if cells:
             chunk.append(f'<row r="{number}"{row_height(heights.get(number))}>{cells}</row>')
         if len(chunk) >= _CHUNK_ROWS:

@@ -125,6 +125,21 @@ def test_reads_each_cell_as_cell_text_reads_it(path):
     assert expected[0][:4] == ["1", "1", "0", "0.1"] and expected[0][7] is True
 
 
+def test_cells_keep_their_place_when_a_tab_starts_below_row_1_or_right_of_column_a(path):
+    book = Workbook()
+    book.active.title = "Right"
+    book["Right"]["C3"], book["Right"]["D4"] = "x", 1.5
+    below = book.create_sheet("Below")
+    below["A3"], below["D4"] = "y", True
+    book.create_sheet("Empty")
+    book.save(path)
+    assert _open(path).read_tabs(["Right", "Below", "Empty"]) == {
+        "Right": [[], [], [None, None, "x"], [None, None, None, "1.5"]],
+        "Below": [[], [], ["y"], [None, None, None, True]],
+        "Empty": [],
+    }
+
+
 @pytest.mark.parametrize("number", [float("nan"), float("-inf"), Decimal("NaN"), Decimal("-sNaN")], ids=repr)
 def test_a_number_that_is_not_finite_is_refused_not_written_empty(path, number):
     _open(path, create=True).write([Rewrite("T", [["x"]])])
