@@ -4,8 +4,12 @@ The encoding is detected, not assumed: a UTF-8 BOM (or UTF-16 BOM) wins, then st
 UTF-8, then Windows-1252 (what US Excel writes). Bytes cp1252 leaves undefined are
 replaced and reported, never dropped silently.
 
-pandas' C parser reads the file (``dtype=str``, no NA guessing, so ``NA`` and ``None``
-stay text). A record's physical line is its predecessor's plus the line breaks inside
+pandas' C parser reads the file into categorical columns (no NA guessing, so ``NA`` and
+``None`` stay text): each distinct cell text is made a ``str`` once and every row holds a
+small integer code, so nothing downstream hashes a million strings again. It reads the
+bytes as UTF-8 with ``surrogateescape``, which keeps every byte; a Windows-1252 file's
+distinct texts are then re-decoded from those bytes, so the file is never transcoded as
+a whole. A record's physical line is its predecessor's plus the line breaks inside
 its quoted fields, so rows are numbered as a text editor shows them (header = 1) even
 when fields hold newlines. A file the C parser refuses (a record longer than the first,
 a quote left open) is tokenised by the standard ``csv`` module instead, which numbers
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Parsed", "decode", "parse_csv"]
+__all__ = ["Parsed", "decode", "distinct", "parse_csv"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,8 @@ class Parsed:
 
     encoding: str
     records: pd.DataFrame
-    """Object columns 0..n-1 of ``str``; index = the physical line each record starts on."""
+    """Categorical columns 0..n-1 of ``str`` (a missing field: NaN); index = the physical
+    line each record starts on."""
     widths: np.ndarray
     """Fields each record really had (a record longer than its header is suspect)."""
     replaced_bytes: int
@@ -59,18 +64,29 @@ def decode(data: bytes) -> tuple[str, str, int]:
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _breaks(values: np.ndarray) -> np.ndarray | None:
+def distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's index into the column's distinct values (-1: a missing cell), and those values.
+
+    A categorical column has both already; any other is factorised.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(), series.cat.categories.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _breaks(series: pd.Series) -> np.ndarray | None:
     """Line breaks inside each cell, counted once per distinct text; ``None`` when none."""
-    codes, uniques = pd.factorize(values)
+    codes, uniques = distinct(series)
     counts = np.fromiter((len(_BREAK.findall(u)) for u in uniques), dtype=np.int64, count=len(uniques))
-    return counts[codes] if counts.any() else None
+    return np.append(counts, 0)[codes] if counts.any() else None
 
 
 def _start_lines(frame: pd.DataFrame) -> np.ndarray:
     """Physical start line of each record: 1 + records before + breaks inside them."""
     breaks = np.zeros(len(frame), dtype=np.int64)
     for column in frame.columns:
-        found = _breaks(frame[column].to_numpy(dtype=object))
+        found = _breaks(frame[column])
         if found is not None:
             breaks += found
     return 1 + np.arange(len(frame), dtype=np.int64) + np.concatenate(([0], np.cumsum(breaks)[:-1]))
@@ -90,20 +106,35 @@ def _with_pandas(source: str | bytes, encoding: str) -> Parsed | None:
             stream,
             header=None,
             names=range(max(len(first), 1)),
-            dtype=object,
+            dtype="category",
             na_filter=False,
             skip_blank_lines=False,
             engine="c",
             index_col=False,
-            encoding=encoding,
-            encoding_errors="replace",
+            encoding="utf-8",
+            encoding_errors="surrogateescape",
+            low_memory=False,  # one chunk: chunks' categories would be hashed, and surrogates refuse it
         )
     except pd.errors.EmptyDataError:
-        frame = pd.DataFrame(columns=range(max(len(first), 1)), dtype=object)
+        frame = pd.DataFrame(columns=range(max(len(first), 1)), dtype="category")
     except (pd.errors.ParserError, ValueError):
         return None
+    if isinstance(source, bytes) and encoding != "utf-8":
+        frame = pd.DataFrame({c: _redecoded(frame[c], encoding) for c in frame.columns})
     frame.index = pd.Index(_start_lines(frame)) if len(frame) else pd.Index([], dtype=np.int64)
     return Parsed("", frame, np.full(len(frame), frame.shape[1]), 0)
+
+
+def _redecoded(column: pd.Series, encoding: str) -> pd.Series:
+    """A column read as UTF-8 with ``surrogateescape``, its distinct texts decoded as ``encoding``.
+
+    Texts equal after decoding (two undefined bytes, both U+FFFD) become one category.
+    """
+    codes, texts = distinct(column)
+    fixed = [t.encode("utf-8", "surrogateescape").decode(encoding, "replace") for t in texts]
+    remap, categories = pd.factorize(np.asarray(fixed, dtype=object))
+    merged = np.where(codes < 0, -1, remap[codes]) if len(remap) else codes
+    return pd.Series(pd.Categorical.from_codes(merged, categories=categories), index=column.index)
 
 
 def _with_csv_module(text: str) -> Parsed:
@@ -118,7 +149,8 @@ def _with_csv_module(text: str) -> Parsed:
     width = max((len(r) for r in rows), default=1) or 1
     widths = np.array([len(r) for r in rows], dtype=np.int64)
     padded = [r[:width] + [""] * (width - len(r)) for r in rows]
-    frame = pd.DataFrame(padded, columns=range(width), index=pd.Index(starts, dtype=np.int64), dtype=object)
+    index = pd.Index(starts, dtype=np.int64)
+    frame = pd.DataFrame(padded, columns=range(width), index=index, dtype="category")
     return Parsed("", frame, widths, 0)
 
 

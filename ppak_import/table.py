@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from canonical.models import Problem
+from ppak_import.csv_table import distinct
 from ppak_import.schemas import Schema, header_key, match_header
 
 __all__ = ["HEADER_SEARCH", "Table", "find_table"]
@@ -88,8 +89,8 @@ def _no_key(keys: pd.Series) -> pd.Series:
 def _skip_reasons(body: pd.DataFrame, header: list[str], key: int) -> pd.Series:
     """``blank line``, ``summary line`` or ``repeated header`` per record, ``""`` otherwise."""
     reasons = pd.Series("", index=body.index, dtype=object)
-    codes, distinct = pd.factorize(body[key].to_numpy(dtype=object), use_na_sentinel=False)
-    keys = pd.Series(distinct, dtype=object).str.strip()  # each distinct key tested once
+    codes, texts = distinct(body[key])
+    keys = pd.Series([*texts, ""], dtype=object).str.strip()  # each distinct key tested once; missing: ""
     flags = _no_key(keys) | keys.str.casefold().eq(header_key(header[key]))
     candidates = flags.to_numpy(dtype=bool)[codes]
     if not candidates.any():

@@ -78,3 +78,12 @@ def test_pandas_and_csv_module_agree() -> None:
     slow = _with_csv_module(text)
     assert fast.records.to_numpy().tolist() == slow.records.to_numpy().tolist()
     assert fast.records.index.tolist() == slow.records.index.tolist()
+
+
+def test_cp1252_texts_are_decoded_from_their_bytes() -> None:
+    """Read as UTF-8 then re-decoded: bytes that look like UTF-8 stay cp1252; undefined bytes read alike."""
+    parsed = parse_csv(b"a,b\r\n\x81,1\r\n\x8d,2\r\n\xc3\xa9,3\r\n\xe9,4\r\n")
+    assert parsed.encoding == "cp1252"
+    assert parsed.replaced_bytes == 2
+    assert parsed.records[0].tolist() == ["a", "\ufffd", "\ufffd", "Ã©", "é"]
+    assert parsed.records[0].cat.codes.tolist()[1] == parsed.records[0].cat.codes.tolist()[2]
