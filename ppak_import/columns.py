@@ -54,6 +54,8 @@ class Coded:
 
 def concat(parts: Sequence[Coded]) -> Coded:
     """The rows of ``parts`` one after another."""
+    if len(parts) == 1:
+        return parts[0]
     offsets = np.cumsum([0, *(len(p.values) for p in parts[:-1])])
     codes = [p.codes.astype(np.int64) + o for p, o in zip(parts, offsets, strict=True)]
     return Coded(np.concatenate(codes), np.concatenate([p.values for p in parts]))
@@ -66,9 +68,6 @@ class Column(Coded):
     raw: np.ndarray
     errors: np.ndarray
     """The ``BadValue`` message of each distinct value, ``None`` where it parsed."""
-
-    def raw_rows(self) -> np.ndarray:
-        return self.raw[self.codes]
 
     def bad(self) -> np.ndarray:
         return self.per_row(self.errors != None)  # noqa: E711 - element-wise on an object array
@@ -100,6 +99,8 @@ class Records:
         return len(self.rows)
 
     def take(self, mask: np.ndarray) -> Records:
+        if mask.all():
+            return self
         return Records(self.rows[mask], {name: c.take(mask) for name, c in self.columns.items()})
 
     def frame(self) -> pd.DataFrame:
@@ -146,5 +147,7 @@ def jsonable(value: Any) -> Any:
 
 def concat_records(parts: Sequence[Records]) -> Records:
     """The records of ``parts`` (one kind, so the same columns) one after another."""
+    if len(parts) == 1:
+        return parts[0]
     columns = {n: concat([p.columns[n] for p in parts]) for n in parts[0].columns}
     return Records(np.concatenate([p.rows for p in parts]), columns)

@@ -95,17 +95,20 @@ def _start_lines(frame: pd.DataFrame) -> np.ndarray:
 def _with_pandas(source: str | bytes, encoding: str) -> Parsed | None:
     """The C parser's records; ``source`` is the text, or bytes it decodes as ``encoding``."""
     if isinstance(source, str):
-        stream: io.IOBase = io.StringIO(source)
         first = next(csv.reader(io.StringIO(source, newline="")), [])
     else:
-        stream = io.BytesIO(source)
         text = io.TextIOWrapper(io.BytesIO(source), encoding=encoding, errors="replace", newline="")
         first = next(csv.reader(text), [])
+    width = max(len(first), 1)
+    # pandas turns a column's categories into numbers (or bools) when every one parses as
+    # such ("007" would read as 7); a first record of text in every column keeps them text.
+    guard = ",".join(["x"] * width) + "\n"
+    stream = io.StringIO(guard + source) if isinstance(source, str) else io.BytesIO(guard.encode() + source)
     try:
         frame = pd.read_csv(
             stream,
             header=None,
-            names=range(max(len(first), 1)),
+            names=range(width),
             dtype="category",
             na_filter=False,
             skip_blank_lines=False,
@@ -114,9 +117,7 @@ def _with_pandas(source: str | bytes, encoding: str) -> Parsed | None:
             encoding="utf-8",
             encoding_errors="surrogateescape",
             low_memory=False,  # one chunk: chunks' categories would be hashed, and surrogates refuse it
-        )
-    except pd.errors.EmptyDataError:
-        frame = pd.DataFrame(columns=range(max(len(first), 1)), dtype="category")
+        ).iloc[1:]
     except (pd.errors.ParserError, ValueError):
         return None
     if isinstance(source, bytes) and encoding != "utf-8":

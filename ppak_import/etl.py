@@ -163,7 +163,9 @@ def _dedupe(kind: str, parts: list[Converted]) -> tuple[Records, list[Problem], 
                 )
             )
             left_out[str(sources[i])] += 1
-    kept = Counter({str(s): int(n) for s, n in pd.Series(sources[~later]).value_counts().items()})
+    kept: Counter[str] = Counter()
+    for part, end in zip(parts, np.cumsum([len(p.records) for p in parts]), strict=True):
+        kept[part.source] += int(len(part.records) - later[end - len(part.records) : end].sum())
     return records.take(~later), problems, left_out, kept
 
 

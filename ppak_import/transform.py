@@ -85,17 +85,28 @@ class _Batch:
         return self.table.headers.get(name, self.table.schema.field(name).headers[0])
 
     def report(
-        self, mask: np.ndarray, name: str | None, raw: np.ndarray, message: str | np.ndarray, severity: str
+        self,
+        mask: np.ndarray,
+        name: str,
+        cells: Column,
+        message: str | Callable[[int], str],
+        severity: str,
     ) -> None:
+        """A Problem for each row in ``mask``, naming its cell of ``cells``; errors leave the row out.
+
+        Built without validation (every field is made a str or int here): a dirty
+        export reports tens of thousands of cells.
+        """
+        column = self.header(name)
         for i in np.flatnonzero(mask):
-            value = raw[i]
+            value = cells.raw[cells.codes[i]]
             self.problems.append(
-                Problem(
+                Problem.model_construct(
                     source=self.table.source,
                     row=int(self.rows[i]),
-                    column=self.header(name) if name else None,
+                    column=column,
                     value=str(value) if value not in (None, "") else None,
-                    message=message if isinstance(message, str) else str(message[i]),
+                    message=message if isinstance(message, str) else message(int(i)),
                     severity=severity,
                 )
             )
@@ -112,12 +123,12 @@ class _Batch:
     def fail(self, column: Column, name: str) -> None:
         bad = column.bad()
         if bad.any():
-            self.report(bad, name, column.raw_rows(), column.errors[column.codes], "error")
+            self.report(bad, name, column, lambda i: str(column.errors[column.codes[i]]), "error")
 
     def required(self, column: Column, name: str, what: str) -> None:
         blank = (column.values == None)[column.codes] & ~column.bad()  # noqa: E711
         if blank.any():
-            self.report(blank, name, column.raw_rows(), f"{what} is blank; the row needs one", "error")
+            self.report(blank, name, column, f"{what} is blank; the row needs one", "error")
 
     def tally(self, kind: str, name: str, values: np.ndarray, mask: np.ndarray, message: str) -> None:
         """Count unmapped values; one warning per distinct value, at its first row."""
@@ -163,16 +174,18 @@ class _Batch:
         """Money cells; a ``/UNIT`` hint that is not the row's unit is an error."""
         column = self.column(name)
         if units is None:
-            hinted = np.array([isinstance(v, Money) and v.per is not None for v in column.values])
-            message = "an amount cannot be per a unit"
-            self.report(hinted[column.codes] & ~self.out, name, column.raw_rows(), message, "error")
+            hinted = column.per_row([isinstance(v, Money) and v.per is not None for v in column.values])
+            self.report(hinted & ~self.out, name, column, "an amount cannot be per a unit", "error")
             return column
-        per = np.array([self._unit_of_hint(v) for v in column.values], dtype=object)[column.codes]
-        clash = (per != None) & (per != units) & ~self.out  # noqa: E711
-        messages = np.empty(self.size, dtype=object)  # written only where a row clashes
-        for i in np.flatnonzero(clash):
-            messages[i] = f"unit trap: priced per {per[i]} but the row's unit is {units[i]}"
-        self.report(clash, name, column.raw_rows(), messages, "error")
+        per = objects([self._unit_of_hint(v) for v in column.values])
+        clash = column.per_row(per != None) & ~self.out  # noqa: E711 - hinted rows, few; then their units
+        at = np.flatnonzero(clash)
+        clash[at] = per[column.codes[at]] != units[at]
+
+        def message(i: int) -> str:
+            return f"unit trap: priced per {per[column.codes[i]]} but the row's unit is {units[i]}"
+
+        self.report(clash, name, column, message, "error")
         return column
 
     def _unit_of_hint(self, money: Money | None) -> str | None:
@@ -261,7 +274,7 @@ def convert_materials(table: Table, library: Library) -> Converted:
     b.report(
         traps & ~b.out,
         "price",
-        price.raw_rows(),
+        price,
         "unit trap: the description names a pack of the purchase unit; check whether the price "
         "is per the unit or per the pack",
         "warning",
@@ -463,7 +476,7 @@ def convert_lines(table: Table, library: Library, items: Records | None = None) 
             checked[combo] = _pack_priced(keys[i], uom[i], costs[i], reference)
         reasons[i] = checked[combo]
     trapped = reasons != None  # noqa: E711
-    b.report(trapped, "unit_cost", unit_cost.raw_rows(), reasons, "warning")
+    b.report(trapped, "unit_cost", unit_cost, lambda i: str(reasons[i]), "warning")
     estimate_rev = b.column("estimate_rev").json()
     records = {
         "project_id": project,

@@ -87,3 +87,10 @@ def test_cp1252_texts_are_decoded_from_their_bytes() -> None:
     assert parsed.replaced_bytes == 2
     assert parsed.records[0].tolist() == ["a", "\ufffd", "\ufffd", "Ã©", "é"]
     assert parsed.records[0].cat.codes.tolist()[1] == parsed.records[0].cat.codes.tolist()[2]
+
+
+@pytest.mark.parametrize("data", [b"007\r\n1.50\r\n", b"True\r\nfalse\r\n", b"1e5", b"0"])
+def test_numeric_looking_columns_stay_text(data: bytes) -> None:
+    parsed = parse_csv(data)
+    assert parsed.records[0].tolist() == data.decode().split("\r\n")[: len(parsed.records)]
+    assert parsed.records.index.tolist() == list(range(1, len(parsed.records) + 1))
