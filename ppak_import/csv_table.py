@@ -129,12 +129,17 @@ def _with_pandas(source: str | bytes, encoding: str) -> Parsed | None:
 def _redecoded(column: pd.Series, encoding: str) -> pd.Series:
     """A column read as UTF-8 with ``surrogateescape``, its distinct texts decoded as ``encoding``.
 
-    Texts equal after decoding (two undefined bytes, both U+FFFD) become one category.
+    ``encoding`` is a single-byte one (cp1252), so all texts go through one decode, NUL
+    separated (the file's NULs are replaced before it is read). Texts equal after
+    decoding (two undefined bytes, both U+FFFD) become one category.
     """
     codes, texts = distinct(column)
-    fixed = [t.encode("utf-8", "surrogateescape").decode(encoding, "replace") for t in texts]
+    joined = "\x00".join(texts).encode("utf-8", "surrogateescape").decode(encoding, "replace")
+    fixed = joined.split("\x00") if len(texts) else []
     remap, categories = pd.factorize(np.asarray(fixed, dtype=object))
-    merged = np.where(codes < 0, -1, remap[codes]) if len(remap) else codes
+    if len(categories) == len(fixed):
+        return column.cat.rename_categories(fixed)
+    merged = np.where(codes < 0, -1, remap[codes])
     return pd.Series(pd.Categorical.from_codes(merged, categories=categories), index=column.index)
 
 
@@ -169,9 +174,10 @@ def _raw(data: bytes) -> tuple[bytes, str, int] | None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        data = data.replace(b"\x00", _UNDEFINED_CP1252[:1])  # decoded as U+FFFD
+        if nuls:
+            data = data.replace(b"\x00", _UNDEFINED_CP1252[:1])  # decoded as U+FFFD
         return data, "cp1252", len(data) - len(data.translate(None, _UNDEFINED_CP1252))
-    return data.replace(b"\x00", "\ufffd".encode()), "utf-8", nuls
+    return (data.replace(b"\x00", "\ufffd".encode()) if nuls else data), "utf-8", nuls
 
 
 def parse_csv(data: bytes) -> Parsed:

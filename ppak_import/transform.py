@@ -92,16 +92,12 @@ class _Batch:
         message: str | Callable[[int], str],
         severity: str,
     ) -> None:
-        """A Problem for each row in ``mask``, naming its cell of ``cells``; errors leave the row out.
-
-        Built without validation (every field is made a str or int here): a dirty
-        export reports tens of thousands of cells.
-        """
+        """A Problem for each row in ``mask``, naming its cell of ``cells``; errors leave the row out."""
         column = self.header(name)
         for i in np.flatnonzero(mask):
             value = cells.raw[cells.codes[i]]
             self.problems.append(
-                Problem.model_construct(
+                Problem(
                     source=self.table.source,
                     row=int(self.rows[i]),
                     column=column,
