@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, PlainSerializer
+from pydantic_core import to_jsonable_python
 
 from canonical import Material
 from canonical.serialize import canonical_bytes, canonical_json, jsonl_chunks
@@ -71,3 +73,67 @@ def test_canonical_models_skip_the_walk_and_write_the_same_bytes() -> None:
         record.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
     )
     assert canonical_json(record) == expected
+
+
+_OFFSETS = st.timedeltas(
+    min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
+)
+_DATETIMES = st.datetimes(timezones=st.none() | st.just(UTC) | _OFFSETS.map(timezone))
+_DECIMALS = st.decimals(allow_nan=False, allow_infinity=False)
+
+
+class _Stored(BaseModel):
+    """A model of every field type canonical records hold."""
+
+    text: str
+    amount: Decimal | None = None
+    when: datetime | None = None
+    day: date | None = None
+    flag: bool = True
+    count: int = 0
+    codes: tuple[str, ...] = ()
+
+
+_STORED = st.builds(
+    _Stored,
+    text=st.text(),
+    amount=st.none() | _DECIMALS,
+    when=st.none() | _DATETIMES,
+    day=st.none() | st.dates(),
+    codes=st.lists(st.text(max_size=3), max_size=3).map(tuple),
+)
+
+
+def _standard(plain: Any) -> bytes:
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@given(st.lists(_STORED, max_size=5))
+def test_models_are_encoded_from_their_stored_values_as_their_dump(records: list[_Stored]) -> None:
+    """Decimals, datetimes (any offset, seconds ones included), dates and tuples as pydantic dumps them."""
+    expected = b"".join(_standard(r.model_dump(mode="json")) + b"\n" for r in records)
+    assert b"".join(jsonl_chunks(records, size=2)) == expected
+    assert [canonical_bytes(r) for r in records] == [_standard(r.model_dump(mode="json")) for r in records]
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.text(max_size=4),
+            st.one_of(st.none(), st.text(), _DECIMALS, _DATETIMES, st.dates(), st.floats(allow_nan=False)),
+            max_size=5,
+        ),
+        max_size=4,
+    )
+)
+def test_dicts_of_plain_values_write_as_their_json_mode(records: list[dict[str, Any]]) -> None:
+    """A dict's Decimals and dates are written as a model's JSON mode writes them, floats as json.dumps."""
+    expected = b"".join(_standard(to_jsonable_python(r)) + b"\n" for r in records)
+    assert b"".join(jsonl_chunks(records, size=3)) == expected
+
+
+def test_a_chunk_of_models_and_dicts_is_written_one_by_one() -> None:
+    model = _Stored(text="a", amount=Decimal("1.50"), codes=("x",))
+    records: list[BaseModel | dict[str, Any]] = [model, model.model_dump(mode="json"), model]
+    assert len(list(jsonl_chunks(records))) == 1
+    assert b"".join(jsonl_chunks(records)) == (_standard(model.model_dump(mode="json")) + b"\n") * 3
