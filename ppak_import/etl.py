@@ -126,27 +126,30 @@ def _dedupe(kind: str, parts: list[Converted]) -> tuple[Records, list[Problem], 
     if not parts:
         return Records(np.zeros(0, dtype=np.int64), {}), [], Counter(), Counter()
     records = concat_records([p.records for p in parts])
-    sources = np.concatenate([np.full(len(p.records), p.source, dtype=object) for p in parts])
+    ends = np.cumsum([len(p.records) for p in parts])
+    sources = [p.source for p in parts]  # of row i: sources[searchsorted(ends, i, "right")]
     keys = [concat(part) for part in zip(*(p.keys for p in parts), strict=True)]
     codes = _key_codes(keys)
-    later = pd.Series(codes).duplicated(keep="first").to_numpy()
+    repeats = pd.Series(codes).duplicated(keep="first").to_numpy()
+    later = repeats
     if len(keys) == 1:  # a blank single key is no key (a joined key of several parts never is)
         later = later & keys[0].per_row(keys[0].values != "")
     problems: list[Problem] = []
     left_out: Counter[str] = Counter()
     if later.any():
-        firsts = np.flatnonzero(~pd.Series(codes).duplicated(keep="first").to_numpy())
+        firsts = np.flatnonzero(~repeats)
         first = np.empty(int(codes.max()) + 1, dtype=np.int64)
         first[codes[firsts]] = firsts
         label = "project and change order" if kind == "projects" else "key"
         rows = records.rows
         for i in np.flatnonzero(later):
             j = int(first[codes[i]])
-            where = f"{sources[j]} row {rows[j]}"
+            source_i, source_j = (sources[k] for k in np.searchsorted(ends, [i, j], side="right"))
+            where = f"{source_j} row {rows[j]}"
             value = " / ".join(str(k.values[k.codes[i]]) for k in keys)
             problems.append(
                 Problem(
-                    source=str(sources[i]),
+                    source=source_i,
                     row=int(rows[i]),
                     value=value,
                     message=f"duplicate {label} of {where} (equal after trimming and case-folding); "
@@ -155,16 +158,16 @@ def _dedupe(kind: str, parts: list[Converted]) -> tuple[Records, list[Problem], 
             )
             problems.append(
                 Problem(
-                    source=str(sources[j]),
+                    source=source_j,
                     row=int(rows[j]),
                     value=value,
-                    message=f"kept; {sources[i]} row {rows[i]} repeats this {label} and was left out",
+                    message=f"kept; {source_i} row {rows[i]} repeats this {label} and was left out",
                     severity="warning",
                 )
             )
-            left_out[str(sources[i])] += 1
+            left_out[source_i] += 1
     kept: Counter[str] = Counter()
-    for part, end in zip(parts, np.cumsum([len(p.records) for p in parts]), strict=True):
+    for part, end in zip(parts, ends, strict=True):
         kept[part.source] += int(len(part.records) - later[end - len(part.records) : end].sum())
     return records.take(~later), problems, left_out, kept
 

@@ -22,7 +22,8 @@ from ppak_import.columns import Coded, Records, objects
 
 __all__ = ["jsonl_chunks", "write_jsonl"]
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 4_096
+"""Rows joined at once: a chunk of a few MB stays in cache (100,000 rows joined 2-3x slower)."""
 MERGED_PIECES = 1 << 14
 """At most this many distinct pieces in a column merged from neighbours (all combinations
 are built, used or not; past a few thousand they cost more than the join they save)."""
