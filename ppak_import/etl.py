@@ -144,7 +144,7 @@ def _dedupe(kind: str, parts: list[Converted]) -> tuple[Records, list[Problem], 
         rows = records.rows
         for i in np.flatnonzero(later):
             j = int(first[codes[i]])
-            source_i, source_j = (sources[k] for k in np.searchsorted(ends, [i, j], side="right"))
+            source_i, source_j = (sources[k] for k in np.searchsorted(ends, np.array([i, j]), side="right"))
             where = f"{source_j} row {rows[j]}"
             value = " / ".join(str(k.values[k.codes[i]]) for k in keys)
             problems.append(
