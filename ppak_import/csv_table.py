@@ -93,7 +93,8 @@ def _start_lines(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _with_pandas(source: str | bytes, encoding: str) -> Parsed | None:
-    """The C parser's records; ``source`` is the text, or bytes it decodes as ``encoding``."""
+    """The C parser's records; ``source`` is the text, or bytes it decodes as ``encoding``
+    (then ``replaced_bytes`` counts the U+FFFD that decoding made)."""
     if isinstance(source, str):
         first = next(csv.reader(io.StringIO(source, newline="")), [])
     else:
@@ -120,14 +121,20 @@ def _with_pandas(source: str | bytes, encoding: str) -> Parsed | None:
         ).iloc[1:]
     except (pd.errors.ParserError, ValueError):
         return None
+    replaced = 0
     if isinstance(source, bytes) and encoding != "utf-8":
-        frame = pd.DataFrame({c: _redecoded(frame[c], encoding) for c in frame.columns})
+        columns = {}
+        for name in frame.columns:
+            columns[name], count = _redecoded(frame[name], encoding)
+            replaced += count
+        frame = pd.DataFrame(columns)
     frame.index = pd.Index(_start_lines(frame)) if len(frame) else pd.Index([], dtype=np.int64)
-    return Parsed("", frame, np.full(len(frame), frame.shape[1]), 0)
+    return Parsed("", frame, np.full(len(frame), frame.shape[1]), replaced)
 
 
-def _redecoded(column: pd.Series, encoding: str) -> pd.Series:
-    """A column read as UTF-8 with ``surrogateescape``, its distinct texts decoded as ``encoding``.
+def _redecoded(column: pd.Series, encoding: str) -> tuple[pd.Series, int]:
+    """A column read as UTF-8 with ``surrogateescape``, its distinct texts decoded as
+    ``encoding``; and how many U+FFFD its cells got (one per undefined byte).
 
     ``encoding`` is a single-byte one (cp1252), so all texts go through one decode, NUL
     separated (the file's NULs are replaced before it is read). Texts equal after
@@ -136,11 +143,13 @@ def _redecoded(column: pd.Series, encoding: str) -> pd.Series:
     codes, texts = distinct(column)
     joined = "\x00".join(texts).encode("utf-8", "surrogateescape").decode(encoding, "replace")
     fixed = joined.split("\x00") if len(texts) else []
+    marks = np.array([t.count("\ufffd") for t in fixed], dtype=np.int64)
+    replaced = int(marks[codes[codes >= 0]].sum()) if marks.any() else 0
     remap, categories = pd.factorize(np.asarray(fixed, dtype=object))
     if len(categories) == len(fixed):
-        return column.cat.rename_categories(fixed)
+        return column.cat.rename_categories(fixed), replaced
     merged = np.where(codes < 0, -1, remap[codes])
-    return pd.Series(pd.Categorical.from_codes(merged, categories=categories), index=column.index)
+    return pd.Series(pd.Categorical.from_codes(merged, categories=categories), index=column.index), replaced
 
 
 def _with_csv_module(text: str) -> Parsed:
@@ -164,7 +173,8 @@ _UNDEFINED_CP1252 = bytes(b for b in range(256) if bytes([b]).decode("cp1252", "
 
 
 def _raw(data: bytes) -> tuple[bytes, str, int] | None:
-    """Bytes pandas can decode itself (no BOM; UTF-8 or cp1252), NULs made U+FFFD.
+    """Bytes pandas can decode itself (no BOM; UTF-8 or cp1252), NULs made U+FFFD, and
+    how many NULs there were.
 
     Handing pandas the bytes saves decoding the whole file into one str first.
     """
@@ -174,9 +184,7 @@ def _raw(data: bytes) -> tuple[bytes, str, int] | None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        if nuls:
-            data = data.replace(b"\x00", _UNDEFINED_CP1252[:1])  # decoded as U+FFFD
-        return data, "cp1252", len(data) - len(data.translate(None, _UNDEFINED_CP1252))
+        return (data.replace(b"\x00", _UNDEFINED_CP1252[:1]) if nuls else data), "cp1252", nuls
     return (data.replace(b"\x00", "\ufffd".encode()) if nuls else data), "utf-8", nuls
 
 
@@ -187,11 +195,16 @@ def parse_csv(data: bytes) -> Parsed:
     """
     raw = _raw(data)
     if raw is not None:
-        source, encoding, replaced = raw
+        source, encoding, nuls = raw
         parsed = _with_pandas(source, encoding)
         if parsed is None:
-            parsed = _with_csv_module(source.decode(encoding, errors="replace"))
-        return Parsed(encoding, parsed.records, parsed.widths, replaced)
+            text = source.decode(encoding, errors="replace")
+            parsed = _with_csv_module(text)
+            parsed = Parsed("", parsed.records, parsed.widths, text.count("\ufffd"))
+        # cp1252: each U+FFFD decoded is an undefined byte (NULs became one of those)
+        return Parsed(
+            encoding, parsed.records, parsed.widths, nuls if encoding == "utf-8" else parsed.replaced_bytes
+        )
     text, encoding, replaced = decode(data)
     replaced += text.count("\x00")
     text = text.replace("\x00", "\ufffd")
