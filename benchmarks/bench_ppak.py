@@ -1,6 +1,6 @@
 """PPak ETL speed: a generated 1,000,000-row project-lines export, converted and written.
 
-The budget: under 20 s and under 2 GB peak memory on a 2-core machine. The run is done
+The goals (issue 23): at most 5 s and 1 GB peak memory on a 2-core machine. The run is done
 in a child process so that its peak RSS is its own. The baseline is a plain row-by-row
 ``csv.DictReader`` implementation of the same rules (same parsers, same mappings, same
 JSON), measured in the same run on a slice (it is far slower), against the ETL on the
@@ -80,11 +80,19 @@ def generate(rows: int, seed: int = 7) -> bytes:
     return ("\r\n".join(out) + "\r\n").encode("cp1252")
 
 
-def fast(folder: Path) -> dict[str, int]:
+def fast(folder: Path) -> dict[str, float]:
+    """The ETL and the JSON Lines writing, each step timed."""
+    start = time.perf_counter()
     result = run_etl(folder, LIBRARY)
+    converted = time.perf_counter()
     write_outputs(result, folder / "out")
     entry = result.files[0]
-    return {"converted": entry["converted"], "reported": entry["reported"]}
+    return {
+        "converted": entry["converted"],
+        "reported": entry["reported"],
+        "etl_seconds": converted - start,
+        "write_seconds": time.perf_counter() - converted,
+    }
 
 
 def _unit(raw: str, units: dict[str, str]) -> str | None:
@@ -149,12 +157,21 @@ def baseline(path: Path, out: Path) -> dict[str, int]:
     return {"converted": converted, "reported": reported}
 
 
+def _peak_mb() -> float:
+    """This process's peak RSS. ``ru_maxrss`` survives ``exec``: in a child spawned by a big
+    parent it is the parent's size, so Linux's own high-water mark is read where there is one."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(folder: str) -> None:
     start = time.perf_counter()
     counts = fast(Path(folder))
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, **counts}))
+    print(json.dumps({"seconds": seconds, "peak_mb": _peak_mb(), **counts}))
 
 
 def _timed_child(folder: Path) -> dict[str, float]:
@@ -187,6 +204,8 @@ def run(quick: bool = False, *, rows: int | None = None, baseline_rows: int | No
     return [
         Row("ETL wall (s)", full["seconds"], size=size).with_goal("<= 5 s", full["seconds"] <= 5, at_goal),
         Row("ETL peak MB", full["peak_mb"], size=size).with_goal("<= 1 GB", full["peak_mb"] <= 1024, at_goal),
+        Row("  of which read + convert (s)", full["etl_seconds"], size=size),
+        Row("  of which write JSON Lines (s)", full["write_seconds"], size=size),
         compare(
             "ETL wall (s) vs csv.DictReader row by row, same rules",
             slice_fast["seconds"],

@@ -9,16 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from itertools import islice
-from operator import itemgetter
 from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 __all__ = ["canonical_bytes", "canonical_json", "fingerprint", "from_jsonl", "jsonl_chunks", "to_jsonl"]
 
@@ -28,26 +28,33 @@ _ENCODER = msgspec.json.Encoder(order="sorted")
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def _plain(record: BaseModel | dict[str, Any]) -> Any:
-    return record.model_dump(mode="json") if isinstance(record, BaseModel) else record
+_FLAT = frozenset({*_SCALARS, Decimal, date})
+"""Values msgspec writes as ``json.dumps`` writes their JSON-mode dump (a Decimal as
+``str(d)``, a date as ISO text, like pydantic); checked over every code point for text."""
 
 
 def _msgspec_writes_it_alike(value: Any) -> bool:
-    """Whether msgspec's sorted encoding of ``value`` is byte for byte ``json.dumps``'s.
+    """Whether msgspec's sorted encoding of ``value`` is byte for byte ``json.dumps``'s of its
+    JSON-mode dump (what ``model_dump(mode="json")`` would give for it).
 
-    It is for str keys and str, int, bool, None, lists and dicts (checked over every code
-    point); floats are written differently (``1e16`` against ``1e+16``) and other types are
+    It is for str keys and the ``_FLAT`` values, lists and dicts of them, and datetimes
+    whose UTC offset is whole minutes (pydantic writes a seconds offset ``+00:00``, msgspec
+    ``Z``); floats are written differently (``1e16`` against ``1e+16``) and other types are
     refused by ``json.dumps``, so those take the standard encoder.
     """
     kind = type(value)
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or (type(item) not in _SCALARS and not _msgspec_writes_it_alike(item)):
-                return False
+    if kind in _FLAT:
         return True
+    if kind is dict:
+        if not set(map(type, value)) <= {str}:
+            return False
+        return all(_msgspec_writes_it_alike(v) for v in value.values() if type(v) not in _FLAT)
     if kind is list or kind is tuple:
-        return all(type(item) in _SCALARS or _msgspec_writes_it_alike(item) for item in value)
-    return kind in _SCALARS
+        return all(_msgspec_writes_it_alike(v) for v in value if type(v) not in _FLAT)
+    if kind is datetime:
+        offset = value.utcoffset()
+        return offset is None or not (offset.seconds % 60 or offset.microseconds)
+    return False
 
 
 _PLAIN_TYPES = frozenset({str, int, bool, type(None), Decimal, datetime, date})
@@ -81,12 +88,55 @@ def _plain_model(model: type[BaseModel]) -> bool:
     )
 
 
+@cache
+def _stored_checks(model: type[BaseModel]) -> tuple[str, ...] | None:
+    """The fields to check (those that may hold a datetime) when a record's ``__dict__``
+    encodes as its JSON-mode dump; ``None`` when it never does. It does for a plain model
+    whose fields hold no models and are all dumped, under their own names."""
+    fields = model.model_fields
+    eligible = (
+        _plain_model(model)
+        and not model.__pydantic_decorators__.computed_fields
+        and not model.model_config.get("serialize_by_alias")
+        and all(not f.exclude and not _mentions(f.annotation, BaseModel) for f in fields.values())
+    )
+    return tuple(n for n, f in fields.items() if _mentions(f.annotation, datetime)) if eligible else None
+
+
+def _mentions(annotation: Any, kind: type) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, kind):
+        return True
+    return any(_mentions(a, kind) for a in get_args(annotation))
+
+
 def canonical_bytes(record: BaseModel | dict[str, Any]) -> bytes:
-    """``canonical_json`` as UTF-8, through msgspec's C encoder where it writes the same bytes (3x faster)."""
-    plain = _plain(record)
-    if (isinstance(record, BaseModel) and _plain_model(type(record))) or _msgspec_writes_it_alike(plain):
-        return _ENCODER.encode(plain)
-    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    """``canonical_json`` as UTF-8, through msgspec's C encoder where it writes the same bytes.
+
+    A canonical model is encoded from its stored field values, without dumping it first
+    (4x faster than dumping); a dict as it is, its Decimals and dates written as the
+    model's JSON mode writes them (text).
+    """
+    if isinstance(record, BaseModel):
+        checks, stored = _stored_checks(type(record)), record.__dict__
+        if checks is not None and all(_msgspec_writes_it_alike(stored[n]) for n in checks):
+            return _ENCODER.encode(stored)
+        plain = record.model_dump(mode="json")
+        if _plain_model(type(record)) or _msgspec_writes_it_alike(plain):
+            return _ENCODER.encode(plain)
+    elif _msgspec_writes_it_alike(record):
+        return _ENCODER.encode(record)
+    else:
+        plain = record
+    return json.dumps(
+        plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_json_mode
+    ).encode()
+
+
+def _json_mode(value: Any) -> Any:
+    """A Decimal, date or datetime in a dict as ``model_dump(mode="json")`` writes it (text)."""
+    if isinstance(value, Decimal | date):
+        return to_jsonable_python(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def canonical_json(record: BaseModel | dict[str, Any]) -> str:
@@ -98,44 +148,27 @@ def jsonl_chunks(records: Iterable[BaseModel | dict[str, Any]], size: int = 2_00
     """``to_jsonl`` as UTF-8, ``size`` lines at a time: a writer never holds the whole file."""
     it = iter(records)
     while chunk := list(islice(it, size)):
-        yield _plain_lines(chunk) or b"".join([canonical_bytes(r) + b"\n" for r in chunk])
+        values = _as_encoded(chunk)
+        if values is not None:
+            yield _ENCODER.encode_lines(values)
+        else:
+            yield b"".join([canonical_bytes(r) + b"\n" for r in chunk])
 
 
-_MINUTE = timedelta(minutes=1)
-
-
-@cache
-def _time_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    return tuple(
-        name
-        for name, info in model.__pydantic_fields__.items()
-        if datetime in (info.annotation, *get_args(info.annotation))
-    )
-
-
-_FIELD_ENCODER = msgspec.json.Encoder(order="sorted", decimal_format="string")
-"""Writes a plain model's field values as its JSON-mode dump reads (Decimals and times as text)."""
-
-
-def _plain_lines(chunk: list[Any]) -> bytes | None:
-    """The lines of a chunk of one plain model, encoded from the models' own values in one
-    call (a fifth of dumping each first); ``None`` for any other chunk. The bytes are those
-    of ``canonical_bytes`` line by line (property-tested)."""
-    kinds = set(map(type, chunk))
-    model = kinds.pop() if len(kinds) == 1 else None
-    if model is None or not issubclass(model, BaseModel) or not _plain_model(model):
+def _as_encoded(chunk: list[BaseModel | dict[str, Any]]) -> list[Any] | None:
+    """What msgspec encodes for each record of a chunk of one kind, all in one call; ``None``
+    when some record needs ``canonical_bytes`` one by one."""
+    kind = type(chunk[0])
+    if any(type(r) is not kind for r in chunk):
         return None
-    values = list(map(vars, chunk))
-    if set(map(len, values)) != {len(model.__pydantic_fields__)}:  # something beside the fields
+    if kind is dict:
+        return chunk if all(map(_msgspec_writes_it_alike, chunk)) else None
+    checks = _stored_checks(kind) if issubclass(kind, BaseModel) else None
+    if checks is None:
         return None
-    for name in _time_fields(model):  # pydantic cuts an offset's seconds, msgspec rounds them
-        offsets = [t.utcoffset() for t in map(itemgetter(name), values) if t is not None]
-        if any(offset % _MINUTE for offset in offsets if offset is not None):
-            return None
-    try:
-        return _FIELD_ENCODER.encode_lines(values)
-    except TypeError:  # a nested model: dumped record by record
-        return None
+    stored = [r.__dict__ for r in chunk]
+    alike = all(_msgspec_writes_it_alike(values[n]) for values in stored for n in checks)
+    return stored if alike else None
 
 
 def to_jsonl(records: Iterable[BaseModel | dict[str, Any]]) -> str:

@@ -2,7 +2,7 @@
 
 from ppak_import.csv_table import Parsed, decode, parse_csv
 from ppak_import.etl import OUTPUTS, EtlResult, read_export, run_etl, write_outputs
-from ppak_import.jsonl import frame_to_jsonl
+from ppak_import.jsonl import jsonl_chunks
 from ppak_import.table import Table, find_table
 from ppak_import.xlsx_report import read_library_report
 
@@ -13,7 +13,7 @@ __all__ = [
     "Table",
     "decode",
     "find_table",
-    "frame_to_jsonl",
+    "jsonl_chunks",
     "parse_csv",
     "read_export",
     "read_library_report",

@@ -4,8 +4,12 @@ The encoding is detected, not assumed: a UTF-8 BOM (or UTF-16 BOM) wins, then st
 UTF-8, then Windows-1252 (what US Excel writes). Bytes cp1252 leaves undefined are
 replaced and reported, never dropped silently.
 
-pandas' C parser reads the file (``dtype=str``, no NA guessing, so ``NA`` and ``None``
-stay text). A record's physical line is its predecessor's plus the line breaks inside
+pandas' C parser reads the file into categorical columns (no NA guessing, so ``NA`` and
+``None`` stay text): each distinct cell text is made a ``str`` once and every row holds a
+small integer code, so nothing downstream hashes a million strings again. It reads the
+bytes as UTF-8 with ``surrogateescape``, which keeps every byte; a Windows-1252 file's
+distinct texts are then re-decoded from those bytes, so the file is never transcoded as
+a whole. A record's physical line is its predecessor's plus the line breaks inside
 its quoted fields, so rows are numbered as a text editor shows them (header = 1) even
 when fields hold newlines. A file the C parser refuses (a record longer than the first,
 a quote left open) is tokenised by the standard ``csv`` module instead, which numbers
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Parsed", "decode", "parse_csv"]
+__all__ = ["Parsed", "decode", "distinct", "parse_csv"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,8 @@ class Parsed:
 
     encoding: str
     records: pd.DataFrame
-    """Object columns 0..n-1 of ``str``; index = the physical line each record starts on."""
+    """Categorical columns 0..n-1 of ``str`` (a missing field: NaN); index = the physical
+    line each record starts on."""
     widths: np.ndarray
     """Fields each record really had (a record longer than its header is suspect)."""
     replaced_bytes: int
@@ -59,51 +64,92 @@ def decode(data: bytes) -> tuple[str, str, int]:
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def _breaks(values: np.ndarray) -> np.ndarray | None:
+def distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's index into the column's distinct values (-1: a missing cell), and those values.
+
+    A categorical column has both already; any other is factorised.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(), series.cat.categories.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _breaks(series: pd.Series) -> np.ndarray | None:
     """Line breaks inside each cell, counted once per distinct text; ``None`` when none."""
-    codes, uniques = pd.factorize(values)
+    codes, uniques = distinct(series)
     counts = np.fromiter((len(_BREAK.findall(u)) for u in uniques), dtype=np.int64, count=len(uniques))
-    return counts[codes] if counts.any() else None
+    return np.append(counts, 0)[codes] if counts.any() else None
 
 
 def _start_lines(frame: pd.DataFrame) -> np.ndarray:
     """Physical start line of each record: 1 + records before + breaks inside them."""
     breaks = np.zeros(len(frame), dtype=np.int64)
     for column in frame.columns:
-        found = _breaks(frame[column].to_numpy(dtype=object))
+        found = _breaks(frame[column])
         if found is not None:
             breaks += found
     return 1 + np.arange(len(frame), dtype=np.int64) + np.concatenate(([0], np.cumsum(breaks)[:-1]))
 
 
 def _with_pandas(source: str | bytes, encoding: str) -> Parsed | None:
-    """The C parser's records; ``source`` is the text, or bytes it decodes as ``encoding``."""
+    """The C parser's records; ``source`` is the text, or bytes it decodes as ``encoding``
+    (then ``replaced_bytes`` counts the U+FFFD that decoding made)."""
     if isinstance(source, str):
-        stream: io.IOBase = io.StringIO(source)
         first = next(csv.reader(io.StringIO(source, newline="")), [])
     else:
-        stream = io.BytesIO(source)
         text = io.TextIOWrapper(io.BytesIO(source), encoding=encoding, errors="replace", newline="")
         first = next(csv.reader(text), [])
+    width = max(len(first), 1)
+    # pandas turns a column's categories into numbers (or bools) when every one parses as
+    # such ("007" would read as 7); a first record of text in every column keeps them text.
+    guard = ",".join(["x"] * width) + "\n"
+    stream = io.StringIO(guard + source) if isinstance(source, str) else io.BytesIO(guard.encode() + source)
     try:
         frame = pd.read_csv(
             stream,
             header=None,
-            names=range(max(len(first), 1)),
-            dtype=object,
+            names=range(width),
+            dtype="category",
             na_filter=False,
             skip_blank_lines=False,
             engine="c",
             index_col=False,
-            encoding=encoding,
-            encoding_errors="replace",
-        )
-    except pd.errors.EmptyDataError:
-        frame = pd.DataFrame(columns=range(max(len(first), 1)), dtype=object)
+            encoding="utf-8",
+            encoding_errors="surrogateescape",
+            low_memory=False,  # one chunk: chunks' categories would be hashed, and surrogates refuse it
+        ).iloc[1:]
     except (pd.errors.ParserError, ValueError):
         return None
+    replaced = 0
+    if isinstance(source, bytes) and encoding != "utf-8":
+        columns = {}
+        for name in frame.columns:
+            columns[name], count = _redecoded(frame[name], encoding)
+            replaced += count
+        frame = pd.DataFrame(columns)
     frame.index = pd.Index(_start_lines(frame)) if len(frame) else pd.Index([], dtype=np.int64)
-    return Parsed("", frame, np.full(len(frame), frame.shape[1]), 0)
+    return Parsed("", frame, np.full(len(frame), frame.shape[1]), replaced)
+
+
+def _redecoded(column: pd.Series, encoding: str) -> tuple[pd.Series, int]:
+    """A column read as UTF-8 with ``surrogateescape``, its distinct texts decoded as
+    ``encoding``; and how many U+FFFD its cells got (one per undefined byte).
+
+    ``encoding`` is a single-byte one (cp1252), so all texts go through one decode, NUL
+    separated (the file's NULs are replaced before it is read). Texts equal after
+    decoding (two undefined bytes, both U+FFFD) become one category.
+    """
+    codes, texts = distinct(column)
+    joined = "\x00".join(texts).encode("utf-8", "surrogateescape").decode(encoding, "replace")
+    fixed = joined.split("\x00") if len(texts) else []
+    marks = np.array([t.count("\ufffd") for t in fixed], dtype=np.int64)
+    replaced = int(marks[codes[codes >= 0]].sum()) if marks.any() else 0
+    remap, categories = pd.factorize(np.asarray(fixed, dtype=object))
+    if len(categories) == len(fixed):
+        return column.cat.rename_categories(fixed), replaced
+    merged = np.where(codes < 0, -1, remap[codes])
+    return pd.Series(pd.Categorical.from_codes(merged, categories=categories), index=column.index), replaced
 
 
 def _with_csv_module(text: str) -> Parsed:
@@ -118,7 +164,8 @@ def _with_csv_module(text: str) -> Parsed:
     width = max((len(r) for r in rows), default=1) or 1
     widths = np.array([len(r) for r in rows], dtype=np.int64)
     padded = [r[:width] + [""] * (width - len(r)) for r in rows]
-    frame = pd.DataFrame(padded, columns=range(width), index=pd.Index(starts, dtype=np.int64), dtype=object)
+    index = pd.Index(starts, dtype=np.int64)
+    frame = pd.DataFrame(padded, columns=range(width), index=index, dtype="category")
     return Parsed("", frame, widths, 0)
 
 
@@ -126,7 +173,8 @@ _UNDEFINED_CP1252 = bytes(b for b in range(256) if bytes([b]).decode("cp1252", "
 
 
 def _raw(data: bytes) -> tuple[bytes, str, int] | None:
-    """Bytes pandas can decode itself (no BOM; UTF-8 or cp1252), NULs made U+FFFD.
+    """Bytes pandas can decode itself (no BOM; UTF-8 or cp1252), NULs made U+FFFD, and
+    how many NULs there were.
 
     Handing pandas the bytes saves decoding the whole file into one str first.
     """
@@ -136,9 +184,8 @@ def _raw(data: bytes) -> tuple[bytes, str, int] | None:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        data = data.replace(b"\x00", _UNDEFINED_CP1252[:1])  # decoded as U+FFFD
-        return data, "cp1252", len(data) - len(data.translate(None, _UNDEFINED_CP1252))
-    return data.replace(b"\x00", "\ufffd".encode()), "utf-8", nuls
+        return (data.replace(b"\x00", _UNDEFINED_CP1252[:1]) if nuls else data), "cp1252", nuls
+    return (data.replace(b"\x00", "\ufffd".encode()) if nuls else data), "utf-8", nuls
 
 
 def parse_csv(data: bytes) -> Parsed:
@@ -148,11 +195,16 @@ def parse_csv(data: bytes) -> Parsed:
     """
     raw = _raw(data)
     if raw is not None:
-        source, encoding, replaced = raw
+        source, encoding, nuls = raw
         parsed = _with_pandas(source, encoding)
         if parsed is None:
-            parsed = _with_csv_module(source.decode(encoding, errors="replace"))
-        return Parsed(encoding, parsed.records, parsed.widths, replaced)
+            text = source.decode(encoding, errors="replace")
+            parsed = _with_csv_module(text)
+            parsed = Parsed("", parsed.records, parsed.widths, text.count("\ufffd"))
+        # cp1252: each U+FFFD decoded is an undefined byte (NULs became one of those)
+        return Parsed(
+            encoding, parsed.records, parsed.widths, nuls if encoding == "utf-8" else parsed.replaced_bytes
+        )
     text, encoding, replaced = decode(data)
     replaced += text.count("\x00")
     text = text.replace("\x00", "\ufffd")

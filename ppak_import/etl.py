@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import pandas as pd
 from canonical.errors import PPakError
 from canonical.gc_pause import paused_gc
 from canonical.models import Library, Problem
+from ppak_import.columns import Coded, Records, concat, concat_records
 from ppak_import.csv_table import parse_csv
 from ppak_import.jsonl import write_jsonl
 from ppak_import.table import Table, find_table
@@ -45,10 +47,15 @@ UNMAPPED_KINDS = ("statuses", "phases", "skus", "units")
 class EtlResult:
     """The canonical records (JSON-mode, column-wise), the problems and the accounting."""
 
-    records: dict[str, pd.DataFrame]
+    columns: dict[str, Records]
     problems: list[Problem]
     files: list[dict[str, Any]]
     unmapped: dict[str, Unmapped] = field(default_factory=dict)
+
+    @cached_property
+    def records(self) -> dict[str, pd.DataFrame]:
+        """The records as DataFrames (one row a record); the writer does not need them."""
+        return {kind: records.frame().reset_index(drop=True) for kind, records in self.columns.items()}
 
     @property
     def readable(self) -> bool:
@@ -61,9 +68,9 @@ class EtlResult:
             "counts": {
                 "files": len(self.files),
                 "files_read": sum(bool(f["kind"]) for f in self.files),
-                "materials": len(self.records["materials"]),
-                "projects": len(self.records["projects"]),
-                "project_lines": len(self.records["lines"]),
+                "materials": len(self.columns["materials"]),
+                "projects": len(self.columns["projects"]),
+                "project_lines": len(self.columns["lines"]),
                 "problems": len(self.problems),
                 "errors": errors,
                 "warnings": len(self.problems) - errors,
@@ -111,49 +118,67 @@ def _with_problem(table: Table, problem: Problem) -> Table:
     return replace(table, problems=(*table.problems, problem))
 
 
-def _dedupe(
-    kind: str, parts: list[Converted]
-) -> tuple[pd.DataFrame, list[Problem], Counter[str], Counter[str]]:
+def _dedupe(kind: str, parts: list[Converted]) -> tuple[Records, list[Problem], Counter[str], Counter[str]]:
     """Concatenate one kind's records; a later row whose key repeats an earlier is left out.
 
     Also returns, per file, the rows left out here and the rows kept.
     """
     if not parts:
-        return pd.DataFrame(), [], Counter(), Counter()
-    frame = pd.concat([p.records for p in parts], ignore_index=True)
-    sources = np.concatenate([np.full(len(p.records), p.source, dtype=object) for p in parts])
-    rows = np.concatenate([p.records.index.to_numpy() for p in parts])
-    keys = pd.Series(np.concatenate([p.keys for p in parts]), dtype=object)
-    later = (keys.duplicated(keep="first") & keys.ne("")).to_numpy()
+        return Records(np.zeros(0, dtype=np.int64), {}), [], Counter(), Counter()
+    records = concat_records([p.records for p in parts])
+    ends = np.cumsum([len(p.records) for p in parts])
+    sources = [p.source for p in parts]  # of row i: sources[searchsorted(ends, i, "right")]
+    keys = [concat(part) for part in zip(*(p.keys for p in parts), strict=True)]
+    codes = _key_codes(keys)
+    repeats = pd.Series(codes).duplicated(keep="first").to_numpy()
+    later = repeats
+    if len(keys) == 1:  # a blank single key is no key (a joined key of several parts never is)
+        later = later & keys[0].per_row(keys[0].values != "")
     problems: list[Problem] = []
     left_out: Counter[str] = Counter()
     if later.any():
-        first = {k: i for i, k in reversed(list(enumerate(keys)))}
+        firsts = np.flatnonzero(~repeats)
+        first = np.empty(int(codes.max()) + 1, dtype=np.int64)
+        first[codes[firsts]] = firsts
         label = "project and change order" if kind == "projects" else "key"
+        rows = records.rows
         for i in np.flatnonzero(later):
-            j = first[keys[i]]
-            where = f"{sources[j]} row {rows[j]}"
+            j = int(first[codes[i]])
+            source_i, source_j = (sources[k] for k in np.searchsorted(ends, np.array([i, j]), side="right"))
+            where = f"{source_j} row {rows[j]}"
+            value = " / ".join(str(k.values[k.codes[i]]) for k in keys)
             problems.append(
                 Problem(
-                    source=str(sources[i]),
+                    source=source_i,
                     row=int(rows[i]),
-                    value=keys[i].replace("\x1f", " / "),
+                    value=value,
                     message=f"duplicate {label} of {where} (equal after trimming and case-folding); "
                     "left out, the first row is kept",
                 )
             )
             problems.append(
                 Problem(
-                    source=str(sources[j]),
+                    source=source_j,
                     row=int(rows[j]),
-                    value=keys[j].replace("\x1f", " / "),
-                    message=f"kept; {sources[i]} row {rows[i]} repeats this {label} and was left out",
+                    value=value,
+                    message=f"kept; {source_i} row {rows[i]} repeats this {label} and was left out",
                     severity="warning",
                 )
             )
-            left_out[str(sources[i])] += 1
-    kept = Counter({str(s): int(n) for s, n in pd.Series(sources[~later]).value_counts().items()})
-    return frame[~later].reset_index(drop=True), problems, left_out, kept
+            left_out[source_i] += 1
+    kept: Counter[str] = Counter()
+    for part, end in zip(parts, ends, strict=True):
+        kept[part.source] += int(len(part.records) - later[end - len(part.records) : end].sum())
+    return records.take(~later), problems, left_out, kept
+
+
+def _key_codes(keys: list[Coded]) -> np.ndarray:
+    """One integer per row, equal exactly where every key part's text is equal."""
+    combined = np.zeros(len(keys[0].codes), dtype=np.int64)
+    for part in keys:
+        texts, distinct = pd.factorize(part.values)  # each part's equal texts, one code
+        combined = pd.factorize(combined * len(distinct) + texts[part.codes])[0]
+    return combined
 
 
 def _order(path: Path) -> tuple[bool, str]:
@@ -183,7 +208,7 @@ def _run_etl(export_dir: Path, library: Library) -> EtlResult:
             converted["materials"].append(convert_materials(table, library))
         elif table.schema.kind == "projects":
             converted["projects"].append(convert_projects(table, library))
-    records: dict[str, pd.DataFrame] = {}
+    records: dict[str, Records] = {}
     problems: list[Problem] = [p for t in tables for p in t.problems]
     left_out: Counter[str] = Counter({t.source: t.reported for t in tables})
     kept: Counter[str] = Counter()
@@ -237,6 +262,6 @@ def _write_outputs(result: EtlResult, output_dir: Path) -> dict[str, Path]:
     for kind, relative in OUTPUTS.items():
         path = output_dir / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_jsonl(result.records[kind], path)
+        write_jsonl(result.columns[kind], path)
         written[kind] = path
     return written

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from canonical.models import Problem
+from ppak_import.csv_table import distinct
 from ppak_import.schemas import Schema, header_key, match_header
 
 __all__ = ["HEADER_SEARCH", "Table", "find_table"]
@@ -45,7 +46,10 @@ _AMOUNT = r"\(?[-+]?\$\s*[-+]?[\d,]*\.?\d+\)?"
 _NOT_A_KEY = re.compile(rf"({_COUNT}|{_AMOUNT})$")
 _FIGURE = re.compile(rf"({_COUNT}|{_AMOUNT}|[-+]?[\d,]*\.?\d+%?)$")
 """What a line of only a count or a sum holds: counts, amounts, numbers."""
-_SUMMARY = "summary line"
+KEPT, BLANK, SUMMARY, REPEATED, REPORTED = range(5)
+_SKIPPED = {BLANK: "blank line", SUMMARY: "summary line", REPEATED: "repeated header"}
+"""Why a record below the header is not converted, as a small code a row (a million-row
+column of reason texts costs more to compare than to build)."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,11 @@ def _no_key(keys: pd.Series) -> pd.Series:
     return keys.eq("") | keys.str.match(_WORDS) | keys.str.match(_NOT_A_KEY)
 
 
-def _skip_reasons(body: pd.DataFrame, header: list[str], key: int) -> pd.Series:
-    """``blank line``, ``summary line`` or ``repeated header`` per record, ``""`` otherwise."""
-    reasons = pd.Series("", index=body.index, dtype=object)
-    codes, distinct = pd.factorize(body[key].to_numpy(dtype=object), use_na_sentinel=False)
-    keys = pd.Series(distinct, dtype=object).str.strip()  # each distinct key tested once
+def _skip_reasons(body: pd.DataFrame, header: list[str], key: int) -> np.ndarray:
+    """``BLANK``, ``SUMMARY`` or ``REPEATED`` per record, ``KEPT`` otherwise."""
+    reasons = np.full(len(body), KEPT, dtype=np.int8)
+    codes, texts = distinct(body[key])
+    keys = pd.Series([*texts, ""], dtype=object).str.strip()  # each distinct key tested once; missing: ""
     flags = _no_key(keys) | keys.str.casefold().eq(header_key(header[key]))
     candidates = flags.to_numpy(dtype=bool)[codes]
     if not candidates.any():
@@ -101,9 +105,10 @@ def _skip_reasons(body: pd.DataFrame, header: list[str], key: int) -> pd.Series:
     figures = (rows.apply(lambda c: c.str.match(_FIGURE)) | ~filled).all(axis=1)
     summary = _no_key(rows[key]) & ~blank & (worded | figures)
     repeated = rows.apply(lambda c: c.map(header_key)).eq([header_key(h) for h in header]).all(axis=1)
-    reasons[rows.index[blank.to_numpy()]] = "blank line"
-    reasons[rows.index[summary.to_numpy()]] = _SUMMARY
-    reasons[rows.index[repeated.to_numpy()]] = "repeated header"
+    at = np.flatnonzero(candidates)
+    reasons[at[blank.to_numpy(dtype=bool)]] = BLANK
+    reasons[at[summary.to_numpy(dtype=bool)]] = SUMMARY
+    reasons[at[repeated.to_numpy(dtype=bool)]] = REPEATED
     return reasons
 
 
@@ -122,7 +127,7 @@ def find_table(
     reasons = _skip_reasons(body, header, key)
     beyond = body.iloc[:, header_width:]
     spilled = beyond.apply(lambda c: c.str.strip().ne("")).any(axis=1).to_numpy(dtype=bool)
-    wide = spilled & reasons.eq("").to_numpy()
+    wide = spilled & (reasons == KEPT)
     problems: list[Problem] = []
     for row, extra in zip(beyond.index[wide], beyond[wide].itertuples(index=False), strict=True):
         problems.append(
@@ -134,17 +139,17 @@ def find_table(
                 "(an unquoted comma?); left out",
             )
         )
-    reasons[body.index[wide]] = "reported"
+    reasons[wide] = REPORTED
     trailing = (widths[position:] > header_width) & ~np.concatenate(([False], spilled))
     notes = (f"empty fields past the header's {header_width} columns (Excel's trailing comma) are ignored",)
-    keep = reasons.eq("").to_numpy()
+    keep = reasons == KEPT
     frame = body[keep][list(columns.values())]
     frame.columns = list(columns)
     known = set(columns.values())
     extra = tuple(h for i, h in enumerate(header) if h and i not in known)
-    counts = reasons[reasons.ne("") & reasons.ne("reported")].value_counts()
-    skipped = Counter({str(r): int(n) for r, n in counts.items()})
-    summary = body[reasons.eq(_SUMMARY).to_numpy()]
+    counts = np.bincount(reasons, minlength=len(_SKIPPED) + 2)
+    skipped = Counter({label: int(counts[code]) for code, label in _SKIPPED.items() if counts[code]})
+    summary = body[reasons == SUMMARY]
     texts = [" | ".join(v.strip() for v in cells if v.strip()) for cells in summary.itertuples(index=False)]
     return Table(
         source=source,

@@ -10,8 +10,9 @@ hint is not the row's unit is an error; a price that looks like the purchase uni
 while the row is in the stock unit (``$1,204.00`` per GAL for a 5-gallon pail) is a
 warning.
 
-Records come out as JSON-mode dicts (what ``model_dump(mode="json")`` gives) held
-column-wise in a DataFrame, so that a million lines never pass through a per-row model.
+Records come out as JSON-mode values (what ``model_dump(mode="json")`` gives) held
+column-wise, each column coded (``Records``), so that a million lines never pass through a
+per-row model and every distinct value is converted once.
 """
 
 from __future__ import annotations
@@ -25,16 +26,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from canonical.models import Library, Material, Problem
 from canonical.normalize import BadValue, Money, canonical_unit, clean_text, markup_to_margin, sku_key
-from ppak_import.columns import Column, jsonable, objects, read_column
+from ppak_import.columns import Coded, Column, Records, jsonable, objects, read_column
 from ppak_import.table import Table
 
 __all__ = ["Converted", "Unmapped", "convert_lines", "convert_materials", "convert_projects"]
 
 EXAMPLES = 3
+_PROBLEMS = TypeAdapter(list[Problem])
 
 
 @dataclass
@@ -58,10 +60,10 @@ class Converted:
     """One table's canonical records and what was wrong with its rows."""
 
     source: str
-    records: pd.DataFrame
-    """One column per model field, JSON-mode values; index = the source row."""
-    keys: np.ndarray
-    """The duplicate-detection key of each record."""
+    records: Records
+    """One column per model field, JSON-mode values; ``rows`` = the source rows."""
+    keys: tuple[Coded, ...]
+    """The parts of each record's duplicate-detection key (``sku_key`` texts)."""
     problems: list[Problem]
     reported: int
     unmapped: dict[str, Unmapped]
@@ -84,20 +86,34 @@ class _Batch:
         return self.table.headers.get(name, self.table.schema.field(name).headers[0])
 
     def report(
-        self, mask: np.ndarray, name: str | None, raw: np.ndarray, message: str | np.ndarray, severity: str
+        self,
+        mask: np.ndarray,
+        name: str,
+        cells: Column,
+        message: str | Callable[[int], str],
+        severity: str,
     ) -> None:
-        for i in np.flatnonzero(mask):
-            value = raw[i]
-            self.problems.append(
-                Problem(
-                    source=self.table.source,
-                    row=int(self.rows[i]),
-                    column=self.header(name) if name else None,
-                    value=str(value) if value not in (None, "") else None,
-                    message=message if isinstance(message, str) else str(message[i]),
-                    severity=severity,
-                )
-            )
+        """A Problem for each row in ``mask``, naming its cell of ``cells``; errors leave the row out.
+
+        Validated in one call: a dirty export reports tens of thousands of cells.
+        """
+        at = np.flatnonzero(mask)
+        column, source = self.header(name), self.table.source
+        messages = [message] * len(at) if isinstance(message, str) else [message(i) for i in at.tolist()]
+        found = zip(self.rows[at].tolist(), cells.raw[cells.codes[at]].tolist(), messages, strict=True)
+        self.problems += _PROBLEMS.validate_python(
+            [
+                {
+                    "source": source,
+                    "row": row,
+                    "column": column,
+                    "value": str(value) if value not in (None, "") else None,
+                    "message": text,
+                    "severity": severity,
+                }
+                for row, value, text in found
+            ]
+        )
         if severity == "error":
             self.out |= mask
 
@@ -111,20 +127,27 @@ class _Batch:
     def fail(self, column: Column, name: str) -> None:
         bad = column.bad()
         if bad.any():
-            self.report(bad, name, column.raw_rows(), column.errors[column.codes], "error")
+            self.report(bad, name, column, lambda i: str(column.errors[column.codes[i]]), "error")
 
     def required(self, column: Column, name: str, what: str) -> None:
         blank = (column.values == None)[column.codes] & ~column.bad()  # noqa: E711
         if blank.any():
-            self.report(blank, name, column.raw_rows(), f"{what} is blank; the row needs one", "error")
+            self.report(blank, name, column, f"{what} is blank; the row needs one", "error")
 
-    def tally(self, kind: str, name: str, values: np.ndarray, mask: np.ndarray, message: str) -> None:
-        """Count unmapped values; one warning per distinct value, at its first row."""
-        mask = mask & ~self.out
-        if not mask.any():
+    def tally(self, kind: str, name: str, column: Coded, unmapped: np.ndarray, message: str) -> None:
+        """Count the rows of each unmapped value (``unmapped``: per value of ``column``); one
+        warning per distinct value, at its first row."""
+        at = np.flatnonzero(column.per_row(unmapped) & ~self.out)
+        if not len(at):
             return
-        picked = pd.Series(values[mask], index=self.rows[mask])
-        for value, rows in picked.groupby(picked, sort=True).groups.items():
+        groups, values = pd.factorize(column.values)  # values equal after parsing: one group
+        found = groups[column.codes[at]]
+        order = np.argsort(found, kind="stable")  # each group's rows, in row order
+        counts = np.bincount(found, minlength=len(values))
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        for g in sorted(np.flatnonzero(counts), key=lambda g: values[g]):
+            rows = self.rows[at[order[starts[g] : starts[g] + counts[g]]]]
+            value = values[g]
             where = [f"{self.table.source}:{r}" for r in rows[:EXAMPLES]]
             self.unmapped[kind].add(str(value), len(rows), where)
             self.problems.append(
@@ -138,7 +161,7 @@ class _Batch:
                 )
             )
 
-    def unit(self, name: str, required: bool) -> np.ndarray:
+    def unit(self, name: str, required: bool) -> Coded:
         """Canonical unit codes; an unknown unit keeps its text and is tallied."""
         text = self.column(name, clean_text)
         if required:
@@ -147,33 +170,33 @@ class _Batch:
         def code(raw: str | None) -> str | None:
             return None if raw is None else canonical_unit(raw, self.units)
 
-        codes = text.map(code)
-        known = codes.rows()
-        given = text.rows()
-        unknown = (known == None) & (given != None)  # noqa: E711
+        known = text.map(code).values
+        unknown = (known == None) & (text.values != None)  # noqa: E711
         self.tally(
             "units",
             name,
-            given,
+            text,
             unknown,
             "unit {value!r} is in no MAP_UOM row nor synonym (rows: {count}); kept",
         )
-        return np.where(unknown, given, known)
+        return Coded(text.codes, np.where(unknown, text.values, known))
 
     def money(self, name: str, units: np.ndarray | None) -> Column:
         """Money cells; a ``/UNIT`` hint that is not the row's unit is an error."""
         column = self.column(name)
         if units is None:
-            hinted = np.array([isinstance(v, Money) and v.per is not None for v in column.values])
-            message = "an amount cannot be per a unit"
-            self.report(hinted[column.codes] & ~self.out, name, column.raw_rows(), message, "error")
+            hinted = column.per_row([isinstance(v, Money) and v.per is not None for v in column.values])
+            self.report(hinted & ~self.out, name, column, "an amount cannot be per a unit", "error")
             return column
-        per = np.array([self._unit_of_hint(v) for v in column.values], dtype=object)[column.codes]
-        clash = (per != None) & (per != units) & ~self.out  # noqa: E711
-        messages = np.empty(self.size, dtype=object)  # written only where a row clashes
-        for i in np.flatnonzero(clash):
-            messages[i] = f"unit trap: priced per {per[i]} but the row's unit is {units[i]}"
-        self.report(clash, name, column.raw_rows(), messages, "error")
+        per = objects([self._unit_of_hint(v) for v in column.values])
+        clash = column.per_row(per != None) & ~self.out  # noqa: E711 - hinted rows, few; then their units
+        at = np.flatnonzero(clash)
+        clash[at] = per[column.codes[at]] != units[at]
+
+        def message(i: int) -> str:
+            return f"unit trap: priced per {per[column.codes[i]]} but the row's unit is {units[i]}"
+
+        self.report(clash, name, column, message, "error")
         return column
 
     def _unit_of_hint(self, money: Money | None) -> str | None:
@@ -184,22 +207,18 @@ class _Batch:
         except BadValue:
             return None
 
-    def result(self, records: dict[str, np.ndarray], keys: np.ndarray) -> Converted:
+    def result(self, records: dict[str, Coded], keys: tuple[Coded, ...]) -> Converted:
         keep = ~self.out
-        frame = pd.DataFrame({k: v[keep] for k, v in records.items()}, index=self.rows[keep], dtype=object)
+        kept = Records(self.rows, records).take(keep)
         left_out = int(self.out.sum())
-        return Converted(self.table.source, frame, keys[keep], self.problems, left_out, dict(self.unmapped))
-
-
-def _json(column: Column, convert: Callable[[Any], Any] = lambda v: v) -> np.ndarray:
-    """Per-row JSON-mode values, computed once per distinct value."""
-    values = np.empty(len(column.values), dtype=object)
-    for i, v in enumerate(column.values):
-        try:
-            values[i] = jsonable(convert(v)) if v is not None else None
-        except BadValue:
-            values[i] = None
-    return values[column.codes]
+        return Converted(
+            self.table.source,
+            kept,
+            tuple(k.take(keep) for k in keys),
+            self.problems,
+            left_out,
+            dict(self.unmapped),
+        )
 
 
 def _amount(money: Money) -> Decimal:
@@ -238,7 +257,7 @@ def convert_materials(table: Table, library: Library) -> Converted:
     b.required(division, "division", "the division (the material's category)")
     uom = b.unit("uom", required=True)
     purchase = b.unit("purchase_uom", required=False)
-    price = b.money("price", uom)
+    price = b.money("price", uom.rows())
     b.required(price, "price", "the price")
     markup = b.column("markup")
     margin = markup.map(lambda m: None if m is None else _margin(m))
@@ -246,17 +265,16 @@ def convert_materials(table: Table, library: Library) -> Converted:
     b.column("price_date")
     conversion = b.column("conversion")
     inactive = b.column("inactive")
-    ppak = code.rows()
-    canonical = code.map(lambda c: library.canonical_sku(c) if c else None)
-    skus = canonical.rows()
-    unmapped = (skus == None) & (ppak != None)  # noqa: E711
-    b.tally("skus", "code", ppak, unmapped, "PPak code {value} has no canonical SKU: a candidate new item")
+    canonical = code.map(lambda c: library.canonical_sku(c) if c else None).values
+    unmapped = (canonical == None) & (code.values != None)  # noqa: E711
+    message = "PPak code {value} has no canonical SKU: a candidate new item"
+    b.tally("skus", "code", code, unmapped, message)
     texts = description.rows()
     traps = (
         np.array(
             [
                 _pack_trap(d, u, p, c)
-                for d, u, p, c in zip(texts, uom, purchase, conversion.rows(), strict=True)
+                for d, u, p, c in zip(texts, uom.rows(), purchase.rows(), conversion.rows(), strict=True)
             ],
             dtype=bool,
         )
@@ -266,67 +284,59 @@ def convert_materials(table: Table, library: Library) -> Converted:
     b.report(
         traps & ~b.out,
         "price",
-        price.raw_rows(),
+        price,
         "unit trap: the description names a pack of the purchase unit; check whether the price "
         "is per the unit or per the pack",
         "warning",
     )
+    active = inactive.json(lambda v: not v)
     records = {
-        "sku": np.where(unmapped, ppak, skus),
-        "name": _json(description, _first_line),
-        "description": _json(description),
-        "category": _json(division),
-        "subcategory": _json(b.column("subdivision")),
+        "sku": Coded(code.codes, np.where(unmapped, code.values, canonical)),
+        "name": description.json(_first_line),
+        "description": description.json(),
+        "category": division.json(),
+        "subcategory": b.column("subdivision").json(),
         "uom": uom,
         "purchase_uom": purchase,
-        "purchase_conversion": _json(conversion),
-        "thickness_in": _json(b.column("thickness")),
-        "width_in": _json(b.column("width")),
-        "length_in": _json(b.column("length")),
-        "species_color": _json(b.column("species_color")),
-        "grade": _json(b.column("grade")),
-        "core": _json(b.column("core")),
-        "manufacturer": _json(b.column("manufacturer")),
-        "manufacturer_sku": _json(b.column("manufacturer_sku")),
-        "vendor": _json(b.column("vendor")),
-        "vendor_sku": _json(b.column("vendor_sku")),
-        "cost": _json(price, _amount),
-        "margin": _json(margin),
-        "waste": _json(b.column("waste")),
-        "lead_time": _json(b.column("lead_time")),
-        "gl_account": _json(b.column("gl_account")),
-        "taxable": _json(b.column("taxable")),
-        "active": _json(inactive, lambda v: not v),
-        "notes": _json(b.column("notes")),
-        "ppak_skus": objects([[c] if c else [] for c in ppak]),
+        "purchase_conversion": conversion.json(),
+        "thickness_in": b.column("thickness").json(),
+        "width_in": b.column("width").json(),
+        "length_in": b.column("length").json(),
+        "species_color": b.column("species_color").json(),
+        "grade": b.column("grade").json(),
+        "core": b.column("core").json(),
+        "manufacturer": b.column("manufacturer").json(),
+        "manufacturer_sku": b.column("manufacturer_sku").json(),
+        "vendor": b.column("vendor").json(),
+        "vendor_sku": b.column("vendor_sku").json(),
+        "cost": price.json(_amount),
+        "margin": margin.json(),
+        "waste": b.column("waste").json(),
+        "lead_time": b.column("lead_time").json(),
+        "gl_account": b.column("gl_account").json(),
+        "taxable": b.column("taxable").json(),
+        "active": Coded(active.codes, objects([True if v is None else v for v in active.values])),
+        "notes": b.column("notes").json(),
+        "ppak_skus": Coded(code.codes, objects([[c] if c else [] for c in code.values])),
     }
-    records["active"] = np.where(records["active"] == None, True, records["active"])  # noqa: E711
-    return b.result(_complete(records, Material, b.size), _keys(ppak))
+    return b.result(_complete(records, Material, b.size), _keys(code))
 
 
-def _key_part(values: np.ndarray) -> pd.Series:
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    keyed = objects([sku_key(v) if isinstance(v, str) else "" for v in uniques])
-    return pd.Series(keyed[codes], dtype=object)
+def _keys(*parts: Coded) -> tuple[Coded, ...]:
+    """Duplicate-detection key parts: each trimmed of all white space and case-folded."""
+    return tuple(
+        Coded(p.codes, objects([sku_key(v) if isinstance(v, str) else "" for v in p.values])) for p in parts
+    )
 
 
-def _keys(first: np.ndarray, *more: np.ndarray) -> np.ndarray:
-    """Duplicate-detection keys: each part trimmed of all white space and case-folded."""
-    joined = _key_part(first)
-    for part in more:
-        joined = joined + "\x1f" + _key_part(part)
-    return joined.to_numpy(dtype=object)
-
-
-def _complete(records: dict[str, np.ndarray], model: type[BaseModel], size: int) -> dict[str, np.ndarray]:
+def _complete(records: dict[str, Coded], model: type[BaseModel], size: int) -> dict[str, Coded]:
     """Every field of the model, defaults in JSON mode for those the file does not give."""
-    full: dict[str, np.ndarray] = {}
+    full: dict[str, Coded] = {}
     for name, info in model.model_fields.items():
         if name in records:
             full[name] = records[name]
         else:
-            default = jsonable(info.default)
-            full[name] = objects([list(default) if isinstance(default, list) else default] * size)
+            full[name] = Coded(np.zeros(size, dtype=np.intp), objects([jsonable(info.default)]))
     return full
 
 
@@ -345,23 +355,21 @@ def _mapped(
     lookup: Callable[[str], Any],
     fields: tuple[str, str],
     kind: str,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[Coded, Coded, Coded]:
     """PPak text, its canonical and its INNERGY value through a mapping tab; unmapped -> None."""
     text = b.column(name)
     found = text.map(lambda t: lookup(t) if t else None)
     pairs = [(getattr(m, fields[0]), getattr(m, fields[1])) if m else (None, None) for m in found.values]
-    canonical = objects([p[0] for p in pairs])[found.codes]
-    innergy = objects([p[1] for p in pairs])[found.codes]
-    given = text.rows()
+    canonical = objects([p[0] for p in pairs])
     tab = "MAP_STATUS" if kind == "statuses" else "MAP_PHASE"
     b.tally(
         kind,
         name,
-        given,
-        (canonical == None) & (given != None),  # noqa: E711
+        text,
+        (canonical == None) & (text.values != None),  # noqa: E711
         f"{name} {{value!r}} is not in {tab} (rows: {{count}}); left blank, add a {tab} row",
     )
-    return given, canonical, innergy
+    return text, Coded(text.codes, canonical), Coded(text.codes, objects([p[1] for p in pairs]))
 
 
 def convert_projects(table: Table, library: Library) -> Converted:
@@ -373,7 +381,7 @@ def convert_projects(table: Table, library: Library) -> Converted:
     b.required(ppak_id, "project_id", "the project id")
     name = b.column("name")
     b.required(name, "name", "the project name")
-    change_order = _json(name, _change_order)
+    change_order = name.json(_change_order)
     status, canonical_status, innergy_status = _mapped(
         b, "status", library.status, ("canonical_status", "innergy_status"), "statuses"
     )
@@ -381,50 +389,44 @@ def convert_projects(table: Table, library: Library) -> Converted:
         b, "phase", library.phase, ("canonical_phase", "innergy_workflow_step"), "phases"
     )
     records = {
-        "ppak_id": ppak_id.rows(),
+        "ppak_id": ppak_id,
         "change_order": change_order,
-        "name": name.rows(),
-        "customer": _json(b.column("customer")),
-        "city": _json(b.column("city")),
-        "state": _json(b.column("state")),
-        "estimator": _json(b.column("estimator")),
-        "project_manager": _json(b.column("project_manager")),
+        "name": name,
+        "customer": b.column("customer").json(),
+        "city": b.column("city").json(),
+        "state": b.column("state").json(),
+        "estimator": b.column("estimator").json(),
+        "project_manager": b.column("project_manager").json(),
         "ppak_status": status,
         "status": canonical_status,
         "innergy_status": innergy_status,
         "ppak_phase": phase,
         "phase": canonical_phase,
         "innergy_workflow_step": step,
-        "bid_date": _json(b.column("bid_date")),
-        "award_date": _json(b.column("award_date")),
-        "due_date": _json(b.column("due_date")),
-        "contract_amount": _json(b.money("contract_amount", None), _amount),
-        "estimated_cost": _json(b.money("estimated_cost", None), _amount),
-        "grade": _json(b.column("grade")),
-        "job_type": _json(b.column("job_type")),
-        "notes": _json(b.column("notes")),
+        "bid_date": b.column("bid_date").json(),
+        "award_date": b.column("award_date").json(),
+        "due_date": b.column("due_date").json(),
+        "contract_amount": b.money("contract_amount", None).json(_amount),
+        "estimated_cost": b.money("estimated_cost", None).json(_amount),
+        "grade": b.column("grade").json(),
+        "job_type": b.column("job_type").json(),
+        "notes": b.column("notes").json(),
     }
-    return b.result(_complete(records, Project, b.size), _keys(records["ppak_id"], change_order))
+    return b.result(_complete(records, Project, b.size), _keys(ppak_id, change_order))
 
 
 Pack = tuple[str, str | None, Decimal, Decimal]
 
 
-def _reference_prices(items: pd.DataFrame, library: Library) -> dict[str, Pack]:
+def _reference_prices(items: Records | None, library: Library) -> dict[str, Pack]:
     """``sku_key(code)`` -> (unit, purchase unit, price per unit, conversion) of packs."""
     reference: dict[str, Pack] = {}
     for m in library.materials:
         if m.purchase_uom and m.purchase_conversion and m.purchase_conversion > 1:
             reference[m.key] = (m.uom, m.purchase_uom, m.cost, m.purchase_conversion)
-    if len(items):
-        for codes, uom, purchase, cost, conv in zip(
-            items["ppak_skus"],
-            items["uom"],
-            items["purchase_uom"],
-            items["cost"],
-            items["purchase_conversion"],
-            strict=True,
-        ):
+    if items is not None and len(items):
+        names = ("ppak_skus", "uom", "purchase_uom", "cost", "purchase_conversion")
+        for codes, uom, purchase, cost, conv in zip(*(items.columns[n].rows() for n in names), strict=True):
             if codes and purchase and conv and Decimal(conv) > 1:
                 reference[sku_key(codes[0])] = (uom, purchase, Decimal(cost), Decimal(conv))
     return reference
@@ -447,7 +449,7 @@ def _pack_priced(key: str, uom: str | None, cost: Money | None, reference: Mappi
     return None
 
 
-def convert_lines(table: Table, library: Library, items: pd.DataFrame | None = None) -> Converted:
+def convert_lines(table: Table, library: Library, items: Records | None = None) -> Converted:
     """PPak estimate / BOM lines -> ``ProjectLine`` records.
 
     ``items`` are the PPak library records of the same run: a line's unit cost is checked
@@ -461,48 +463,49 @@ def convert_lines(table: Table, library: Library, items: pd.DataFrame | None = N
     line = b.column("line")
     b.required(line, "line", "the line number")
     code = b.column("code")
-    ppak = code.rows()
-    skus = code.map(lambda c: library.canonical_sku(c) if c else None).rows()
+    skus = code.map(lambda c: library.canonical_sku(c) if c else None)
     b.tally(
         "skus",
         "code",
-        ppak,
-        (skus == None) & (ppak != None),  # noqa: E711
+        code,
+        (skus.values == None) & (code.values != None),  # noqa: E711
         "PPak code {value} has no canonical SKU (lines: {count}); kept with an empty SKU",
     )
-    uom = b.unit("uom", required=False)
+    coded_uom = b.unit("uom", required=False)
+    uom = coded_uom.rows()
     unit_cost = b.money("unit_cost", uom)
-    reference = _reference_prices(items if items is not None else pd.DataFrame(), library)
-    keys = _keys(ppak)
-    costs = unit_cost.rows()
+    reference = _reference_prices(items, library)
+    (key,) = _keys(code)
+    priced = key.per_row([k in reference for k in key.values]) & ~b.out
+    keys, costs = key.values[key.codes], unit_cost.values[unit_cost.codes]
     checked: dict[tuple[str, str | None, int], str | None] = {}
     reasons = np.full(b.size, None, dtype=object)
-    for i in np.flatnonzero(pd.Series(keys).isin(reference).to_numpy() & ~b.out):
+    for i in np.flatnonzero(priced):
         combo = (keys[i], uom[i], int(unit_cost.codes[i]))
         if combo not in checked:
             checked[combo] = _pack_priced(keys[i], uom[i], costs[i], reference)
         reasons[i] = checked[combo]
     trapped = reasons != None  # noqa: E711
-    b.report(trapped, "unit_cost", unit_cost.raw_rows(), reasons, "warning")
+    b.report(trapped, "unit_cost", unit_cost, lambda i: str(reasons[i]), "warning")
+    estimate_rev = b.column("estimate_rev").json()
     records = {
-        "project_id": project.rows(),
-        "estimate_rev": _json(b.column("estimate_rev")),
-        "line": line.rows(),
-        "line_type": _json(b.column("line_type")),
-        "area": _json(b.column("area")),
-        "ppak_sku": ppak,
+        "project_id": project,
+        "estimate_rev": estimate_rev,
+        "line": line,
+        "line_type": b.column("line_type").json(),
+        "area": b.column("area").json(),
+        "ppak_sku": code,
         "sku": skus,
-        "description": _json(b.column("description")),
-        "quantity": _json(b.column("quantity")),
-        "uom": uom,
-        "unit_cost": _json(unit_cost, _amount),
-        "extended_cost": _json(b.money("extended_cost", None), _amount),
-        "waste": _json(b.column("waste")),
-        "markup": _json(b.column("markup")),
-        "sell": _json(b.money("sell", None), _amount),
-        "vendor": _json(b.column("vendor")),
-        "work_order": _json(b.column("work_order")),
-        "need_by": _json(b.column("need_by")),
+        "description": b.column("description").json(),
+        "quantity": b.column("quantity").json(),
+        "uom": coded_uom,
+        "unit_cost": unit_cost.json(_amount),
+        "extended_cost": b.money("extended_cost", None).json(_amount),
+        "waste": b.column("waste").json(),
+        "markup": b.column("markup").json(),
+        "sell": b.money("sell", None).json(_amount),
+        "vendor": b.column("vendor").json(),
+        "work_order": b.column("work_order").json(),
+        "need_by": b.column("need_by").json(),
     }
-    keys = _keys(records["project_id"], records["estimate_rev"], records["line"])
-    return b.result(_complete(records, ProjectLine, b.size), keys)
+    return b.result(_complete(records, ProjectLine, b.size), _keys(project, estimate_rev, line))

@@ -6,7 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -41,8 +41,8 @@ def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, [text.encode()])
 
 
-def write_jsonl(path: Path, records: Iterable[BaseModel]) -> Path:
-    """Records as canonical JSON Lines, written atomically a chunk at a time."""
+def write_jsonl(path: Path, records: Iterable[BaseModel | dict[str, Any]]) -> Path:
+    """Records (models, or dicts of their values) as canonical JSON Lines, atomically, a chunk at a time."""
     return write_bytes(path, jsonl_chunks(records))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, PlainSerializer
+from pydantic_core import to_jsonable_python
 
 from canonical import InnergyMaterial, Material, Problem
 from canonical.serialize import canonical_bytes, canonical_json, jsonl_chunks
@@ -74,39 +75,94 @@ def test_canonical_models_skip_the_walk_and_write_the_same_bytes() -> None:
     assert canonical_json(record) == expected
 
 
+_OFFSETS = st.timedeltas(
+    min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
+)
+_DATETIMES = st.datetimes(timezones=st.none() | st.just(UTC) | _OFFSETS.map(timezone))
+_DECIMALS = st.decimals(allow_nan=False, allow_infinity=False)
+
+
+class _Stored(BaseModel):
+    """A model of every field type canonical records hold."""
+
+    text: str
+    amount: Decimal | None = None
+    when: datetime | None = None
+    day: date | None = None
+    flag: bool = True
+    count: int = 0
+    codes: tuple[str, ...] = ()
+
+
+_STORED = st.builds(
+    _Stored,
+    text=st.text(),
+    amount=st.none() | _DECIMALS,
+    when=st.none() | _DATETIMES,
+    day=st.none() | st.dates(),
+    codes=st.lists(st.text(max_size=3), max_size=3).map(tuple),
+)
+
+
+def _standard(plain: Any) -> bytes:
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@given(st.lists(_STORED, max_size=5))
+def test_models_are_encoded_from_their_stored_values_as_their_dump(records: list[_Stored]) -> None:
+    """Decimals, datetimes (any offset, seconds ones included), dates and tuples as pydantic dumps them."""
+    expected = b"".join(_standard(r.model_dump(mode="json")) + b"\n" for r in records)
+    assert b"".join(jsonl_chunks(records, size=2)) == expected
+    assert [canonical_bytes(r) for r in records] == [_standard(r.model_dump(mode="json")) for r in records]
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.text(max_size=4),
+            st.one_of(st.none(), st.text(), _DECIMALS, _DATETIMES, st.dates(), st.floats(allow_nan=False)),
+            max_size=5,
+        ),
+        max_size=4,
+    )
+)
+def test_dicts_of_plain_values_write_as_their_json_mode(records: list[dict[str, Any]]) -> None:
+    """A dict's Decimals and dates are written as a model's JSON mode writes them, floats as json.dumps."""
+    expected = b"".join(_standard(to_jsonable_python(r)) + b"\n" for r in records)
+    assert b"".join(jsonl_chunks(records, size=3)) == expected
+
+
+def test_a_chunk_of_models_and_dicts_is_written_one_by_one() -> None:
+    model = _Stored(text="a", amount=Decimal("1.50"), codes=("x",))
+    records: list[BaseModel | dict[str, Any]] = [model, model.model_dump(mode="json"), model]
+    assert len(list(jsonl_chunks(records))) == 1
+    assert b"".join(jsonl_chunks(records)) == (_standard(model.model_dump(mode="json")) + b"\n") * 3
+
+
 _TEXT = st.text(min_size=1, max_size=6)
-_DECIMAL = st.one_of(
+_MONEY = st.one_of(
     st.decimals(allow_nan=False, allow_infinity=False, places=4),
     st.sampled_from([Decimal("1E+5"), Decimal("-0"), Decimal("12.50"), Decimal("0.00001")]),
 )
-_OFFSETS = [
-    timedelta(0),
-    timedelta(hours=5, minutes=30),
-    -timedelta(hours=5, minutes=56, seconds=48),
-    timedelta(seconds=30),
-]
-_TIME = st.one_of(
-    st.none(),
-    st.datetimes(timezones=st.sampled_from([None, *(timezone(o) for o in _OFFSETS)])),
-)
-"""Times naive and aware, with offsets of whole minutes and with seconds (1920's local mean times)."""
-_MODELS = st.one_of(
+_LOCAL_MEAN = [timedelta(0), timedelta(hours=5, minutes=30), -timedelta(hours=5, minutes=56, seconds=48)]
+_TIMES = st.none() | st.datetimes(timezones=st.sampled_from([None, *(timezone(o) for o in _LOCAL_MEAN)]))
+_CANONICAL = st.one_of(
     st.builds(
-        Material, sku=_TEXT, name=_TEXT, category=_TEXT, uom=_TEXT, cost=_DECIMAL.map(abs),
+        Material, sku=_TEXT, name=_TEXT, category=_TEXT, uom=_TEXT, cost=_MONEY.map(abs),
         notes=st.one_of(st.none(), st.text()), ppak_skus=st.lists(_TEXT, max_size=2).map(tuple),
-        last_synced=_TIME, cleared=st.just(("notes",)) | st.just(()),
+        last_synced=_TIMES, cleared=st.just(("notes",)) | st.just(()),
     ),
     st.builds(
-        InnergyMaterial, innergy_id=_TEXT, name=_TEXT, cost=st.one_of(st.none(), _DECIMAL),
-        margin=st.one_of(st.none(), _DECIMAL), created_on=_TIME, modified_on=_TIME,
-        active=st.booleans(),
+        InnergyMaterial, innergy_id=_TEXT, name=_TEXT, cost=st.one_of(st.none(), _MONEY),
+        margin=st.one_of(st.none(), _MONEY), created_on=_TIMES, modified_on=_TIMES, active=st.booleans(),
     ),
     st.builds(Problem, source=_TEXT, message=st.text(), row=st.one_of(st.none(), st.integers(1, 10**6))),
 )  # fmt: skip
 
 
-@given(st.lists(_MODELS, max_size=6), st.integers(1, 4))
-def test_chunks_of_canonical_records_are_their_lines(records: list[BaseModel], size: int) -> None:
-    """Chunks of one model are encoded from the models' values at once; mixed ones line by
-    line: either way the file is each record's ``canonical_bytes``."""
-    assert b"".join(jsonl_chunks(records, size=size)) == b"".join(canonical_bytes(r) + b"\n" for r in records)
+@given(st.lists(_CANONICAL, max_size=6), st.integers(1, 4))
+def test_chunks_of_the_canonical_models_are_their_dumps(records: list[BaseModel], size: int) -> None:
+    """The real records, one kind or mixed, in chunks of any size: each line is the standard
+    encoder's text of the record's JSON-mode dump."""
+    expected = b"".join(_standard(r.model_dump(mode="json")) + b"\n" for r in records)
+    assert b"".join(jsonl_chunks(records, size=size)) == expected

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ppak_import.csv_table import _with_csv_module, parse_csv
 
@@ -78,3 +80,34 @@ def test_pandas_and_csv_module_agree() -> None:
     slow = _with_csv_module(text)
     assert fast.records.to_numpy().tolist() == slow.records.to_numpy().tolist()
     assert fast.records.index.tolist() == slow.records.index.tolist()
+
+
+def test_cp1252_texts_are_decoded_from_their_bytes() -> None:
+    """Read as UTF-8 then re-decoded: bytes that look like UTF-8 stay cp1252; undefined bytes read alike."""
+    parsed = parse_csv(b"a,b\r\n\x81,1\r\n\x8d,2\r\n\xc3\xa9,3\r\n\xe9,4\r\n")
+    assert parsed.encoding == "cp1252"
+    assert parsed.replaced_bytes == 2
+    assert parsed.records[0].tolist() == ["a", "\ufffd", "\ufffd", "Ã©", "é"]
+    assert parsed.records[0].cat.codes.tolist()[1] == parsed.records[0].cat.codes.tolist()[2]
+
+
+@pytest.mark.parametrize("data", [b"007\r\n1.50\r\n", b"True\r\nfalse\r\n", b"1e5", b"0"])
+def test_numeric_looking_columns_stay_text(data: bytes) -> None:
+    parsed = parse_csv(data)
+    assert parsed.records[0].tolist() == data.decode().split("\r\n")[: len(parsed.records)]
+    assert parsed.records.index.tolist() == list(range(1, len(parsed.records) + 1))
+
+
+_UNDEFINED = [b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"a", b",", b'"', b"\r\n", b"\n", b"\x00", b"\xe9", b"\xc3\xa9", *_UNDEFINED]))
+)
+def test_replaced_bytes_are_the_undefined_bytes_and_nuls(parts: list[bytes]) -> None:
+    """Counted from the cells' decoded texts, the count is the bytes' own: each NUL and undefined byte."""
+    data = b"h1,h2\r\n" + b"".join(parts)
+    parsed = parse_csv(data)
+    undefined = sum(data.count(b) for b in _UNDEFINED) if parsed.encoding == "cp1252" else 0
+    assert parsed.replaced_bytes == undefined + data.count(b"\x00")

@@ -136,3 +136,20 @@ def test_header_synonyms_and_title_lines(tmp_path: Path, ppak_samples: Path) -> 
     kinds = {f["file"]: (f["kind"], f["encoding"], f["header_row"]) for f in result.files}
     assert kinds == {"m.csv": ("materials", "utf-8-sig", 3), "whatever.txt": ("projects", "cp1252", 1)}
     assert any(p.source == "m.csv" and p.row == 8 and "thousands" in p.message for p in result.problems)
+
+
+def test_a_key_repeated_in_a_later_file_is_reported_naming_the_first(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_bytes(
+        (HEADER + "23014,1,10,X1,2,EA,1,,n\r\n23014,1,20,X1,2,EA,1,,n\r\n").encode()
+    )
+    (tmp_path / "b.csv").write_bytes(
+        (HEADER + "23015,1,10,X1,2,EA,1,,n\r\n 23014,1,20 ,X1,3,EA,1,,n\r\n").encode()
+    )
+    result = run_etl(tmp_path, Library())
+    assert [r["line"] for r in result.records["lines"].to_dict("records")] == ["10", "20", "10"]
+    left_out = [p for p in result.problems if p.message.startswith("duplicate")]
+    assert [(p.source, p.row, p.value) for p in left_out] == [("b.csv", 3, "23014 / 1 / 20")]
+    assert "a.csv row 3" in left_out[0].message
+    kept = next(p for p in result.problems if p.message.startswith("kept;"))
+    assert (kept.source, kept.row, kept.severity) == ("a.csv", 3, "warning")
+    assert [(f["converted"], f["reported"]) for f in result.files] == [(2, 0), (1, 1)]
