@@ -155,7 +155,10 @@ _Settled = tuple[int, str, str | None, str | None, str | None]
 _INTENDED_ROW = "(?, ?, ?, ?, ?, ?, 'intended', ?, ?, ?, ?, ?, ?, ?)"
 _ROWS = 64
 """Writes per ``INSERT`` statement: 13 parameters each, under SQLite's oldest limit of 999
-bound parameters; one statement is one step, where ``executemany`` steps once per row."""
+bound parameters; one statement is one step, where ``executemany`` steps once per row
+(and hands the interpreter lock to the HTTP threads and back each time)."""
+_SETTLED_ROWS = 199
+"""Writes per settling ``UPDATE`` (5 parameters each, plus the time)."""
 
 
 def _settled(
@@ -599,11 +602,17 @@ class Journal:
         if not changes:
             return
         cls._refuse_closed(db, changes, from_states)
-        db.executemany(
-            "UPDATE writes SET state = ?, innergy_id = COALESCE(?, innergy_id),"
-            " answer = COALESCE(?, answer), error = ?, updated_at = ? WHERE write_id = ?",
-            [(state, innergy_id, answer, error, now, w) for w, state, innergy_id, answer, error in changes],
-        )
+        for start in range(0, len(changes), _SETTLED_ROWS):
+            chunk = changes[start : start + _SETTLED_ROWS]
+            db.execute(
+                "WITH s (write_id, state, innergy_id, answer, error) AS (VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+                + ") UPDATE writes SET (state, innergy_id, answer, error, updated_at) = ("
+                " SELECT s.state, COALESCE(s.innergy_id, writes.innergy_id),"
+                " COALESCE(s.answer, writes.answer), s.error, ? FROM s WHERE s.write_id = writes.write_id"
+                ") WHERE write_id IN (SELECT write_id FROM s)",
+                [*(value for change in chunk for value in change), now],
+            )
         landed = [c[0] for c in changes if c[1] == "done"]
         for chunk, marks in _chunks(landed):
             db.execute(
