@@ -275,8 +275,9 @@ class Writer:
 
     def _journal(self, intents: Sequence[Intent] = ()) -> list[str]:
         """One transaction: the answers in so far settled, ``intents`` recorded; then the
-        settled writes' Results (a Result is given only once its write is journalled)."""
-        answers, self._answers_in = self._answers_in, _Answers()
+        settled writes' Results (a Result is given only once its write is journalled). When
+        the transaction is refused the answers stay in, for the closing call to settle."""
+        answers = self._answers_in
         ids = self.journal.step(
             self.run_id,
             intents,
@@ -287,6 +288,7 @@ class Writer:
             ],
             unknown=[(w, reason) for _, w, reason in answers.unknown],
         )
+        self._answers_in = _Answers()
         for change, _, answer in answers.landed:
             self.out.results[change.change_id] = APPLIED
             self.out.records[change.change_id] = answer

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from canonical.errors import ExitCode
+from canonical.errors import ExitCode, JournalError
+from canonical.models import Material
 from innergy_client import InnergyClient
 from sheets_sync.commands.push import push
 from sheets_sync.store.journal import Intent, Journal
@@ -35,14 +36,19 @@ def posts(world: World) -> Counter[str]:
     )
 
 
-def test_a_run_dead_between_answers_and_their_commit_is_settled_by_looking_never_resent(
-    make_world: Callable[..., World], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def ticked_world(make_world: Callable[..., World]) -> tuple[World, list[Material]]:
     existing = [part(n) for n in range(UPDATES)]
     master = [part(n, "7.10") for n in range(UPDATES)] + [part(n) for n in range(UPDATES, UPDATES + CREATES)]
     world = make_world(master, in_innergy=existing)
     world.plan()
     world.tick([m.sku for m in master])
+    return world, master
+
+
+def test_a_run_dead_between_answers_and_their_commit_is_settled_by_looking_never_resent(
+    make_world: Callable[..., World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, master = ticked_world(make_world)
     steps: list[int] = []
     real_step = Journal.step
 
@@ -80,3 +86,33 @@ def test_a_run_dead_between_answers_and_their_commit_is_settled_by_looking_never
         [("done",), ("failed",)],
         [("failed",), ("done",)],
     )
+
+
+def test_answers_whose_commit_was_refused_with_the_next_intents_are_still_journalled(
+    make_world: Callable[..., World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world, master = ticked_world(make_world)
+    real_step = Journal.step
+    refused: list[int] = []
+
+    def refusing_step(
+        self: Journal, run_id: str, intents: Sequence[Intent] = (), **answers: Any
+    ) -> list[str]:
+        if intents and intents[0].op == "update" and any(answers.values()) and not refused:
+            refused.append(len(intents))  # the third edit round's intents, with the first round's answers
+            raise JournalError("refused")
+        return real_step(self, run_id, intents, **answers)
+
+    monkeypatch.setattr(Journal, "step", refusing_step)
+    with pytest.raises(JournalError, match="refused"):
+        push(world.settings)
+    monkeypatch.setattr(Journal, "step", real_step)
+    states = Counter(state for (state,) in world.journal_rows("SELECT state FROM writes WHERE op = 'update'"))
+    assert refused == [UPDATES - 2 * 50] and states["done"] == 50, states
+
+    again = push(world.settings)
+
+    assert again.exit_code == ExitCode.OK, again.lines
+    assert world.records() == {m.sku: 1 for m in master}
+    edits = posts(world) - Counter({"create": posts(world)["create"]})
+    assert set(edits.values()) == {1} and len(edits) == UPDATES, "no edit was sent twice"
