@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from canonical.models import InnergyMaterial, Library, Material
 from canonical.normalize import sku_key
@@ -90,6 +91,20 @@ class Innergy:
                 by_key.setdefault(sku_key(record.external_id), record)
         object.__setattr__(self, "by_key", by_key)
 
+    @cached_property
+    def canonical(self) -> tuple[InnergyMaterial, ...]:
+        """The records in canonical names and types, in order: made once, for the stale check
+        and for the plan derived again alike."""
+        return tuple(to_canonical(r) for r in self.records)
+
+    @cached_property
+    def _canonical_of(self) -> dict[int, InnergyMaterial]:
+        return {id(r): c for r, c in zip(self.records, self.canonical, strict=True)}
+
+    def canonical_of(self, record: wire.Material) -> InnergyMaterial:
+        """One of ``records`` in canonical names (``to_canonical``, not made again)."""
+        return self._canonical_of[id(record)]
+
     def record_for(self, change: MaterialChange) -> wire.Material | None:
         if change.innergy_id:
             return self.by_id.get(change.innergy_id)
@@ -137,7 +152,7 @@ def _material_verdict(change: MaterialChange, library: Library, innergy: Innergy
         now = change.innergy_fingerprint
     else:
         record = innergy.record_for(change)
-        now = fingerprint(to_canonical(record) if record else None)
+        now = fingerprint(innergy.canonical_of(record) if record else None)
     master = _master_now(change.master_fingerprint, library.material(change.sku), change.innergy_id)
     return _stale(change.master_fingerprint, master, change.innergy_fingerprint, now)
 
@@ -241,10 +256,9 @@ def decide(
         decisions.append(Decision(tick, change, verdict))
     if innergy is None or all(d.verdict is not None for d in decisions):
         return decisions
-    records = [to_canonical(r) for r in innergy.records]
     # the plan's own check, not the person's approval: a mass deactivation was allowed when planned
     now = build_plan(
-        library, records, ppak=known.ppak, baseline=known.baseline, allow_mass_deactivate=True
+        library, innergy.canonical, ppak=known.ppak, baseline=known.baseline, allow_mass_deactivate=True
     ).by_id()
     return [
         replace(d, verdict=_evidence(d.change, now)) if d.verdict is None and d.change else d

@@ -7,6 +7,10 @@ lost is looked up, never resent. ``resolve_pending`` settles what a crashed run 
 A requested ``Stop`` (SIGINT / SIGTERM) keeps every write not yet sent from being sent:
 those in flight are awaited and journalled, the rest are Result ``NOT_SENT`` (journalled
 as failed, since they never left, when their batch was already intended).
+
+The journal holds JSON text made by pydantic's serializer (``wire_text``), and each batch's
+answers are settled in the transaction that records the next batch as intended: one commit
+per batch, and no dump to dicts and ``json.dumps`` per record on push's own thread.
 """
 
 from __future__ import annotations
@@ -26,14 +30,19 @@ from innergy_client.workers import result, worker_pool
 from sheets_sync.approval.decide import APPLIED, NOT_SENT
 from sheets_sync.approval.targets import INNERGY_TARGET
 from sheets_sync.interrupt import WITHDRAWN, Stop
-from sheets_sync.store.journal import Intent, Journal
+from sheets_sync.store.journal import Encoded, Intent, Journal
 
-__all__ = ["Applied", "Writer", "create_body", "edit_body_for", "wire_json"]
+__all__ = ["Applied", "Writer", "create_body", "edit_body_for", "wire_json", "wire_text"]
 
 
 def wire_json(model: wire.MaterialWrite | None) -> dict[str, Any] | None:
     """A wire record as the journal keeps it (INNERGY's names; exact JSON)."""
     return None if model is None else model.model_dump(mode="json", by_alias=True)
+
+
+def wire_text(model: wire.MaterialWrite | None) -> Encoded | None:
+    """``wire_json`` as the JSON text the journal stores, encoded by pydantic in one call."""
+    return None if model is None else Encoded(model.model_dump_json(by_alias=True))
 
 
 _Batch = tuple[
@@ -64,6 +73,19 @@ def _reason(exc: InnergyError) -> str:
 
 
 @dataclass
+class _Answers:
+    """Answers in, not yet journalled: settled with the next batch's intents (``Writer._journal``)."""
+
+    landed: list[tuple[MaterialChange, str, wire.Material]] = field(default_factory=list)
+    failed: list[tuple[MaterialChange, str, str]] = field(default_factory=list)
+    """(change, write id, reason): refused by INNERGY."""
+    withdrawn: list[tuple[MaterialChange, str]] = field(default_factory=list)
+    """Intended, then kept back by a stop: never sent."""
+    unknown: list[tuple[MaterialChange, str, str]] = field(default_factory=list)
+    """(change, write id, reason): sent, and whether it landed could not be looked up."""
+
+
+@dataclass
 class Applied:
     """What the INNERGY writes of one push did, per change id."""
 
@@ -78,10 +100,10 @@ class Applied:
 class Writer:
     """Sends the approved material changes to INNERGY, journalling each batch around it.
 
-    A batch (a create request, or a round of concurrent edits) is one ``intended``
-    transaction before anything is sent and one ``done`` transaction after its answers:
-    the crash rule holds per write, and SQLite commits per batch, not per row. ``stop`` is
-    looked at before each batch and before each single send.
+    A batch (a create request, or a round of concurrent edits) is committed as intended
+    before anything of it is sent; its answers are committed with the next batch's intents
+    (or at the end), never before they came: the crash rule holds per write, and SQLite
+    commits once per batch. ``stop`` is looked at before each batch and before each single send.
     """
 
     def __init__(
@@ -93,6 +115,7 @@ class Writer:
         self.plan_id = plan_id
         self.stop = stop or Stop()
         self.out = Applied()
+        self._answers_in = _Answers()
 
     # creates
 
@@ -107,17 +130,20 @@ class Writer:
         workers = max(1, self.client.concurrency)
         in_flight: deque[_Batch] = deque()
         with worker_pool(workers) as pool:
-            for chunk in _chunks(changes, self.client.batch_size):
-                if self.stop.requested:  # a signal: no new batch; those in flight are settled below
-                    self._not_sent(chunk)
-                    continue
-                bodies = [create_body(c) for c in chunk]
-                ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
-                in_flight.append((chunk, ids, bodies, pool.submit(self.client.create_materials, bodies)))
-                if len(in_flight) > workers:
+            try:
+                for chunk in _chunks(changes, self.client.batch_size):
+                    if self.stop.requested:  # a signal: no new batch; those in flight are settled below
+                        self._not_sent(chunk)
+                        continue
+                    bodies = [create_body(c) for c in chunk]
+                    ids = self._intend([(c, "create", None, b) for c, b in zip(chunk, bodies, strict=True)])
+                    in_flight.append((chunk, ids, bodies, pool.submit(self.client.create_materials, bodies)))
+                    if len(in_flight) > workers:
+                        self._created(*in_flight.popleft())
+                while in_flight:
                     self._created(*in_flight.popleft())
-            while in_flight:
-                self._created(*in_flight.popleft())
+            finally:
+                self._journal()
 
     def _created(
         self,
@@ -165,9 +191,7 @@ class Writer:
         try:
             found = {sku_key(r.external_id or ""): r for r in self.client.list_materials()}
         except InnergyError:
-            for change, write_id in zip(chunk, ids, strict=True):
-                self.journal.mark_unknown(write_id, reason)
-                self.out.results[change.change_id] = f"failed: {reason} (outcome unknown; push again)"
+            self._answers_in.unknown.extend((c, w, reason) for c, w in zip(chunk, ids, strict=True))
             return
         landed, failed = [], []
         for change, write_id, body in zip(chunk, ids, bodies, strict=True):
@@ -184,27 +208,32 @@ class Writer:
     def edit(self, changes: Sequence[tuple[MaterialChange, wire.Material]]) -> None:
         """Edits with the whole record: INNERGY's current one with the approved fields changed.
 
-        Rounds of 50 overlap: the next round is intended and queued before the answers of
-        the one in flight are journalled, so the connections never wait on the journal.
+        Rounds of 50 overlap: a round is intended and queued while the one before is still
+        in flight, and only then are that one's answers awaited, so the connections never
+        wait on the journal (the answers are committed with the next round's intents).
         """
         workers = max(1, self.client.concurrency)
-        in_flight: list[tuple[MaterialChange, str, Future[wire.Material | None]]] = []
+        in_flight: deque[list[tuple[MaterialChange, str, Future[wire.Material | None]]]] = deque()
         with worker_pool(workers) as pool:
-            for chunk in _chunks(changes, 50):
-                if self.stop.requested:
-                    self._not_sent([change for change, _ in chunk])
-                    continue
-                bodies = [edit_body_for(change, current) for change, current in chunk]
-                ids = self._intend(
-                    [(c, c.action, current, b) for (c, current), b in zip(chunk, bodies, strict=True)]
-                )
-                sent = [
-                    (change, write_id, pool.submit(self._edit, current.id, body))
-                    for (change, current), write_id, body in zip(chunk, ids, bodies, strict=True)
-                ]
-                self._answers(in_flight)
-                in_flight = sent
-            self._answers(in_flight)
+            try:
+                for chunk in _chunks(changes, 50):
+                    if self.stop.requested:
+                        self._not_sent([change for change, _ in chunk])
+                        continue
+                    bodies = [edit_body_for(change, current) for change, current in chunk]
+                    ids = self._intend(
+                        [(c, c.action, current, b) for (c, current), b in zip(chunk, bodies, strict=True)]
+                    )
+                    in_flight.append([
+                        (change, write_id, pool.submit(self._edit, current.id, body))
+                        for (change, current), write_id, body in zip(chunk, ids, bodies, strict=True)
+                    ])  # fmt: skip
+                    if len(in_flight) > 1:
+                        self._answers(in_flight.popleft())
+                while in_flight:
+                    self._answers(in_flight.popleft())
+            finally:
+                self._journal()
 
     def _edit(self, material_id: str, body: wire.MaterialWrite) -> wire.Material | None:
         """One queued edit, sent unless a stop was requested meanwhile (``None``: not sent)."""
@@ -235,30 +264,51 @@ class Writer:
     def _intend(
         self, writes: Sequence[tuple[MaterialChange, str, wire.Material | None, wire.MaterialWrite]]
     ) -> list[str]:
-        """A batch as intended (op, INNERGY's record before, the body), committed before it is sent."""
+        """A batch as intended (op, INNERGY's record before, the body), committed before it
+        is sent, with the answers that came in since the last batch."""
         intents = [
-            Intent(INNERGY_TARGET, op, change.sku, wire_json(before), wire.json_body(body), change.change_id,
+            Intent(INNERGY_TARGET, op, change.sku, wire_text(before), wire_text(body), change.change_id,
                    self.plan_id)
             for change, op, before, body in writes
         ]  # fmt: skip
-        return [str(w) for w in self.journal.intend_many(self.run_id, intents)]
+        return self._journal(intents)
 
-    def _done(self, landed: Sequence[tuple[MaterialChange, str, wire.Material]]) -> None:
-        self.journal.mark_done_many((w, answer.id, wire_json(answer)) for _, w, answer in landed)
-        for change, _, answer in landed:
+    def _journal(self, intents: Sequence[Intent] = ()) -> list[str]:
+        """One transaction: the answers in so far settled, ``intents`` recorded; then the
+        settled writes' Results (a Result is given only once its write is journalled). When
+        the transaction is refused the answers stay in, for the closing call to settle."""
+        answers = self._answers_in
+        ids = self.journal.step(
+            self.run_id,
+            intents,
+            done=[(w, answer.id, wire_text(answer)) for _, w, answer in answers.landed],
+            failed=[
+                *((w, reason) for _, w, reason in answers.failed),
+                *((w, WITHDRAWN) for _, w in answers.withdrawn),
+            ],
+            unknown=[(w, reason) for _, w, reason in answers.unknown],
+        )
+        self._answers_in = _Answers()
+        for change, _, answer in answers.landed:
             self.out.results[change.change_id] = APPLIED
             self.out.records[change.change_id] = answer
             self.out.ids[change.change_id] = answer.id
+        for change, _, reason in answers.failed:
+            self.out.results[change.change_id] = f"failed: {reason}"
+        self._not_sent([change for change, _ in answers.withdrawn])
+        for change, _, reason in answers.unknown:
+            self.out.results[change.change_id] = f"failed: {reason} (outcome unknown; push again)"
+        return ids
+
+    def _done(self, landed: Sequence[tuple[MaterialChange, str, wire.Material]]) -> None:
+        self._answers_in.landed.extend(landed)
 
     def _failed(self, failed: Sequence[tuple[MaterialChange, str, str]]) -> None:
-        self.journal.mark_failed_many((w, reason) for _, w, reason in failed)
-        for change, _, reason in failed:
-            self.out.results[change.change_id] = f"failed: {reason}"
+        self._answers_in.failed.extend(failed)
 
     def _withdrawn(self, kept_back: Sequence[tuple[MaterialChange, str]]) -> None:
         """Intended writes a stop kept from being sent: settled as never sent."""
-        self.journal.mark_failed_many((w, WITHDRAWN) for _, w in kept_back)
-        self._not_sent([change for change, _ in kept_back])
+        self._answers_in.withdrawn.extend(kept_back)
 
     def _not_sent(self, changes: Sequence[MaterialChange]) -> None:
         for change in changes:

@@ -50,6 +50,7 @@ __all__ = [
     "MIGRATIONS",
     "OPEN_STATES",
     "SCHEMA_VERSION",
+    "Encoded",
     "Intent",
     "Journal",
     "Reverted",
@@ -148,9 +149,29 @@ def _chunks(ids: Sequence[Any]) -> Iterator[tuple[Sequence[Any], str]]:
 
 
 WriteId = str | int
+"""Write ids are handed out as text (``"17"``); the integer is accepted too."""
 _Settled = tuple[int, str, str | None, str | None, str | None]
 """A write's new state: (write id, state, INNERGY id, answer JSON, error)."""
-"""Write ids are handed out as text (``"17"``); the integer is accepted too."""
+_INTENDED_ROW = "(?, ?, ?, ?, ?, ?, 'intended', ?, ?, ?, ?, ?, ?, ?)"
+_ROWS = 64
+"""Writes per ``INSERT`` statement: 13 parameters each, under SQLite's oldest limit of 999
+bound parameters; one statement is one step, where ``executemany`` steps once per row
+(and hands the interpreter lock to the HTTP threads and back each time)."""
+_SETTLED_ROWS = 199
+"""Writes per settling ``UPDATE`` (5 parameters each, plus the time)."""
+
+
+def _settled(
+    done: Iterable[tuple[WriteId, str | None, Any]] = (),
+    failed: Iterable[tuple[WriteId, str]] = (),
+    unknown: Iterable[tuple[WriteId, str]] = (),
+) -> list[_Settled]:
+    """The new states of writes that were sent, as ``_settle_in`` takes them."""
+    return [
+        *((int(w), "done", innergy_id, _dumps(answer), None) for w, innergy_id, answer in done),
+        *((int(w), "failed", None, None, error) for w, error in failed),
+        *((int(w), "unknown", None, None, error) for w, error in unknown),
+    ]
 
 
 def _now() -> str:
@@ -185,9 +206,16 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot be journalled as JSON")
 
 
+class Encoded(str):
+    """JSON text the caller has already encoded (pydantic's serializer runs in its Rust
+    core, several times faster than a dump to dicts and ``json.dumps``): journalled as is."""
+
+
 def _dumps(value: Any) -> str | None:
     if value is None:
         return None
+    if isinstance(value, Encoded):
+        return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain)
 
 
@@ -445,21 +473,45 @@ class Journal:
 
     def intend_many(self, run_id: str, intents: Sequence[Intent]) -> list[str]:
         """Record a batch of writes about to be sent, in one transaction; their ids in order."""
+        return self.step(run_id, intents)
+
+    def step(
+        self,
+        run_id: str,
+        intents: Sequence[Intent] = (),
+        *,
+        done: Iterable[tuple[WriteId, str | None, Any]] = (),
+        failed: Iterable[tuple[WriteId, str]] = (),
+        unknown: Iterable[tuple[WriteId, str]] = (),
+    ) -> list[str]:
+        """Settle the answers of writes already sent and record the next batch as intended,
+        in one transaction (one commit per batch, not two); the new writes' ids in order.
+
+        Each write is still intended before it is sent and settled only after its answer:
+        the caller settles a batch once its answers are in, with the next batch's intents.
+        """
+        settled = _settled(done, failed, unknown)
         rows = [self._intent_row(i) for i in intents]
         now = _now()
         with self._tx() as db:
+            self._settle_in(db, settled, OPEN_STATES, now)
+            if not rows:
+                return []
             self._refuse_applied(db, run_id, intents)
             (last,) = db.execute(
                 "SELECT COALESCE(MAX(seq), 0) FROM writes WHERE run_id = ?", (run_id,)
             ).fetchone()
             (first_id,) = db.execute("SELECT COALESCE(MAX(write_id), 0) + 1 FROM writes").fetchone()
+            values = [(first_id + n, run_id, last + 1 + n, *row, now, now) for n, row in enumerate(rows)]
             try:
-                db.executemany(
-                    "INSERT INTO writes (write_id, run_id, seq, target, op, key, state, before, payload,"
-                    " change_id, plan_id, reverts, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, 'intended', ?, ?, ?, ?, ?, ?, ?)",
-                    [(first_id + n, run_id, last + 1 + n, *row, now, now) for n, row in enumerate(rows)],
-                )
+                for start in range(0, len(values), _ROWS):
+                    chunk = values[start : start + _ROWS]
+                    db.execute(
+                        "INSERT INTO writes (write_id, run_id, seq, target, op, key, state, before, payload,"
+                        " change_id, plan_id, reverts, created_at, updated_at) VALUES "
+                        + ", ".join([_INTENDED_ROW] * len(chunk)),
+                        [value for row in chunk for value in row],
+                    )
             except sqlite3.IntegrityError as exc:
                 raise JournalError(f"cannot journal writes for run {run_id}: {exc}") from exc
         return [str(first_id + n) for n in range(len(rows))]
@@ -510,14 +562,14 @@ class Journal:
 
     def mark_done_many(self, done: Iterable[tuple[WriteId, str | None, Any]]) -> None:
         """Several writes landed, in one transaction (a batch create's answer)."""
-        self._settle([(int(w), "done", i, _dumps(a), None) for w, i, a in done])
+        self._settle(_settled(done=done))
 
     def mark_failed(self, write_id: WriteId, error: str) -> None:
         self.mark_failed_many([(write_id, error)])
 
     def mark_failed_many(self, failed: Iterable[tuple[WriteId, str]]) -> None:
         """Several writes did not land, in one transaction."""
-        self._settle([(int(w), "failed", None, None, error) for w, error in failed])
+        self._settle(_settled(failed=failed))
 
     def mark_unknown(self, write_id: WriteId, error: str) -> None:
         """Sent, but whether it landed is not known (a timeout): the next run looks it up."""
@@ -525,7 +577,7 @@ class Journal:
 
     def mark_unknown_many(self, unknown: Iterable[tuple[WriteId, str]]) -> None:
         """Several writes whose landing is not known, in one transaction."""
-        self._settle([(int(w), "unknown", None, None, error) for w, error in unknown])
+        self._settle(_settled(unknown=unknown))
 
     def mark_exported(self, write_id: WriteId, answer: Any = None) -> None:
         """Written to INNERGY's import file, not applied (``export-import-file``)."""
@@ -538,22 +590,36 @@ class Journal:
     ) -> None:
         if not changes:
             return
-        now = _now()
         with self._tx() as db:
-            self._refuse_closed(db, changes, from_states)
-            db.executemany(
-                "UPDATE writes SET state = ?, innergy_id = COALESCE(?, innergy_id),"
-                " answer = COALESCE(?, answer), error = ?, updated_at = ? WHERE write_id = ?",
-                [
-                    (state, innergy_id, answer, error, now, w)
-                    for w, state, innergy_id, answer, error in changes
-                ],
+            self._settle_in(db, changes, from_states, _now())
+
+    @classmethod
+    def _settle_in(
+        cls, db: sqlite3.Connection, changes: Sequence[_Settled], from_states: Sequence[str], now: str
+    ) -> None:
+        """``changes`` within the caller's transaction: each write's new state, and the
+        change ids of the done ones into ``applied_changes`` (one statement per ``_CHUNK``)."""
+        if not changes:
+            return
+        cls._refuse_closed(db, changes, from_states)
+        for start in range(0, len(changes), _SETTLED_ROWS):
+            chunk = changes[start : start + _SETTLED_ROWS]
+            db.execute(
+                "WITH s (write_id, state, innergy_id, answer, error) AS (VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+                + ") UPDATE writes SET (state, innergy_id, answer, error, updated_at) = ("
+                " SELECT s.state, COALESCE(s.innergy_id, writes.innergy_id),"
+                " COALESCE(s.answer, writes.answer), s.error, ? FROM s WHERE s.write_id = writes.write_id"
+                ") WHERE write_id IN (SELECT write_id FROM s)",
+                [*(value for change in chunk for value in change), now],
             )
-            db.executemany(
+        landed = [c[0] for c in changes if c[1] == "done"]
+        for chunk, marks in _chunks(landed):
+            db.execute(
                 "INSERT OR IGNORE INTO applied_changes (plan_id, change_id, run_id, write_id, applied_at)"
                 " SELECT plan_id, change_id, run_id, write_id, ? FROM writes"
-                " WHERE write_id = ? AND change_id IS NOT NULL AND plan_id IS NOT NULL",
-                [(now, c[0]) for c in changes if c[1] == "done"],
+                f" WHERE write_id IN ({marks}) AND change_id IS NOT NULL AND plan_id IS NOT NULL",
+                (now, *chunk),
             )
 
     @classmethod

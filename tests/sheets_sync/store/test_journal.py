@@ -16,7 +16,7 @@ import pytest
 
 from canonical.errors import JournalError
 from canonical.models import InnergyMaterial
-from sheets_sync.store.journal import SCHEMA_VERSION, Intent, Journal, default_actor, new_run_id
+from sheets_sync.store.journal import SCHEMA_VERSION, Encoded, Intent, Journal, default_actor, new_run_id
 
 MATERIAL = "innergy.material"
 
@@ -223,6 +223,45 @@ def test_batches_larger_than_one_query_are_checked_whole(journal: Journal) -> No
         journal.mark_failed_many([(ids[1101], "x"), (ids[1101], "y")])
     assert journal.writes(first)[1101].state == "intended"  # a refused call changes nothing
     assert len(journal.applied_change_ids("p1")) == 1101
+
+
+def test_a_step_settles_answers_and_intends_the_next_batch_in_one_transaction(journal: Journal) -> None:
+    run = journal.start_run("push", plan_id="p1")
+    first = journal.step(
+        run, [Intent(MATERIAL, "update", f"SKU-{n}", change_id=f"c-{n}", plan_id="p1") for n in range(3)]
+    )
+    nxt = journal.step(
+        run,
+        [
+            Intent(
+                MATERIAL,
+                "update",
+                "SKU-3",
+                payload=Encoded('{"Cost":{"Value":"1.50"}}'),
+                change_id="c-3",
+                plan_id="p1",
+            )
+        ],
+        done=[(first[0], "m-0", Encoded('{"Id":"m-0"}'))],
+        failed=[(first[1], "400: bad cost")],
+        unknown=[(first[2], "timed out")],
+    )
+    states = {w.write_id: (w.state, w.answer, w.payload) for w in journal.writes(run)}
+    assert states == {
+        first[0]: ("done", {"Id": "m-0"}, None),
+        first[1]: ("failed", None, None),
+        first[2]: ("unknown", None, None),
+        nxt[0]: ("intended", None, {"Cost": {"Value": "1.50"}}),
+    }
+    assert journal.applied_change_ids("p1") == {"c-0"}
+    # a refused intent takes the answers of its step back with it: nothing half-recorded
+    with pytest.raises(JournalError, match="c-0 of plan p1 was already applied"):
+        journal.step(
+            journal.start_run("push", plan_id="p1"),
+            [Intent(MATERIAL, "update", "SKU-0", change_id="c-0", plan_id="p1")],
+            done=[(nxt[0], "m-3", None)],
+        )
+    assert journal.writes(run)[-1].state == "intended"
 
 
 def test_a_credential_key_in_any_case_is_refused_however_deep(db: Path) -> None:
