@@ -14,18 +14,22 @@ material would look gone.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from itertools import zip_longest
+from itertools import compress, filterfalse, repeat, zip_longest
+from operator import is_not, itemgetter
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from canonical.errors import DuplicateColumn, EmptyMaster, MissingColumn, MissingTab
 from canonical.gc_pause import paused_gc
+from canonical.keys import sku_keys
 from canonical.models import (
     Claim,
+    FrozenModel,
     Library,
     Material,
     PhaseMapping,
@@ -60,7 +64,7 @@ from sheets_sync.master.tabs import (
 )
 from sheets_sync.workbook.base import Cell, Rows, Workbook, header_key, require_tabs
 
-__all__ = ["LIBRARY_TABS", "parse_library", "read_library", "require_master_rows"]
+__all__ = ["LIBRARY_TABS", "parse_library", "read_library", "reference_parse_library", "require_master_rows"]
 
 LIBRARY_TABS = (MASTER, *MAPPING_TABS)
 Parser = Callable[[Any], Any]
@@ -143,21 +147,17 @@ class _Reader:
             )
         )
 
-    def records(self) -> list[tuple[int, dict[str, Any], list[str]]]:
-        """(sheet row, field values, cleared fields) of each readable row; problems noted.
-
-        Column-wise: each distinct cell of a column is parsed once, and only rows holding
-        a problem, a ``(clear)`` or a blank required cell take the cell-by-cell path.
-        """
-        if self.missing:
-            return []
+    def parsed(self) -> _Parsed:
+        """The body column by column, problems noted: each distinct cell of a column is
+        parsed once, and only rows holding a problem, a ``(clear)`` or a blank required
+        cell take the cell-by-cell path (``_checked``), in sheet order."""
         spec = self.spec
-        body = self.rows[spec.header_row :]
+        body = self.rows[spec.header_row :] if not self.missing else []
         raw_columns = list(zip_longest(*body))
         plan: list[tuple[str, str, bool]] = []
         columns: list[list[Any]] = []
         special: set[int] = set()
-        for title, at in self.columns.items():
+        for title, at in self.columns.items() if not self.missing else ():
             cells = raw_columns[at] if at < len(raw_columns) else (None,) * len(body)
             required = title in spec.required
             column, flagged, empty = _column(cells, PARSERS.get(spec.fields[title]), required)
@@ -166,19 +166,27 @@ class _Reader:
             plan.append((title, spec.fields[title], required))
             columns.append(column)
             special.update(flagged)
-        fields = [field for _, field, _ in plan]
-        out = []
-        for index, outcomes in enumerate(zip(*columns, strict=True)):
-            number = index + spec.header_row + 1
-            if index in special:
-                record = self._checked(number, plan, outcomes)
-                if record is not None:
-                    out.append(record)
-                continue
-            values = {f: o for f, o in zip(fields, outcomes, strict=True) if o is not _BLANK}
-            if values:
-                out.append((number, values, []))
-        return out
+        rows = list(zip(*columns, strict=True)) if columns else [()] * len(body)
+        first = spec.header_row + 1
+        checked = {}
+        for index in sorted(special):
+            record = self._checked(index + first, plan, rows[index])
+            if record is not None:
+                checked[index] = record
+        clean = list(filterfalse(special.__contains__, range(len(body))))
+        left_out = sorted(special.difference(checked))
+        return _Parsed([field for _, field, _ in plan], rows, first, clean, checked, left_out)
+
+    def records(self) -> list[tuple[int, dict[str, Any], list[str]]]:
+        """(sheet row, field values, cleared fields) of each readable row; problems noted."""
+        parsed = self.parsed()
+        out = [(index, parsed.values(index)) for index in parsed.clean]
+        records: list[tuple[int, dict[str, Any], list[str]]] = [
+            (parsed.first + index, values, []) for index, values in out if values
+        ]
+        if not parsed.checked:
+            return records
+        return sorted([*records, *parsed.checked.values()], key=_number_of)
 
     def _checked(
         self, number: int, plan: Sequence[tuple[str, str, bool]], outcomes: Sequence[Any]
@@ -211,6 +219,30 @@ class _Reader:
 
 
 _BLANK = object()
+_number_of = itemgetter(0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A tab's body parsed: each row's outcomes (a value, or ``_BLANK``) in ``fields``' order."""
+
+    fields: list[str]
+    rows: list[tuple[Any, ...]]
+    """Every body row's outcomes; those of a row in ``checked`` or ``left_out`` hold problems or clears."""
+    first: int
+    """The sheet row of the first body row."""
+    clean: list[int]
+    """Body rows whose every cell parsed as a value or a blank (a required one not blank)."""
+    checked: dict[int, tuple[int, dict[str, Any], list[str]]]
+    """Body rows read cell by cell and kept: their sheet row, values and cleared fields."""
+    left_out: list[int]
+    """Body rows read cell by cell and left out (a problem, or every cell blank)."""
+
+    def values(self, index: int) -> dict[str, Any]:
+        """A clean row's fields that hold a value (a parser gives a value for every cell
+        that is not blank, so none is ``None``)."""
+        row = self.rows[index]
+        return dict(compress(zip(self.fields, row, strict=True), map(is_not, row, repeat(_BLANK))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,54 +359,117 @@ def _claim(values: Mapping[str, Any]) -> Claim:
     return Claim(sku=values["sku"], innergy_id=values.get("innergy_id"))
 
 
+def _trusted(reader: _Reader, number: int, model: type[FrozenModel], fields: dict[str, Any]) -> Any:
+    """A master row's ``Material`` built from its parsed values without validating them
+    again (``FrozenModel.from_valid_fields``): every value is of its field's type, as its
+    column's parser gives it, so validation could only return the same model
+    (``tests/canonical/test_columnar_vs_models.py`` holds the two paths equal)."""
+    return model.from_valid_fields(fields)
+
+
+Build = Callable[[_Reader, int, type[FrozenModel], dict[str, Any]], Any]
+"""How a row's values become its model: ``_trusted`` (the bulk path) or ``_build`` (validating)."""
+
+
 def _materials(
-    reader: _Reader, uoms: Sequence[UomMapping], ppak: Mapping[str, tuple[str, ...]]
+    reader: _Reader,
+    uoms: Sequence[UomMapping],
+    ppak: Mapping[str, tuple[str, ...]],
+    build: Build = _trusted,
 ) -> tuple[list[Material], list[Claim], dict[str, int]]:
-    """The master's materials, the claims of the rows left out, and sku_key -> row."""
+    """The master's materials, the claims of the rows left out, and sku_key -> row.
+
+    Column-wise where it can be: the SKU keys in one call, the units checked once per
+    distinct unit, and a clean row whose units are all known becomes its ``Material``
+    without a per-row check; the rare rows that need a decision (a duplicate SKU, an
+    unknown unit, a ``/UNIT`` cost, a cell read cell by cell) take ``_material``, in the
+    order the problems have always been listed in.
+    """
     units = {unit_key(u.source_uom) for u in uoms} | {unit_key(u.canonical_uom) for u in uoms}
+    unit_of = _memo(unit_key)
+    parsed = reader.parsed()
+    checked = parsed.checked
+    kept = sorted([*parsed.clean, *checked]) if checked else parsed.clean
+    """Body rows read as values, in sheet order."""
+    sku_at = parsed.fields.index("sku")
+    skus = [checked[i][1]["sku"] if i in checked else parsed.rows[i][sku_at] for i in kept]
+    keys = sku_keys(skus)
+    numbers = [parsed.first + index for index in kept]
     rows: dict[str, int] = {}
-    seen: dict[str, list[tuple[int, dict[str, Any], list[str]]]] = {}
-    kept: set[int] = set()
-    for number, values, cleared in reader.records():
-        key = sku_key(values["sku"])
-        rows.setdefault(key, number)
-        seen.setdefault(key, []).append((number, values, cleared))
-        kept.add(number)
+    deque(map(rows.setdefault, keys, numbers), maxlen=0)  # the first row of each key, as a C loop
     claims = []
     blocked: dict[str, list[int]] = {}
-    sku_at, id_at = reader.columns.get("SKU"), reader.columns.get("INNERGY ID")
-    for number, raw in enumerate(reader.rows[1:], start=2):
-        if number in kept:  # its SKU cell's key is its parsed SKU's, already in ``rows``
-            continue
-        sku, innergy_id = _key_cell(raw, sku_at), _key_cell(raw, id_at)
+    raw_sku_at, id_at = reader.columns.get("SKU"), reader.columns.get("INNERGY ID")
+    for index in parsed.left_out:
+        number, raw = parsed.first + index, reader.rows[reader.spec.header_row + index]
+        sku, innergy_id = _key_cell(raw, raw_sku_at), _key_cell(raw, id_at)
         if sku:
             key = sku_key(sku)
             rows.setdefault(key, number)
             blocked.setdefault(key, []).append(number)
         if sku or innergy_id:  # a blocked row (a blank one has neither)
             claims.append(Claim(sku=sku, innergy_id=innergy_id))
+    doubtful = set(blocked).intersection(keys)
+    """Keys held by more than one row (a blocked row's SKU counts: which row is the material?)."""
+    if len(set(keys)) < len(keys):
+        doubtful.update(key for key, count in Counter(keys).items() if count > 1)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for position in compress(range(len(keys)), map(doubtful.__contains__, keys)) if doubtful else ():
+        groups[keys[position]].append(position)
+    known = _known_units(parsed, units, unit_of)
+    uom_at, cost_at = parsed.fields.index("uom"), parsed.fields.index("cost")
+    purchase_at = parsed.fields.index("purchase_uom") if "purchase_uom" in parsed.fields else None
     materials = []
-    unit_of = _memo(unit_key)
-    for key, entries in seen.items():
-        if len(entries) > 1 or key in blocked:  # a blocked row's SKU counts: which row is the material?
-            numbers = ", ".join(map(str, sorted([n for n, _, _ in entries] + blocked.get(key, []))))
-            for number, values, _ in entries:
+    for position, (index, key) in enumerate(zip(kept, keys, strict=True)):
+        if key in groups:
+            entries = groups.pop(key)  # the whole group at its first row; none at the later ones
+            numbers_shown = ", ".join(map(str, sorted([numbers[p] for p in entries] + blocked.get(key, []))))
+            for entry in entries:
+                values = checked[kept[entry]][1] if kept[entry] in checked else parsed.values(kept[entry])
                 reader.problem(
-                    number,
+                    numbers[entry],
                     "SKU",
                     values["sku"],
-                    f"duplicate SKU (rows {numbers}, compared ignoring case and spaces); "
+                    f"duplicate SKU (rows {numbers_shown}, compared ignoring case and spaces); "
                     "all are left out until one remains",
                 )
                 claims.append(_claim(values))
             continue
-        number, values, cleared = entries[0]
-        material = _material(reader, number, values, cleared, ppak.get(key, ()), units, unit_of)
+        if key in doubtful:
+            continue  # a later row of a duplicate group, reported with its first
+        row = parsed.rows[index]
+        if index in checked or not (
+            row[uom_at] in known
+            and row[cost_at].per is None
+            and (purchase_at is None or row[purchase_at] in known)
+        ):
+            _, values, cleared = checked[index] if index in checked else (0, parsed.values(index), [])
+            material = _material(
+                reader, numbers[position], values, cleared, ppak.get(key, ()), units, unit_of, build
+            )
+        else:
+            values = parsed.values(index)
+            values["cost"] = values["cost"].value
+            values.setdefault("active", True)
+            values["ppak_skus"] = ppak.get(key, ())
+            material = build(reader, numbers[position], Material, values)
         if material is None:
             claims.append(_claim(values))
         else:
             materials.append(material)
     return materials, claims, rows
+
+
+def _known_units(parsed: _Parsed, units: set[str], unit_of: Callable[[str], str]) -> set[Any]:
+    """The UoM and Purchase UoM outcomes that need no problem: units MAP_UOM knows, and
+    a blank Purchase UoM (each distinct outcome checked once)."""
+    found: set[Any] = {_BLANK}
+    for field in ("uom", "purchase_uom"):
+        if field in parsed.fields:
+            at = parsed.fields.index(field)
+            texts = {o for o in map(itemgetter(at), parsed.rows) if type(o) is str}  # a problem may not hash
+            found.update(text for text in texts if unit_of(text) in units)
+    return found
 
 
 def _material(
@@ -385,6 +480,7 @@ def _material(
     ppak_skus: tuple[str, ...],
     units: set[str],
     unit_of: Callable[[str], str],
+    build: Build,
 ) -> Material | None:
     """One readable row as a ``Material``, or ``None`` with its problem noted."""
     if not _unit_ok(reader, number, values, units, unit_of):
@@ -395,7 +491,7 @@ def _material(
     fields["ppak_skus"] = ppak_skus
     if cleared:
         fields["cleared"] = tuple(cleared)
-    return _build(reader, number, Material, fields)
+    return build(reader, number, Material, fields)
 
 
 def _unit_ok(
@@ -477,6 +573,18 @@ def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dic
     """The master and mapping tabs as read -> (Library, problems, sku_key -> master row).
 
     Raises ``MasterTabError`` when the master's header cannot be trusted."""
+    return _parse_library(tabs, _trusted)
+
+
+def reference_parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dict[str, int]]:
+    """``parse_library`` validating every master row's ``Material`` (pydantic): the
+    reference path the differential test (``tests/canonical/test_columnar_vs_models.py``)
+    compares the bulk path against, removed once the bulk path has served a release of
+    plans unchanged."""
+    return _parse_library(tabs, _build)
+
+
+def _parse_library(tabs: Mapping[str, Rows], build: Build) -> tuple[Library, list[Problem], dict[str, int]]:
     problems: list[Problem] = []
 
     def reader(name: str) -> _Reader:
@@ -493,7 +601,7 @@ def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dic
         key = sku_key(mapping.canonical_sku)
         ppak[key] = (*ppak.get(key, ()), mapping.ppak_sku)
     with paused_gc():
-        materials, claims, rows = _materials(master, uoms, ppak)
+        materials, claims, rows = _materials(master, uoms, ppak, build)
     library = Library(
         materials=tuple(materials),
         claims=tuple(claims),
