@@ -43,18 +43,17 @@ def _msgspec_writes_it_alike(value: Any) -> bool:
     refused by ``json.dumps``, so those take the standard encoder.
     """
     kind = type(value)
-    if kind in _FLAT:
-        return True
     if kind is dict:
-        if not set(map(type, value)) <= {str}:
-            return False
-        return all(_msgspec_writes_it_alike(v) for v in value.values() if type(v) not in _FLAT)
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _FLAT and not _msgspec_writes_it_alike(item)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(_msgspec_writes_it_alike(v) for v in value if type(v) not in _FLAT)
+        return all(type(item) in _FLAT or _msgspec_writes_it_alike(item) for item in value)
     if kind is datetime:
         offset = value.utcoffset()
         return offset is None or not (offset.seconds % 60 or offset.microseconds)
-    return False
+    return kind in _FLAT
 
 
 _PLAIN_TYPES = frozenset({str, int, bool, type(None), Decimal, datetime, date})

@@ -122,8 +122,10 @@ def _letter(index: int) -> str:
 class _Reader:
     """Rows of one tab -> dicts of canonical field values, or problems."""
 
-    def __init__(self, spec: TabSpec, rows: Rows, problems: list[Problem]) -> None:
+    def __init__(self, spec: TabSpec, rows: Rows, problems: list[Problem], reference: bool = False) -> None:
         self.spec = spec
+        self.reference = reference
+        """Read as before the bulk path (``reference_parse_library``)."""
         self.rows = rows
         self.problems = problems
         self.header = rows[spec.header_row - 1] if len(rows) >= spec.header_row else []
@@ -179,6 +181,8 @@ class _Reader:
 
     def records(self) -> list[tuple[int, dict[str, Any], list[str]]]:
         """(sheet row, field values, cleared fields) of each readable row; problems noted."""
+        if self.reference:
+            return self.reference_records()
         parsed = self.parsed()
         out = [(index, parsed.values(index)) for index in parsed.clean]
         records: list[tuple[int, dict[str, Any], list[str]]] = [
@@ -187,6 +191,44 @@ class _Reader:
         if not parsed.checked:
             return records
         return sorted([*records, *parsed.checked.values()], key=_number_of)
+
+    def reference_records(self) -> list[tuple[int, dict[str, Any], list[str]]]:
+        """``records`` as it was before the bulk path, one loop over the rows: the reference
+        path of ``reference_parse_library``, removed with it.
+
+        Column-wise: each distinct cell of a column is parsed once, and only rows holding
+        a problem, a ``(clear)`` or a blank required cell take the cell-by-cell path.
+        """
+        if self.missing:
+            return []
+        spec = self.spec
+        body = self.rows[spec.header_row :]
+        raw_columns = list(zip_longest(*body))
+        plan: list[tuple[str, str, bool]] = []
+        columns: list[list[Any]] = []
+        special: set[int] = set()
+        for title, at in self.columns.items():
+            cells = raw_columns[at] if at < len(raw_columns) else (None,) * len(body)
+            required = title in spec.required
+            column, flagged, empty = _column(cells, PARSERS.get(spec.fields[title]), required)
+            if empty and not required:
+                continue  # an empty optional column adds nothing to any row
+            plan.append((title, spec.fields[title], required))
+            columns.append(column)
+            special.update(flagged)
+        fields = [field for _, field, _ in plan]
+        out = []
+        for index, outcomes in enumerate(zip(*columns, strict=True)):
+            number = index + spec.header_row + 1
+            if index in special:
+                record = self._checked(number, plan, outcomes)
+                if record is not None:
+                    out.append(record)
+                continue
+            values = {f: o for f, o in zip(fields, outcomes, strict=True) if o is not _BLANK}
+            if values:
+                out.append((number, values, []))
+        return out
 
     def _checked(
         self, number: int, plan: Sequence[tuple[str, str, bool]], outcomes: Sequence[Any]
@@ -369,13 +411,17 @@ def _trusted(reader: _Reader, number: int, model: type[FrozenModel], fields: dic
 
 Build = Callable[[_Reader, int, type[FrozenModel], dict[str, Any]], Any]
 """How a row's values become its model: ``_trusted`` (the bulk path) or ``_build`` (validating)."""
+Materials = Callable[
+    [_Reader, Sequence[UomMapping], Mapping[str, tuple[str, ...]]],
+    tuple[list[Material], list[Claim], dict[str, int]],
+]
+"""The master's materials, claims and rows: ``_materials`` (the bulk path) or ``_reference_materials``."""
 
 
 def _materials(
     reader: _Reader,
     uoms: Sequence[UomMapping],
     ppak: Mapping[str, tuple[str, ...]],
-    build: Build = _trusted,
 ) -> tuple[list[Material], list[Claim], dict[str, int]]:
     """The master's materials, the claims of the rows left out, and sku_key -> row.
 
@@ -445,14 +491,66 @@ def _materials(
         ):
             _, values, cleared = checked[index] if index in checked else (0, parsed.values(index), [])
             material = _material(
-                reader, numbers[position], values, cleared, ppak.get(key, ()), units, unit_of, build
+                reader, numbers[position], values, cleared, ppak.get(key, ()), units, unit_of, _trusted
             )
         else:
             values = parsed.values(index)
             values["cost"] = values["cost"].value
             values.setdefault("active", True)
             values["ppak_skus"] = ppak.get(key, ())
-            material = build(reader, numbers[position], Material, values)
+            material = _trusted(reader, numbers[position], Material, values)
+        if material is None:
+            claims.append(_claim(values))
+        else:
+            materials.append(material)
+    return materials, claims, rows
+
+
+def _reference_materials(
+    reader: _Reader, uoms: Sequence[UomMapping], ppak: Mapping[str, tuple[str, ...]]
+) -> tuple[list[Material], list[Claim], dict[str, int]]:
+    """``_materials`` row by row, each ``Material`` validated: the reference path the
+    differential test (``tests/canonical/test_columnar_vs_models.py``) compares the bulk
+    path against, removed once the bulk path has served a release of plans unchanged."""
+    units = {unit_key(u.source_uom) for u in uoms} | {unit_key(u.canonical_uom) for u in uoms}
+    rows: dict[str, int] = {}
+    seen: dict[str, list[tuple[int, dict[str, Any], list[str]]]] = {}
+    kept: set[int] = set()
+    for number, values, cleared in reader.records():
+        key = sku_key(values["sku"])
+        rows.setdefault(key, number)
+        seen.setdefault(key, []).append((number, values, cleared))
+        kept.add(number)
+    claims = []
+    blocked: dict[str, list[int]] = {}
+    sku_at, id_at = reader.columns.get("SKU"), reader.columns.get("INNERGY ID")
+    for number, raw in enumerate(reader.rows[1:], start=2):
+        if number in kept:  # its SKU cell's key is its parsed SKU's, already in ``rows``
+            continue
+        sku, innergy_id = _key_cell(raw, sku_at), _key_cell(raw, id_at)
+        if sku:
+            key = sku_key(sku)
+            rows.setdefault(key, number)
+            blocked.setdefault(key, []).append(number)
+        if sku or innergy_id:  # a blocked row (a blank one has neither)
+            claims.append(Claim(sku=sku, innergy_id=innergy_id))
+    materials = []
+    unit_of = _memo(unit_key)
+    for key, entries in seen.items():
+        if len(entries) > 1 or key in blocked:  # a blocked row's SKU counts: which row is the material?
+            numbers = ", ".join(map(str, sorted([n for n, _, _ in entries] + blocked.get(key, []))))
+            for number, values, _ in entries:
+                reader.problem(
+                    number,
+                    "SKU",
+                    values["sku"],
+                    f"duplicate SKU (rows {numbers}, compared ignoring case and spaces); "
+                    "all are left out until one remains",
+                )
+                claims.append(_claim(values))
+            continue
+        number, values, cleared = entries[0]
+        material = _material(reader, number, values, cleared, ppak.get(key, ()), units, unit_of, _build)
         if material is None:
             claims.append(_claim(values))
         else:
@@ -573,22 +671,25 @@ def parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dic
     """The master and mapping tabs as read -> (Library, problems, sku_key -> master row).
 
     Raises ``MasterTabError`` when the master's header cannot be trusted."""
-    return _parse_library(tabs, _trusted)
+    return _parse_library(tabs, _materials)
 
 
 def reference_parse_library(tabs: Mapping[str, Rows]) -> tuple[Library, list[Problem], dict[str, int]]:
-    """``parse_library`` validating every master row's ``Material`` (pydantic): the
-    reference path the differential test (``tests/canonical/test_columnar_vs_models.py``)
-    compares the bulk path against, removed once the bulk path has served a release of
-    plans unchanged."""
-    return _parse_library(tabs, _build)
+    """``parse_library`` as it was before the bulk path: rows read one by one and every
+    master row's ``Material`` validated (``_Reader.reference_records``,
+    ``_reference_materials``). The reference path the differential test
+    (``tests/canonical/test_columnar_vs_models.py``) compares the bulk path against,
+    removed once the bulk path has served a release of plans unchanged."""
+    return _parse_library(tabs, _reference_materials, reference=True)
 
 
-def _parse_library(tabs: Mapping[str, Rows], build: Build) -> tuple[Library, list[Problem], dict[str, int]]:
+def _parse_library(
+    tabs: Mapping[str, Rows], materials_of: Materials, reference: bool = False
+) -> tuple[Library, list[Problem], dict[str, int]]:
     problems: list[Problem] = []
 
     def reader(name: str) -> _Reader:
-        return _Reader(SPECS[name], tabs.get(name, []), problems)
+        return _Reader(SPECS[name], tabs.get(name, []), problems, reference)
 
     master = reader(MASTER)
     _require_layout(master)
@@ -601,7 +702,7 @@ def _parse_library(tabs: Mapping[str, Rows], build: Build) -> tuple[Library, lis
         key = sku_key(mapping.canonical_sku)
         ppak[key] = (*ppak.get(key, ()), mapping.ppak_sku)
     with paused_gc():
-        materials, claims, rows = _materials(master, uoms, ppak, build)
+        materials, claims, rows = materials_of(master, uoms, ppak)
     library = Library(
         materials=tuple(materials),
         claims=tuple(claims),

@@ -9,7 +9,8 @@ Why it is shaped this way:
   anything is resent. So a rerun or a crash never duplicates a write.
 - Every state change commits at once. WAL mode with ``synchronous=NORMAL`` makes a
   commit cheap and survives the process being killed at any point (only a power loss
-  may drop the last commits, never corrupt the file); bulk calls share one transaction.
+  may drop the last commits, never corrupt the file); bulk calls share one transaction,
+  and ``step`` settles one batch's answers with the next batch's intents in one.
 - A change id applied in one run of a plan is refused by every later run of that plan
   (``applied_changes``, keyed by plan and change id), whatever the caller checked.
 - An undo's write names the write it reverts (``reverts``), so the journal knows which
