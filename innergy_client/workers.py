@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 __all__ = ["in_background", "map_in_order", "result", "worker_pool"]
@@ -31,9 +32,19 @@ def _leave_signals_to_the_main_thread() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
 
 
-def worker_pool(workers: int) -> ThreadPoolExecutor:
-    """A pool of ``workers`` threads that never receive SIGINT or SIGTERM."""
-    return ThreadPoolExecutor(max_workers=max(1, workers), initializer=_leave_signals_to_the_main_thread)
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """A pool of ``workers`` threads that never receive SIGINT or SIGTERM, for a ``with``
+    block. When the block fails, what is queued and not yet started is cancelled: a push
+    that failed must not go on sending the writes it had queued (their journal entries stay
+    intended, and the next run looks them up)."""
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), initializer=_leave_signals_to_the_main_thread)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def result(future: Future[T]) -> T:

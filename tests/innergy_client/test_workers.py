@@ -75,3 +75,19 @@ def test_a_background_thread_does_not_hold_up_the_exit() -> None:
     (thread,) = [t for t in threading.enumerate() if t.name == "matsync-background"]
     assert thread.daemon
     gate.set()
+
+
+def test_a_failing_block_cancels_what_is_queued_and_not_started() -> None:
+    started: list[int] = []
+    gate = threading.Event()
+
+    def work(n: int) -> None:
+        started.append(n)
+        gate.wait(10)
+
+    with pytest.raises(LookupError), worker_pool(1) as pool:
+        futures = [pool.submit(work, n) for n in range(5)]
+        threading.Timer(0.2, gate.set).start()
+        raise LookupError("the journal refused the batch")
+    assert started == [0], "only the write already running went out"
+    assert all(f.cancelled() for f in futures[1:])

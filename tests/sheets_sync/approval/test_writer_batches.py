@@ -69,7 +69,8 @@ def test_a_run_dead_between_answers_and_their_commit_is_settled_by_looking_never
     )[0][0]
     sent_before = posts(world)
     assert open_after_death >= 50, "the first edit round landed, but its answers were never committed"
-    assert sum(sent_before.values()) - sent_before["create"] == 2 * 50, "rounds 1 and 2 were sent"
+    # round 1 was sent; of round 2 (queued), only the edits already running when the run died
+    assert 50 <= sum(sent_before.values()) - sent_before["create"] <= 2 * 50
 
     again = push(world.settings)
 
