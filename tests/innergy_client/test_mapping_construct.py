@@ -51,3 +51,13 @@ def test_the_unvalidated_build_is_the_validated_model(record: Material) -> None:
     assert built.model_fields_set == validated.model_fields_set
     assert fingerprint(built) == fingerprint(validated)
     assert built.model_dump_json() == validated.model_dump_json()
+
+
+def test_numbers_past_the_decimal_contexts_28_digits_are_written_back_as_numbers() -> None:
+    """``Decimal % 1`` raises past 28 digits (hypothesis found a 29-digit ``MRPType``)."""
+    huge = Decimal("10000000000000000000000000000.0000")
+    record = Material.model_validate(
+        {"Id": "1", "MaterialName": "x", "Margin": huge, "MRPType": huge, "Weight": Decimal("12.50")}
+    )
+    body = record.model_dump(mode="json", by_alias=True)
+    assert (body["Margin"], body["MRPType"], body["Weight"]) == (10**28, 10**28, 12.5)
