@@ -60,6 +60,7 @@ __all__ = [
     "json_body",
 ]
 
+
 def _as_number(value: Decimal) -> int | float:
     """A Decimal as the JSON number a write sends: an int when whole, else a float. Tested
     with ``to_integral_value``, not ``% 1``, which fails past the context's 28 digits."""
