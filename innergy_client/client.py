@@ -554,7 +554,8 @@ def _canonical(items: list[Any]) -> list[InnergyMaterial]:
     chunk's decoded records let go of once converted, as ``_drain`` does).
 
     A chunk goes through ``wire.ListedMaterial``; one it refuses, or that holds a time the
-    wire model would not take or a number that is not finite, goes through ``wire.Material``
+    wire model would not take, a number that is not finite or a field under its attribute
+    name (``description``), goes through ``wire.Material``
     as before, which gives the same records or INNERGY's error in the same words."""
     items.reverse()
     records: list[InnergyMaterial] = []
@@ -569,7 +570,15 @@ def _canonical(items: list[Any]) -> list[InnergyMaterial]:
     return records
 
 
+_ATTRIBUTE_NAMES = frozenset(
+    name for name, info in wire.Material.model_fields.items() if info.alias and info.alias != name
+)
+"""``wire.Material``'s attribute names, which it also reads a field by (``populate_by_name``)."""
+
+
 def _listed(chunk: list[Any]) -> list[InnergyMaterial]:
+    if any(not _ATTRIBUTE_NAMES.isdisjoint(record) for record in chunk if isinstance(record, dict)):
+        raise ArithmeticError("a field named as the wire model's attribute")  # only it reads those
     listed = msgspec.convert(chunk, _LISTED)
     times = iter(_TIMES.validate_python([t for r in listed for t in (r.created_on, r.modified_on)]))
     numbers = [

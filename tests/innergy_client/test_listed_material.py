@@ -69,7 +69,8 @@ def wire_bodies(draw: st.DrawFn, odd: bool = False) -> dict[str, Any]:
         for name in draw(st.lists(st.sampled_from([*body, "Cost.Value", "Cost.Extra"]), max_size=2)):
             value = draw(ODD)
             if name.startswith("Cost."):
-                body["Cost"] = {"Value": Decimal(1), **(body["Cost"] or {}), name[5:]: value}
+                cost = body["Cost"] if isinstance(body["Cost"], dict) else {}
+                body["Cost"] = {"Value": Decimal(1), **cost, name[5:]: value}
             else:
                 body[name] = value
         if draw(st.booleans()):
@@ -103,6 +104,8 @@ def test_well_formed_records_take_the_short_path_to_the_same_records(bodies: lis
 
 @given(st.lists(wire_bodies(odd=True), min_size=1, max_size=3))
 @example([{"Id": "a", "MaterialName": "x", "Cost": {"Value": "NaN"}}])
+@example([{"Id": "a", "MaterialName": "x", "description": "read by name too"}])
+@example([{"Id": "a", "MaterialName": "x", "CreatedOn": 1_700_000_000}])
 @example([{"Id": "a", "MaterialName": "x", "Margin": "Infinity"}])
 @example([{"Id": "a", "MaterialName": "x", "CreatedOn": "2026-01-05"}])
 @example([{"Id": "a", "MaterialName": "x", "Cost": {"Value": 1, "Extra": 2}}])
