@@ -564,9 +564,12 @@ def _canonical(items: list[Any]) -> list[InnergyMaterial]:
         del items[-_CHUNK:]
         chunk.reverse()
         try:
-            records += _listed(chunk)
-        except (msgspec.ValidationError, ValidationError, ArithmeticError):
-            records += [to_canonical(record) for record in _parse_all(wire.Material, chunk)]
+            listed = _listed(chunk)
+        except (msgspec.ValidationError, ValidationError):
+            listed = None
+        if listed is None:
+            listed = [to_canonical(record) for record in _parse_all(wire.Material, chunk)]
+        records += listed
     return records
 
 
@@ -576,16 +579,18 @@ _ATTRIBUTE_NAMES = frozenset(
 """``wire.Material``'s attribute names, which it also reads a field by (``populate_by_name``)."""
 
 
-def _listed(chunk: list[Any]) -> list[InnergyMaterial]:
+def _listed(chunk: list[Any]) -> list[InnergyMaterial] | None:
+    """The chunk's records by ``wire.ListedMaterial``; ``None`` where only the wire model
+    reads the chunk as INNERGY meant it (raises what the two type checks refuse)."""
     if any(not _ATTRIBUTE_NAMES.isdisjoint(record) for record in chunk if isinstance(record, dict)):
-        raise ArithmeticError("a field named as the wire model's attribute")  # only it reads those
+        return None  # a field under its attribute name: only the wire model reads those
     listed = msgspec.convert(chunk, _LISTED)
     times = iter(_TIMES.validate_python([t for r in listed for t in (r.created_on, r.modified_on)]))
     numbers = [
         n for r in listed for n in (r.cost.value if r.cost else None, r.margin, r.weight) if n is not None
     ]
     if not all(map(Decimal.is_finite, numbers)):
-        raise ArithmeticError("a number that is not finite")  # the wire model refuses NaN and Infinity
+        return None  # the wire model refuses NaN and Infinity, in its own words
     records = []
     for record, created_on, modified_on in zip(listed, times, times, strict=False):
         values = msgspec.structs.asdict(record)

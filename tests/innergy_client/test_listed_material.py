@@ -99,7 +99,9 @@ def test_the_listed_names_are_the_wire_models() -> None:
 
 @given(st.lists(wire_bodies(), max_size=3))
 def test_well_formed_records_take_the_short_path_to_the_same_records(bodies: list[dict[str, Any]]) -> None:
-    same_records(_listed(bodies), by_the_wire_model(bodies))
+    listed = _listed(bodies)
+    assert listed is not None, "well-formed records take the short path"
+    same_records(listed, by_the_wire_model(bodies))
 
 
 @given(st.lists(wire_bodies(odd=True), min_size=1, max_size=3))
