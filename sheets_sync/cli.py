@@ -28,7 +28,6 @@ import typer
 from typer import Abort
 from typer._click.exceptions import ClickException
 from typer.core import TyperGroup, TyperOption
-from typer.rich_utils import rich_format_error
 
 from canonical.errors import ExitCode, Interrupted, MatsyncError
 from sheets_sync.config import Settings, load_settings
@@ -117,6 +116,8 @@ class GlobalOptionsGroup(TyperGroup):
         except ClickException as exc:
             if not standalone_mode:
                 raise
+            from typer.rich_utils import rich_format_error  # 0.14 s of imports, for errors only
+
             rich_format_error(exc)
             if "--json" in argv:
                 command = next((a for a in argv if a in self.commands), "matsync")

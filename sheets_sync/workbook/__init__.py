@@ -1,4 +1,4 @@
-"""One workbook interface, two backends: Google Sheets (gspread) and a local .xlsx (openpyxl).
+"""One workbook interface, two backends: Google Sheets (gspread) and a local .xlsx (calamine, zip patches).
 
     workbook = open_workbook(settings)                        # sheets_sync.connect
     tabs = workbook.read_tabs([MASTER, "MAP_UOM"])          # {tab: rows}; missing tabs absent

@@ -40,6 +40,7 @@ from canonical.errors import ConfigError, SheetsApiError, WorkbookError
 from canonical.gc_pause import paused_gc
 from canonical.retry_after import RETRY_STATUSES, retry_after_seconds
 from sheets_sync.config import DEFAULT_SHEETS_ENDPOINT, Settings
+from sheets_sync.workbook.a1 import column_letter
 from sheets_sync.workbook.base import (
     Block,
     Cell,
@@ -81,15 +82,6 @@ tall, and the default row height, in pixels: what a fitted tab's sizes are made 
 MAX_REQUEST_BYTES = 2_000_000
 """Google's advice for one request's payload; a larger values write is split by rows."""
 log = logging.getLogger("matsync.sheets")
-
-
-def column_letter(number: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _quote_tab(tab: str) -> str:

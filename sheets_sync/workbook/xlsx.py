@@ -30,25 +30,15 @@ import stat
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook as OpenpyxlWorkbook
-from openpyxl import load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.page import PrintPageSetup
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.protection import SheetProtection
-from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineError, CalamineWorkbook
 
 from canonical.errors import UnstorableValue, WorkbookError, WorkbookLocked
 from canonical.gc_pause import paused_gc
 from canonical.normalize import not_finite
 from reports.cells import cell_size
+from sheets_sync.workbook.a1 import CONTROL_CHARACTERS, column_letter
 from sheets_sync.workbook.base import (
     Cell,
     Missed,
@@ -66,6 +56,9 @@ from sheets_sync.workbook.base import (
 from sheets_sync.workbook.xlsx_patch import MARKER, Unpatchable, native, patch_plan, tab_look, write_patch
 from sheets_sync.workbook.xlsx_patch.styles import PROTECTION, Format
 from sheets_sync.workbook.xlsx_patch.worksheet import PRINT_WIDE
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["EXCEL_CELL_LIMIT", "XlsxWorkbook", "unstorable"]
 
@@ -85,7 +78,7 @@ def unstorable(value: object) -> str | None:
         return f"is {value}, not a finite number; an .xlsx number cell would read back empty"
     if not isinstance(value, str):
         return None
-    if match := ILLEGAL_CHARACTERS_RE.search(value) or _NOT_XML.search(value):
+    if match := CONTROL_CHARACTERS.search(value) or _NOT_XML.search(value):
         return f"holds the control character U+{ord(match.group()[0]):04X}, which an .xlsx cannot store"
     if value and not value.strip():
         return "is only white space, which openpyxl writes so that every reader sees an empty cell"
@@ -94,7 +87,7 @@ def unstorable(value: object) -> str | None:
     return None
 
 
-_UNSTORABLE_CHARACTER = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|{_NOT_XML.pattern}")
+_UNSTORABLE_CHARACTER = re.compile(f"{CONTROL_CHARACTERS.pattern}|{_NOT_XML.pattern}")
 
 
 def _surely_storable(values: Sequence[Sequence[Value]]) -> bool:
@@ -153,6 +146,8 @@ def _copy_touched(known: dict[str, Rows], ops: Sequence[Op]) -> dict[str, Rows]:
 
 def _set_format(target: Any, fmt: Format) -> None:
     """A look's ``Format`` set over a cell's (or a column's) own, as the patcher sets it."""
+    from openpyxl.styles import PatternFill
+
     if fmt.bold:
         font = copy(target.font)
         font.bold = True
@@ -209,6 +204,9 @@ class XlsxWorkbook(Workbook):
             self._seen = now
 
     def _load(self, **options: Any) -> Any:
+        from openpyxl import load_workbook  # the fallback writer only: its import alone is ~0.3 s
+        from openpyxl.utils.exceptions import InvalidFileException
+
         name = str(self.path)
         try:
             return load_workbook(self.path, **options)
@@ -288,7 +286,7 @@ class XlsxWorkbook(Workbook):
         """Write the batch beside the file and rename it over the file, unless the file was
         saved since it was read (then nothing is written and the answer is False)."""
         bad = [
-            f"{b.tab}!{get_column_letter(b.col + c)}{b.row + r}: {reason}"
+            f"{b.tab}!{column_letter(b.col + c)}{b.row + r}: {reason}"
             for b in batch.blocks
             if not _surely_storable(b.values)
             for r, row in enumerate(b.values)
@@ -328,6 +326,8 @@ class XlsxWorkbook(Workbook):
 
     def _load_for_write(self) -> Any:
         if not self.path.is_file():
+            from openpyxl import Workbook as OpenpyxlWorkbook
+
             return OpenpyxlWorkbook()
         return self._load(keep_vba=self.path.suffix.lower() == ".xlsm")
 
@@ -354,6 +354,11 @@ class XlsxWorkbook(Workbook):
             self._style(book[style.tab], style, known)
 
     def _style(self, sheet: Worksheet, style: Style, known: dict[str, Rows]) -> None:
+        from openpyxl.worksheet.datavalidation import DataValidation
+        from openpyxl.worksheet.page import PrintPageSetup
+        from openpyxl.worksheet.properties import PageSetupProperties
+        from openpyxl.worksheet.protection import SheetProtection
+
         look = tab_look(style, known)
         sheet.freeze_panes = f"A{look.frozen + 1}" if look.frozen else None
         sheet.data_validations.dataValidation = [
@@ -387,7 +392,7 @@ class XlsxWorkbook(Workbook):
         if look.columns:
             sheet.column_dimensions.clear()
             for column in look.columns:
-                dimension = sheet.column_dimensions[get_column_letter(column.first)]
+                dimension = sheet.column_dimensions[column_letter(column.first)]
                 dimension.min, dimension.max = column.first, column.last
                 if column.width is not None:
                     dimension.width = column.width

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.fakes.matsync_process import ROOT
 
-HEAVY = ("openpyxl", "pandas", "numpy", "gspread", "python_calamine", "google.auth")
+HEAVY = ("openpyxl", "pandas", "numpy", "gspread", "python_calamine", "google.auth", "typer.rich_utils")
+"""Backend libraries, and typer's rich formatting (0.14 s), which only an error or --help needs."""
 
 
 def test_the_cli_and_plan_load_no_backend_library() -> None:
@@ -23,3 +25,29 @@ def test_the_cli_and_plan_load_no_backend_library() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == "", f"loaded at start: {loaded}"
+
+
+def test_a_plan_shaped_xlsx_read_and_patched_write_load_no_openpyxl(tmp_path: Path) -> None:
+    """Calamine reads, the zip patcher writes: openpyxl (0.3 s of imports) is for the fallback only."""
+    import openpyxl
+
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "MATERIAL_LIBRARY_MASTER"
+    book.active.append(["SKU", "Name", "Cost"])
+    book.active.append(["PLY-1", "Birch ply", 12.5])
+    book.create_sheet("DIFF_INNERGY").append(["old"])
+    book.save(path)
+    probe = (
+        "import sys; from sheets_sync.workbook.xlsx import XlsxWorkbook;"
+        "from sheets_sync.workbook import Rewrite;"
+        f"book = XlsxWorkbook(__import__('pathlib').Path({str(path)!r}));"
+        "rows = book.read_tabs(['MATERIAL_LIBRARY_MASTER', 'DIFF_INNERGY']);"
+        "assert rows['MATERIAL_LIBRARY_MASTER'][1][0] == 'PLY-1', rows;"
+        "book.write([Rewrite('DIFF_INNERGY', [['Change ID', 'SKU'], ['c1', '=1+1']])]);"
+        "assert book.read_tabs(['DIFF_INNERGY'])['DIFF_INNERGY'][1] == ['c1', '=1+1'];"
+        "print(','.join(m for m in ('openpyxl', 'numpy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"loaded: {done.stdout.strip()}"

@@ -13,8 +13,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from openpyxl.utils import column_index_from_string, get_column_letter
-
+from sheets_sync.workbook.a1 import column_index, column_letter
 from sheets_sync.workbook.base import Value
 from sheets_sync.workbook.xlsx_patch.styles import Format, Look, Styles
 from sheets_sync.workbook.xlsx_patch.unpatchable import Unpatchable
@@ -88,7 +87,7 @@ def _patch_row(
     empty = head.endswith(b"/>")
     body = b"" if empty else row[tag.end() : -len(b"</row>")]
     for col, edit in edits.items():
-        column = get_column_letter(col)
+        column = column_letter(col)
         letters, ref = column.encode(), f"{column}{number}"
         found = body.find(b' r="%s%d"' % (letters, number))
         if found >= 0:
@@ -132,8 +131,8 @@ def _grown(ref: str, rows: int, cols: int) -> str:
     if match is None:
         return ref
     first = ref.split(":")[0] if ":" in ref else "A1"
-    width = max(column_index_from_string(match.group(1)), cols)
-    return f"{first}:{get_column_letter(width)}{max(int(match.group(2)), rows)}"
+    width = max(column_index(match.group(1)), cols)
+    return f"{first}:{column_letter(width)}{max(int(match.group(2)), rows)}"
 
 
 def edited_sheet(

@@ -14,10 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
-from openpyxl.utils import get_column_letter
-
 from canonical.errors import WorkbookError
+from sheets_sync.workbook.a1 import column_letter
 from sheets_sync.workbook.base import Rows, Style, column_index
 from sheets_sync.workbook.layout import fit
 from sheets_sync.workbook.xlsx_patch.xml_spans import Node, element, escape_attr, main_root, parse, splice
@@ -129,14 +127,14 @@ def tab_look(style: Style, known: Mapping[str, Rows]) -> Look:
         return at
 
     def letter(title: str) -> str:
-        return get_column_letter(index(title) + 1)
+        return column_letter(index(title) + 1)
 
     wanted: list[tuple[str, Validation]] = [(letter(t), Validation('"TRUE,FALSE"')) for t in style.checkboxes]
     for title, dropdown in style.dropdowns.items():
         if dropdown.source is not None:
             source_tab, source_col = dropdown.source
             source_rows = known.get(source_tab) or [[]]
-            src = get_column_letter((column_index(source_rows[0], source_col) or 0) + 1)
+            src = column_letter((column_index(source_rows[0], source_col) or 0) + 1)
             quoted = "'" + source_tab.replace("'", "''") + "'"
             wanted.append((letter(title), Validation(f"{quoted}!${src}$2:${src}${_LAST_ROW}")))
         elif dropdown.values and len(",".join(dropdown.values)) < 250:
@@ -159,9 +157,7 @@ def tab_look(style: Style, known: Mapping[str, Rows]) -> Look:
         header_row=top,
         validations={f"{col}{top + 1}:{col}{_LAST_ROW}": rule for col, rule in wanted},
         filter_ref=(
-            f"A{top}:{get_column_letter(len(header))}{max(len(rows), top)}"
-            if style.filter and header
-            else None
+            f"A{top}:{column_letter(len(header))}{max(len(rows), top)}" if style.filter and header else None
         ),
         cells=_cells(style, rows, header, data),
         columns=_columns(layout.widths if layout else None, data, style.locked),
@@ -266,6 +262,8 @@ class Styles:
 
     def _number_format(self, code: str) -> int:
         """The id of a number format: Excel's own when built in, else one of styles.xml's."""
+        from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE  # only when a format is set
+
         if code in BUILTIN_FORMATS_REVERSE:
             return int(BUILTIN_FORMATS_REVERSE[code])
         if code not in self.number_formats:

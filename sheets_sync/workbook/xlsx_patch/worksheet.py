@@ -16,8 +16,7 @@ from decimal import Decimal
 from itertools import chain, repeat
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
+from sheets_sync.workbook.a1 import column_letter
 from sheets_sync.workbook.base import Value
 from sheets_sync.workbook.xlsx_patch.styles import MARKER, PROTECTION, Look, Styles, Validation, styled_rows
 from sheets_sync.workbook.xlsx_patch.xml_spans import MAIN, RELS, START_TAG, Node, element, escape, main_root
@@ -131,7 +130,7 @@ def _sheet_data(
     distinct line of formats: a DIFF tab of 2,500 changes is 30,000 cells."""
     last = max([len(values), *styled])
     width = max([0, *(len(r) for r in values), *(len(x) for x in styled.values())])
-    letters = [get_column_letter(c) for c in range(1, width + 1)]
+    letters = [column_letter(c) for c in range(1, width + 1)]
     plain = [""] * width
     attributes: dict[int, list[str]] = {}
     for line in styled.values():
@@ -276,7 +275,7 @@ def whole_sheet(
 ) -> Sheet:
     """A tab rewritten whole (or new): rows streamed, hyperlinks of the old cells dropped."""
     width, height = max((len(r) for r in values), default=0), len(values)
-    ref = f"A1:{get_column_letter(width)}{height}" if width and height else "A1"
+    ref = f"A1:{column_letter(width)}{height}" if width and height else "A1"
     made = {"dimension": element("dimension", {"ref": ref}), "hyperlinks": b""}
     styled = styled_rows(look, styles) if look is not None and styles is not None else {}
     heights = look.heights if look is not None else {}
