@@ -28,7 +28,8 @@ def test_the_cli_and_plan_load_no_backend_library() -> None:
 
 
 def test_a_plan_shaped_xlsx_read_and_patched_write_load_no_openpyxl(tmp_path: Path) -> None:
-    """Calamine reads, the zip patcher writes: openpyxl (0.3 s of imports) is for the fallback only."""
+    """Calamine reads, the zip patcher writes a styled DIFF tab (number formats included): openpyxl
+    (0.3 s of imports) is for the fallback writer only."""
     import openpyxl
 
     path = tmp_path / "book.xlsx"
@@ -44,8 +45,10 @@ def test_a_plan_shaped_xlsx_read_and_patched_write_load_no_openpyxl(tmp_path: Pa
         f"book = XlsxWorkbook(__import__('pathlib').Path({str(path)!r}));"
         "rows = book.read_tabs(['MATERIAL_LIBRARY_MASTER', 'DIFF_INNERGY']);"
         "assert rows['MATERIAL_LIBRARY_MASTER'][1][0] == 'PLY-1', rows;"
-        "book.write([Rewrite('DIFF_INNERGY', [['Change ID', 'SKU'], ['c1', '=1+1']])]);"
-        "assert book.read_tabs(['DIFF_INNERGY'])['DIFF_INNERGY'][1] == ['c1', '=1+1'];"
+        "from sheets_sync.master.tabs import SPECS; from reports.plan import DIFF_INNERGY_HEADER as head;"
+        "rows = [['legend'], [], list(head), [False, 'c1', '=1+1', 'PLY-1', 'n', 'x', None, 0.05]];"
+        "book.write([Rewrite('DIFF_INNERGY', rows, SPECS['DIFF_INNERGY'].style())]);"
+        "assert book.read_tabs(['DIFF_INNERGY'])['DIFF_INNERGY'][3][1:3] == ['c1', '=1+1'];"
         "print(','.join(m for m in ('openpyxl', 'numpy') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)

@@ -22,6 +22,7 @@ from sheets_sync.workbook.xlsx_patch.xml_spans import Node, element, escape_attr
 
 __all__ = [
     "BOOLEAN_FORMAT",
+    "BUILTIN_NUMBER_FORMATS",
     "LAST_COLUMN",
     "MARKER",
     "PROTECTION",
@@ -49,6 +50,48 @@ PROTECTION |= {"sort": "0", "autoFilter": "0"}
 _LINE_POINTS, _MAX_POINTS = 14, 409
 """The height of a line of Calibri 11 and the most a row may have, in points."""
 _WARNING = "{column} is written by matsync: edit it only to correct what the tool wrote"
+
+
+BUILTIN_NUMBER_FORMATS: dict[str, int] = {
+    "General": 0,
+    "0": 1,
+    "0.00": 2,
+    "#,##0": 3,
+    "#,##0.00": 4,
+    '"$"#,##0_);("$"#,##0)': 5,
+    '"$"#,##0_);[Red]("$"#,##0)': 6,
+    '"$"#,##0.00_);("$"#,##0.00)': 7,
+    '"$"#,##0.00_);[Red]("$"#,##0.00)': 8,
+    "0%": 9,
+    "0.00%": 10,
+    "0.00E+00": 11,
+    "# ?/?": 12,
+    "# ??/??": 13,
+    "mm-dd-yy": 14,
+    "d-mmm-yy": 15,
+    "d-mmm": 16,
+    "mmm-yy": 17,
+    "h:mm AM/PM": 18,
+    "h:mm:ss AM/PM": 19,
+    "h:mm": 20,
+    "h:mm:ss": 21,
+    "m/d/yy h:mm": 22,
+    "#,##0_);(#,##0)": 37,
+    "#,##0_);[Red](#,##0)": 38,
+    "#,##0.00_);(#,##0.00)": 39,
+    "#,##0.00_);[Red](#,##0.00)": 40,
+    '_(* #,##0_);_(* \\(#,##0\\);_(* "-"_);_(@_)': 41,
+    '_("$"* #,##0_);_("$"* \\(#,##0\\);_("$"* "-"_);_(@_)': 42,
+    '_(* #,##0.00_);_(* \\(#,##0.00\\);_(* "-"??_);_(@_)': 43,
+    '_("$"* #,##0.00_)_("$"* \\(#,##0.00\\)_("$"* "-"??_)_(@_)': 44,
+    "mm:ss": 45,
+    "[h]:mm:ss": 46,
+    "mmss.0": 47,
+    "##0.0E+0": 48,
+    "@": 49,
+}
+"""Excel's built-in number formats by code (ECMA-376 Part 1, 18.8.30), which styles.xml
+names by id without defining them; as openpyxl has them (a test compares), without its import."""
 
 
 @dataclass(frozen=True)
@@ -262,10 +305,8 @@ class Styles:
 
     def _number_format(self, code: str) -> int:
         """The id of a number format: Excel's own when built in, else one of styles.xml's."""
-        from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE  # only when a format is set
-
-        if code in BUILTIN_FORMATS_REVERSE:
-            return int(BUILTIN_FORMATS_REVERSE[code])
+        if code in BUILTIN_NUMBER_FORMATS:
+            return BUILTIN_NUMBER_FORMATS[code]
         if code not in self.number_formats:
             self.number_formats[code] = max([163, *self.number_formats.values()]) + 1
             self.added_formats.append((self.number_formats[code], code))
