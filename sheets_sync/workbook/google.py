@@ -68,7 +68,6 @@ __all__ = [
     "GoogleWorkbook",
     "SheetsHTTPClient",
     "a1_range",
-    "column_letter",
     "open_google",
     "value_ranges",
 ]
