@@ -36,6 +36,8 @@ from typing import Any
 __all__ = [
     "CLEAR",
     "UNIT_SYNONYMS",
+    "XML_CONTROL",
+    "XML_FORBIDDEN",
     "BadValue",
     "Money",
     "canonical_unit",
@@ -55,6 +57,12 @@ __all__ = [
     "sku_key",
     "unit_key",
 ]
+
+XML_CONTROL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+"""The control characters XML 1.0 forbids (openpyxl's ``ILLEGAL_CHARACTERS_RE``; a test compares)."""
+XML_FORBIDDEN = re.compile(f"{XML_CONTROL.pattern}|[\ud800-\udfff\ufffe\uffff]")
+"""Every character an XML 1.0 document, so an .xlsx, cannot hold: those, lone surrogates,
+U+FFFE and U+FFFF."""
 
 CLEAR = "(clear)"
 """A master cell holding exactly this asks for the INNERGY value to be cleared."""

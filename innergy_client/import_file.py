@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterable, Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from canonical.errors import InnergyFileError
 from canonical.models import InnergyMaterial, Problem
-from canonical.normalize import BadValue, clean_text, is_blank, parse_decimal, parse_money, parse_percent
+from canonical.normalize import (
+    XML_FORBIDDEN,
+    BadValue,
+    clean_text,
+    is_blank,
+    parse_decimal,
+    parse_money,
+    parse_percent,
+)
 from innergy_client.wire import IMPORT_COLUMNS
 
 __all__ = ["read_library_file", "write_import_file"]
@@ -49,17 +55,6 @@ type, stock ...) have no canonical field: written blank, ignored on reading. ``I
 not an import column but INNERGY's exports may carry it."""
 
 _FORMULA_START = ("=", "+", "-", "@")
-
-
-@cache
-def _unstorable() -> re.Pattern[str]:
-    """Characters XML (so .xlsx) cannot hold: control characters, U+FFFE, U+FFFF, surrogates.
-
-    openpyxl is imported on first use (here and below): it brings numpy, a quarter of a
-    second at the start of every command, and only the import file needs it."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return re.compile(ILLEGAL_CHARACTERS_RE.pattern + "|[\ufffe\uffff\ud800-\udfff]")
 
 
 def _cell_value(field: str, material: InnergyMaterial) -> Any:
@@ -92,7 +87,7 @@ def write_import_file(materials: Iterable[InnergyMaterial], path: Path) -> list[
             (
                 (c, v)
                 for c, v in zip(IMPORT_COLUMNS, values, strict=True)
-                if isinstance(v, str) and _unstorable().search(v)
+                if isinstance(v, str) and XML_FORBIDDEN.search(v)
             ),
             None,
         )

@@ -6,12 +6,7 @@ never needs."""
 
 from __future__ import annotations
 
-import re
-
-__all__ = ["CONTROL_CHARACTERS", "column_index", "column_letter"]
-
-CONTROL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
-"""The control characters XML 1.0 forbids in a cell (openpyxl's ``ILLEGAL_CHARACTERS_RE``)."""
+__all__ = ["column_letter", "column_number"]
 
 
 def column_letter(number: int) -> str:
@@ -23,7 +18,7 @@ def column_letter(number: int) -> str:
     return letters
 
 
-def column_index(letters: str) -> int:
+def column_number(letters: str) -> int:
     """A -> 1, AA -> 27 (case ignored)."""
     number = 0
     for letter in letters.upper():

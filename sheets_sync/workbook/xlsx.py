@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
@@ -36,9 +35,9 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from canonical.errors import UnstorableValue, WorkbookError, WorkbookLocked
 from canonical.gc_pause import paused_gc
-from canonical.normalize import not_finite
+from canonical.normalize import XML_CONTROL, XML_FORBIDDEN, not_finite
 from reports.cells import cell_size
-from sheets_sync.workbook.a1 import CONTROL_CHARACTERS, column_letter
+from sheets_sync.workbook.a1 import column_letter
 from sheets_sync.workbook.base import (
     Cell,
     Missed,
@@ -68,8 +67,6 @@ _ATTEMPTS = 5
 """Writes planned again when the file keeps being saved by someone else meanwhile."""
 
 EXCEL_CELL_LIMIT = 32_767
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
-"""Characters XML 1.0 forbids that openpyxl lets through (it would write a broken file)."""
 
 
 def unstorable(value: object) -> str | None:
@@ -78,16 +75,13 @@ def unstorable(value: object) -> str | None:
         return f"is {value}, not a finite number; an .xlsx number cell would read back empty"
     if not isinstance(value, str):
         return None
-    if match := CONTROL_CHARACTERS.search(value) or _NOT_XML.search(value):
+    if match := XML_CONTROL.search(value) or XML_FORBIDDEN.search(value):
         return f"holds the control character U+{ord(match.group()[0]):04X}, which an .xlsx cannot store"
     if value and not value.strip():
         return "is only white space, which openpyxl writes so that every reader sees an empty cell"
     if len(value) > EXCEL_CELL_LIMIT // 2 and (size := cell_size(value)) > EXCEL_CELL_LIMIT:
         return f"has {size} characters (as Excel counts them); an .xlsx cell holds at most {EXCEL_CELL_LIMIT}"
     return None
-
-
-_UNSTORABLE_CHARACTER = re.compile(f"{CONTROL_CHARACTERS.pattern}|{_NOT_XML.pattern}")
 
 
 def _surely_storable(values: Sequence[Sequence[Value]]) -> bool:
@@ -100,7 +94,7 @@ def _surely_storable(values: Sequence[Sequence[Value]]) -> bool:
     return not (
         max(map(len, texts), default=0) > EXCEL_CELL_LIMIT // 2
         or any(map(str.isspace, texts))
-        or _UNSTORABLE_CHARACTER.search("".join(texts))
+        or XML_FORBIDDEN.search("".join(texts))
         or any(map(unstorable, others))
     )
 

@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sheets_sync.workbook.a1 import column_index, column_letter
+from sheets_sync.workbook.a1 import column_letter, column_number
 from sheets_sync.workbook.base import Value
 from sheets_sync.workbook.xlsx_patch.styles import Format, Look, Styles
 from sheets_sync.workbook.xlsx_patch.unpatchable import Unpatchable
@@ -131,7 +131,7 @@ def _grown(ref: str, rows: int, cols: int) -> str:
     if match is None:
         return ref
     first = ref.split(":")[0] if ":" in ref else "A1"
-    width = max(column_index(match.group(1)), cols)
+    width = max(column_number(match.group(1)), cols)
     return f"{first}:{column_letter(width)}{max(int(match.group(2)), rows)}"
 
 

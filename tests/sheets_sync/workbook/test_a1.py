@@ -6,7 +6,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from sheets_sync.workbook.a1 import CONTROL_CHARACTERS, column_index, column_letter
+from canonical.normalize import XML_CONTROL, XML_FORBIDDEN
+from sheets_sync.workbook.a1 import column_letter, column_number
 from sheets_sync.workbook.xlsx_patch.styles import BUILTIN_NUMBER_FORMATS
 
 
@@ -14,14 +15,16 @@ def test_column_letters_and_indexes_agree_with_openpyxl_across_excels_width() ->
     for number in range(1, 16_385):  # A .. XFD
         letters = get_column_letter(number)
         assert column_letter(number) == letters
-        assert column_index(letters) == column_index_from_string(letters) == number
-    assert column_index("xfd") == 16_384
+        assert column_number(letters) == column_index_from_string(letters) == number
+    assert column_number("xfd") == 16_384
 
 
-def test_control_characters_are_openpyxls_illegal_characters() -> None:
-    every = [chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
-    ours = [c for c in every if CONTROL_CHARACTERS.match(c)]
+def test_xml_control_characters_are_openpyxls_illegal_ones_and_forbidden_adds_non_characters() -> None:
+    every = [chr(code) for code in range(0x110000)]
+    ours = [c for c in every if XML_CONTROL.match(c)]
     assert ours == [c for c in every if ILLEGAL_CHARACTERS_RE.match(c)]
+    non_xml = [chr(c) for c in (*range(0xD800, 0xE000), 0xFFFE, 0xFFFF)]
+    assert [c for c in every if XML_FORBIDDEN.match(c)] == sorted([*ours, *non_xml])
 
 
 def test_the_patchers_builtin_number_formats_are_openpyxls() -> None:
