@@ -32,10 +32,11 @@ from itertools import chain, compress, filterfalse, repeat
 from operator import attrgetter, itemgetter
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
 from canonical.gc_pause import paused_gc
 from canonical.keys import name_key, name_keys, sku_keys
+from canonical.lazy import field_values
 from canonical.models import Claim, InnergyMaterial, Library, Material, Problem, UomMapping
 from canonical.normalize import BadValue, canonical_unit, fold_text
 from canonical.projection import (
@@ -166,9 +167,6 @@ _compared_values_in = itemgetter(*COMPARED_FIELDS)
 # A unit's UnitParts (group, common unit, divisor) split without a Python function call.
 _group_and_common_unit = itemgetter(slice(0, 2))
 _divisor_of = itemgetter(2)
-_values_of = vars(BaseModel)["__dict__"].__get__
-"""A model's field values by name (its ``__dict__``), through the slot's descriptor: a
-third cheaper than ``vars``, which looks the slot up past pydantic's ``__getattr__``."""
 _RECORDS = TypeAdapter(list[InnergyMaterial])
 """Validates the records of many creates in one call (pydantic's loop, not ours)."""
 _BLANK_FOR_NONE = {None: ""}
@@ -258,7 +256,9 @@ def _unique(indexes: list[int | None]) -> bool:
     return len(set(indexes)) - (given < len(indexes)) == given
 
 
-def _costs(rows: list[dict[str, Any]], units: list[str], parts: Mapping[str, UnitParts]) -> list[Decimal]:
+def _costs(
+    rows: Sequence[Mapping[str, Any]], units: list[str], parts: Mapping[str, UnitParts]
+) -> list[Decimal]:
     """The master rows' costs (``rows`` are their models' values) as INNERGY would hold
     them, dividing only where a divisor is not 1 (at 100,000 rows, every Decimal operation
     saved counts)."""
@@ -283,13 +283,14 @@ class _Diff:
     to explain the change.
     """
 
-    def __init__(self, library: Library, records: list[InnergyMaterial]) -> None:
+    def __init__(self, library: Library, records: Sequence[InnergyMaterial]) -> None:
         self.materials = library.materials
-        self.mine = list(map(_values_of, self.materials))
+        self.mine = field_values(self.materials)
         """Each master row's field values, by position."""
         self.records = records
-        self.theirs = list(map(_values_of, records))
-        """Each INNERGY record's field values, by position."""
+        self.theirs = field_values(records)
+        """Each INNERGY record's field values, by position (a ``LazyModels``' own: its
+        models are built only for the records a change or a conflict names)."""
         self.by_id: dict[str | None, int] = {}
         self.ids_unique = True
         externals = list(map(_external_id_in, self.theirs))
@@ -563,11 +564,11 @@ class _Diff:
             self.conflict(masters.get(key), group, reason)
         unclaimed = filterfalse(self.claimed.__contains__, range(len(self.records)))
         unmanaged = []
-        for position in unclaimed:
-            record = self.records[position]
+        for position in unclaimed:  # an inactive record's model is not built: nothing names it
             if not self.keys[position]:
-                unmanaged.append(record)
-            elif record.active:
+                unmanaged.append(self.records[position])
+            elif self.theirs[position]["active"]:
+                record = self.records[position]
                 fields = (FieldChange("active", "yes", "no"),)
                 payload = record.model_copy(update={"active": False})
                 sku = str(record.external_id)
@@ -630,11 +631,12 @@ def diff_materials(
     Duplicate master SKUs: the first row wins (the reader reports the others).
     """
     with paused_gc():
-        return _diff(library, list(innergy), baseline or {})
+        records = innergy if isinstance(innergy, Sequence) else list(innergy)
+        return _diff(library, records, baseline or {})
 
 
 def _diff(
-    library: Library, innergy: list[InnergyMaterial], baseline: Mapping[str, InnergyMaterial]
+    library: Library, innergy: Sequence[InnergyMaterial], baseline: Mapping[str, InnergyMaterial]
 ) -> MaterialDiff:
     """The diff run, whose working tuples are freed on return, before the collector resumes
     (else its first pass would walk all of them)."""

@@ -36,6 +36,7 @@ from canonical.diff import (
 )
 from canonical.errors import MassDeactivation
 from canonical.keys import sku_keys
+from canonical.lazy import field_values
 from canonical.models import FrozenModel, InnergyMaterial, Library, Material, Problem
 from canonical.serialize import canonical_json, fingerprint
 
@@ -191,7 +192,7 @@ MASS_DEACTIVATE_PERCENT = 10
 def _refuse_mass_deactivation(changes: Sequence[Difference], records: Sequence[InnergyMaterial]) -> None:
     """Raise ``MassDeactivation`` when the deactivations pass both thresholds."""
     gone = [change.sku for change in changes if change.action == "deactivate"]
-    managed = sum(map(bool, sku_keys(record.external_id or "" for record in records)))
+    managed = sum(map(bool, sku_keys(values["external_id"] or "" for values in field_values(records))))
     if len(gone) <= MASS_DEACTIVATE_COUNT or len(gone) * 100 <= MASS_DEACTIVATE_PERCENT * managed:
         return
     shown = ", ".join(gone[:5]) + (", ..." if len(gone) > 5 else "")
@@ -222,7 +223,8 @@ def build_plan(
     a few hundredths of a second where serialising 100,000 records again costs tenths.
     An input not in it is fingerprinted from its records. Raises ``MassDeactivation``
     past the thresholds unless ``allow_mass_deactivate``."""
-    records, items = list(innergy), list(ppak)
+    records = innergy if isinstance(innergy, Sequence) else list(innergy)  # a LazyModels stays one
+    items = list(ppak)
     created = now or datetime.now(UTC)
     diff = diff_materials(library, records, baseline)
     if not allow_mass_deactivate:

@@ -39,6 +39,7 @@ from canonical.errors import (
     InnergyValidationError,
 )
 from canonical.gc_pause import paused_gc
+from canonical.lazy import LazyModels, field_values
 from canonical.models import InnergyMaterial
 from canonical.normalize import sku_key
 from canonical.retry_after import RETRY_STATUSES, retry_after_seconds
@@ -311,7 +312,7 @@ class InnergyClient:
             items = self._records(endpoint("materials.list"), raw=digest)
             return _drain(wire.Material, items), digest.hexdigest()[:16]
 
-    def read_library(self) -> tuple[list[InnergyMaterial], str]:
+    def read_library(self) -> tuple[LazyModels[InnergyMaterial], str]:
         """``read_materials`` as canonical records, for a plan: the same records, read
         without the wire model (``_canonical``)."""
         digest = hashlib.sha256()
@@ -544,33 +545,36 @@ def _drain(model: type[M], items: list[Any]) -> list[M]:
 
 
 _LISTED = list[wire.ListedMaterial]
+
 _TIMES = TypeAdapter(list[datetime | None])
 """Times parsed the wire model's way (pydantic), in one call per chunk."""
 _CHUNK = 2_000
 
 
-def _canonical(items: list[Any]) -> list[InnergyMaterial]:
+def _canonical(items: list[Any]) -> LazyModels[InnergyMaterial]:
     """A listing's records as canonical ones, a chunk at a time (``items`` is emptied, each
-    chunk's decoded records let go of once converted, as ``_drain`` does).
+    chunk's decoded records let go of once converted, as ``_drain`` does). Held as their
+    values: a plan builds models only for the records its changes name (``LazyModels``).
 
     A chunk goes through ``wire.ListedMaterial``; one it refuses, or that holds a time the
     wire model would not take, a number that is not finite or a field under its attribute
     name (``description``), goes through ``wire.Material``
     as before, which gives the same records or INNERGY's error in the same words."""
     items.reverse()
-    records: list[InnergyMaterial] = []
+    values: list[Mapping[str, Any]] = []
     while items:
         chunk = items[-_CHUNK:]
         del items[-_CHUNK:]
         chunk.reverse()
+        listed: Sequence[Mapping[str, Any]] | None
         try:
             listed = _listed(chunk)
         except (msgspec.ValidationError, ValidationError):
             listed = None
         if listed is None:
-            listed = [to_canonical(record) for record in _parse_all(wire.Material, chunk)]
-        records += listed
-    return records
+            listed = field_values([to_canonical(record) for record in _parse_all(wire.Material, chunk)])
+        values += listed
+    return LazyModels(InnergyMaterial, values)
 
 
 _ATTRIBUTE_NAMES = frozenset(
@@ -579,8 +583,9 @@ _ATTRIBUTE_NAMES = frozenset(
 """``wire.Material``'s attribute names, which it also reads a field by (``populate_by_name``)."""
 
 
-def _listed(chunk: list[Any]) -> list[InnergyMaterial] | None:
-    """The chunk's records by ``wire.ListedMaterial``; ``None`` where only the wire model
+def _listed(chunk: list[Any]) -> list[dict[str, Any]] | None:
+    """The chunk's records' canonical values (``InnergyMaterial``'s fields, every one)
+    by ``wire.ListedMaterial``; ``None`` where only the wire model
     reads the chunk as INNERGY meant it (raises what the two type checks refuse)."""
     if any(not _ATTRIBUTE_NAMES.isdisjoint(record) for record in chunk if isinstance(record, dict)):
         return None  # a field under its attribute name: only the wire model reads those
@@ -597,7 +602,7 @@ def _listed(chunk: list[Any]) -> list[InnergyMaterial] | None:
         values["cost"] = record.cost.value if record.cost else None
         values["active"] = values.pop("status") == "Active"
         values["created_on"], values["modified_on"] = created_on, modified_on
-        records.append(InnergyMaterial.from_valid(values))
+        records.append(values)
     return records
 
 

@@ -98,7 +98,7 @@ def api_reader(client: InnergyClient) -> InnergyReader:
     """INNERGY's library through an ``InnergyClient`` (one paged listing, read as canonical
     records without the wire model: ``InnergyClient.read_library``)."""
 
-    def read() -> tuple[list[InnergyMaterial], list[Problem], str]:
+    def read() -> tuple[Sequence[InnergyMaterial], list[Problem], str]:
         records, digest = client.read_library()
         return records, [], digest
 
