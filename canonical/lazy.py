@@ -10,16 +10,14 @@ once, so ``records[i] is records[i]`` (the diff tells records apart by identity)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
-from canonical.models import FrozenModel
-
 __all__ = ["LazyModels", "field_values"]
 
-M = TypeVar("M", bound=FrozenModel)
+M = TypeVar("M", bound=BaseModel)
 
 _values_of = vars(BaseModel)["__dict__"].__get__
 """A model's field values by name (its ``__dict__``), through the slot's descriptor: a
@@ -28,14 +26,29 @@ third cheaper than ``vars``, which looks the slot up past pydantic's ``__getattr
 
 class LazyModels(Sequence[M], Generic[M]):
     """A read-only sequence of ``model`` records over ``values``, one mapping per record
-    holding every field in the types the model declares (what ``from_valid`` takes)."""
+    holding every field in the types the model declares, in the model's order (a model's
+    ``__dict__``, which its JSON follows: ``canonical.serialize`` writes a file from them).
 
-    __slots__ = ("_models", "model", "values")
+    ``build`` makes a record's model of its values (``model.from_valid`` for a record
+    whose fields are all given); ``built`` holds the models made already, by position, whose
+    values are their own."""
 
-    def __init__(self, model: type[M], values: Sequence[Mapping[str, Any]]) -> None:
+    __slots__ = ("_build", "_models", "model", "values")
+
+    def __init__(
+        self,
+        model: type[M],
+        values: Sequence[Mapping[str, Any]],
+        build: Callable[[Any], M],
+        *,
+        built: Mapping[int, M] | None = None,
+    ) -> None:
         self.model = model
         self.values = values
+        self._build = build
         self._models: list[M | None] = [None] * len(values)
+        for position, record in (built or {}).items():
+            self._models[position] = record
 
     def __len__(self) -> int:
         return len(self.values)
@@ -51,7 +64,7 @@ class LazyModels(Sequence[M], Generic[M]):
             return [self[position] for position in range(*index.indices(len(self)))]
         built = self._models[index]
         if built is None:
-            built = self._models[index] = self.model.from_valid(self.values[index])
+            built = self._models[index] = self._build(self.values[index])
         return built
 
     def __iter__(self) -> Iterator[M]:

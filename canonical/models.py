@@ -6,7 +6,8 @@ frozen so that a value read once is the value compared, fingerprinted and pushed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache, cached_property
@@ -15,6 +16,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
+from canonical.keys import sku_keys
+from canonical.lazy import field_values
 from canonical.normalize import sku_key, unit_key
 
 __all__ = [
@@ -62,6 +65,12 @@ class FrozenModel(BaseModel):
         given, as validation records them. For a master row, where a blank cell leaves
         its field unset (13 us a row validated, 2 us so). Raises ``KeyError`` for a field
         the model does not have, or a required one not given."""
+        return cls.from_all_fields(cls.with_defaults(values), set(values))
+
+    @classmethod
+    def with_defaults(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Every field's value, in the model's order: ``values`` and the defaults of the
+        fields it leaves out (``from_valid_fields``' check and merge, without the model)."""
         if not values.keys() <= cls.__pydantic_fields__.keys() or not _required(cls) <= values.keys():
             wrong = sorted(
                 (values.keys() - cls.__pydantic_fields__.keys()) | (_required(cls) - values.keys())
@@ -69,9 +78,24 @@ class FrozenModel(BaseModel):
             raise KeyError(f"{cls.__name__} fields unknown or required and not given: {wrong}")
         fields = _defaults(cls).copy()
         fields.update(values)
+        return fields
+
+    @classmethod
+    def defaults(cls, given: Iterable[str]) -> dict[str, Any]:
+        """Every field at its default, in the model's order (``None`` for a required one),
+        for values that will give fields of ``given`` only: ``with_defaults`` with its check
+        of the field names made once for many records. Raises ``KeyError`` for a field of
+        ``given`` the model does not have."""
+        if unknown := set(given) - cls.__pydantic_fields__.keys():
+            raise KeyError(f"{cls.__name__} has no fields {sorted(unknown)}")
+        return _defaults(cls).copy()
+
+    @classmethod
+    def from_all_fields(cls, fields: dict[str, Any], given: set[str]) -> Self:
+        """The model of ``with_defaults``' values (held as they are), the fields ``given`` set."""
         model = _new(cls)
         _set(model, "__dict__", fields)
-        _set(model, "__pydantic_fields_set__", set(values))
+        _set(model, "__pydantic_fields_set__", given)
         _set(model, "__pydantic_extra__", None)
         _set(model, "__pydantic_private__", None)
         return model
@@ -257,7 +281,9 @@ class Library(FrozenModel):
     duplicates are reported by the reader that built the library).
     """
 
-    materials: tuple[Material, ...] = ()
+    materials: Sequence[Material] = ()
+    """A tuple, or as the master's reader gives them a ``LazyModels``: the models of the
+    rows nothing names are never built."""
     statuses: tuple[StatusMapping, ...] = ()
     phases: tuple[PhaseMapping, ...] = ()
     skus: tuple[SkuMapping, ...] = ()
@@ -275,21 +301,25 @@ class Library(FrozenModel):
             "uom": {},
             "uom_code": {},
         }
-        for name, items, key_of in (
-            ("material", self.materials, lambda m: m.key),
+        # by position, read from the values: a lazy master's models are not built to index them
+        skus = (values["sku"] for values in field_values(self.materials))
+        deque(map(indexes["material"].setdefault, sku_keys(skus), range(len(self.materials))), maxlen=0)
+        tables: tuple[tuple[str, Sequence[Any], Callable[[Any], str]], ...] = (
             ("sku", self.skus, lambda s: sku_key(s.ppak_sku)),
             ("status", self.statuses, lambda s: unit_key(s.ppak_status)),
             ("phase", self.phases, lambda p: unit_key(p.ppak_phase)),
             ("uom", self.uoms, lambda u: unit_key(u.source_uom)),
             ("uom_code", self.uoms, lambda u: unit_key(u.canonical_uom)),
-        ):
+        )
+        for name, items, key_of in tables:
             index = indexes[name]
             for item in items:
                 index.setdefault(key_of(item), item)
         return indexes
 
     def material(self, sku: str) -> Material | None:
-        return self._indexes["material"].get(sku_key(sku))
+        position = self._indexes["material"].get(sku_key(sku))
+        return None if position is None else self.materials[position]
 
     def canonical_sku(self, ppak_code: str) -> str | None:
         """MAP_MATERIAL_SKU wins; else the code itself when the master has it."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -19,6 +19,8 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 import msgspec
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
+
+from canonical.lazy import LazyModels
 
 __all__ = ["canonical_bytes", "canonical_json", "fingerprint", "from_jsonl", "jsonl_chunks", "to_jsonl"]
 
@@ -145,6 +147,9 @@ def canonical_json(record: BaseModel | dict[str, Any]) -> str:
 
 def jsonl_chunks(records: Iterable[BaseModel | dict[str, Any]], size: int = 2_000) -> Iterator[bytes]:
     """``to_jsonl`` as UTF-8, ``size`` lines at a time: a writer never holds the whole file."""
+    if isinstance(records, LazyModels):
+        yield from _lazy_chunks(records, size)
+        return
     it = iter(records)
     while chunk := list(islice(it, size)):
         values = _as_encoded(chunk)
@@ -166,8 +171,24 @@ def _as_encoded(chunk: list[BaseModel | dict[str, Any]]) -> list[Any] | None:
     if checks is None:
         return None
     stored = [r.__dict__ for r in chunk]
-    alike = all(_msgspec_writes_it_alike(values[n]) for values in stored for n in checks)
-    return stored if alike else None
+    return stored if _alike(stored, checks) else None
+
+
+def _alike(stored: Iterable[Mapping[str, Any]], checks: tuple[str, ...]) -> bool:
+    """msgspec writes these models' stored values (``__dict__``) as ``canonical_bytes`` does."""
+    return all(_msgspec_writes_it_alike(values[n]) for values in stored for n in checks)
+
+
+def _lazy_chunks(records: LazyModels[BaseModel], size: int) -> Iterator[bytes]:
+    """A ``LazyModels``' lines from its values (a model's stored values): its models are not
+    built to be written; a chunk msgspec would write otherwise goes model by model."""
+    checks = _stored_checks(records.model)
+    for start in range(0, len(records), size):
+        stored = list(records.values[start : start + size])
+        if checks is not None and _alike(stored, checks):
+            yield _ENCODER.encode_lines(stored)
+        else:
+            yield b"".join([canonical_bytes(r) + b"\n" for r in records[start : start + size]])
 
 
 def to_jsonl(records: Iterable[BaseModel | dict[str, Any]]) -> str:

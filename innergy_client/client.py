@@ -574,7 +574,7 @@ def _canonical(items: list[Any]) -> LazyModels[InnergyMaterial]:
         if listed is None:
             listed = field_values([to_canonical(record) for record in _parse_all(wire.Material, chunk)])
         values += listed
-    return LazyModels(InnergyMaterial, values)
+    return LazyModels(InnergyMaterial, values, InnergyMaterial.from_valid)
 
 
 _ATTRIBUTE_NAMES = frozenset(

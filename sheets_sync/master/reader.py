@@ -15,7 +15,7 @@ material would look gone.
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import compress, filterfalse, repeat, zip_longest
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from canonical.errors import DuplicateColumn, EmptyMaster, MissingColumn, MissingTab
 from canonical.gc_pause import paused_gc
 from canonical.keys import sku_keys
+from canonical.lazy import LazyModels
 from canonical.models import (
     Claim,
     FrozenModel,
@@ -283,8 +284,12 @@ class _Parsed:
     def values(self, index: int) -> dict[str, Any]:
         """A clean row's fields that hold a value (a parser gives a value for every cell
         that is not blank, so none is ``None``)."""
+        return dict(self.given(index))
+
+    def given(self, index: int) -> Iterator[tuple[str, Any]]:
+        """``values`` as (field, value) pairs, for a caller that merges them into a dict."""
         row = self.rows[index]
-        return dict(compress(zip(self.fields, row, strict=True), map(is_not, row, repeat(_BLANK))))
+        return compress(zip(self.fields, row, strict=True), map(is_not, row, repeat(_BLANK)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +418,7 @@ Build = Callable[[_Reader, int, type[FrozenModel], dict[str, Any]], Any]
 """How a row's values become its model: ``_trusted`` (the bulk path) or ``_build`` (validating)."""
 Materials = Callable[
     [_Reader, Sequence[UomMapping], Mapping[str, tuple[str, ...]]],
-    tuple[list[Material], list[Claim], dict[str, int]],
+    tuple[Sequence[Material], list[Claim], dict[str, int]],
 ]
 """The master's materials, claims and rows: ``_materials`` (the bulk path) or ``_reference_materials``."""
 
@@ -422,8 +427,10 @@ def _materials(
     reader: _Reader,
     uoms: Sequence[UomMapping],
     ppak: Mapping[str, tuple[str, ...]],
-) -> tuple[list[Material], list[Claim], dict[str, int]]:
+) -> tuple[LazyModels[Material], list[Claim], dict[str, int]]:
     """The master's materials, the claims of the rows left out, and sku_key -> row.
+    A clean row is held as its values, its ``Material`` built when something names it
+    (``LazyModels``: a plan explains only the rows that change).
 
     Column-wise where it can be: the SKU keys in one call, the units checked once per
     distinct unit, and a clean row whose units are all known becomes its ``Material``
@@ -465,7 +472,12 @@ def _materials(
     known = _known_units(parsed, units, unit_of)
     uom_at, cost_at = parsed.fields.index("uom"), parsed.fields.index("cost")
     purchase_at = parsed.fields.index("purchase_uom") if "purchase_uom" in parsed.fields else None
-    materials = []
+    materials: list[dict[str, Any]] = []
+    """Each kept row's values, every field (``Material.with_defaults``)."""
+    defaults = Material.defaults({*parsed.fields, "ppak_skus"})
+    """Every field at its default (``active`` yes): a clean row's fields replace theirs."""
+    built: dict[int, Material] = {}
+    """The models of the rows read cell by cell, by position in ``materials``."""
     for position, (index, key) in enumerate(zip(kept, keys, strict=True)):
         if key in groups:
             entries = groups.pop(key)  # the whole group at its first row; none at the later ones
@@ -493,17 +505,28 @@ def _materials(
             material = _material(
                 reader, numbers[position], values, cleared, ppak.get(key, ()), units, unit_of, _trusted
             )
-        else:
-            values = parsed.values(index)
+            if material is None:
+                claims.append(_claim(values))
+                continue
+            built[len(materials)] = material
+            materials.append(vars(material))
+        else:  # Material.with_defaults, its check made once (``defaults``)
+            values = defaults.copy()
+            values.update(parsed.given(index))
             values["cost"] = values["cost"].value
-            values.setdefault("active", True)
             values["ppak_skus"] = ppak.get(key, ())
-            material = _trusted(reader, numbers[position], Material, values)
-        if material is None:
-            claims.append(_claim(values))
-        else:
-            materials.append(material)
-    return materials, claims, rows
+            materials.append(values)
+    return LazyModels(Material, materials, _clean_row, built=built), claims, rows
+
+
+def _clean_row(values: dict[str, Any]) -> Material:
+    """A clean row's ``Material`` of its values (``Material.with_defaults``), as
+    ``_trusted`` would have built it: the fields set are those its cells gave (a parser
+    gives no ``None``), ``active`` and ``ppak_skus``, which ``_materials`` always gives,
+    and never ``cleared``, which only a row read cell by cell has."""
+    given = set(compress(values, map(is_not, values.values(), repeat(None))))
+    given.discard("cleared")
+    return Material.from_all_fields(values, given)
 
 
 def _reference_materials(
@@ -703,13 +726,17 @@ def _parse_library(
         ppak[key] = (*ppak.get(key, ()), mapping.ppak_sku)
     with paused_gc():
         materials, claims, rows = materials_of(master, uoms, ppak)
-    library = Library(
-        materials=tuple(materials),
-        claims=tuple(claims),
-        statuses=tuple(statuses),
-        phases=tuple(phases),
-        skus=tuple(skus),
-        uoms=tuple(uoms),
+    # not validated again: each value is its field's type already, and validating a lazy
+    # master's materials would build every model
+    library = Library.from_valid_fields(
+        {
+            "materials": materials if isinstance(materials, LazyModels) else tuple(materials),
+            "claims": tuple(claims),
+            "statuses": tuple(statuses),
+            "phases": tuple(phases),
+            "skus": tuple(skus),
+            "uoms": tuple(uoms),
+        }
     )
     return library, problems, rows
 

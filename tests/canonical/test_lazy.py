@@ -11,6 +11,7 @@ from canonical.lazy import LazyModels, field_values
 from canonical.models import InnergyMaterial, Library, Material, UomMapping
 from canonical.plan import build_plan
 from canonical.projection import project_material
+from canonical.serialize import jsonl_chunks
 
 
 def records(count: int) -> list[InnergyMaterial]:
@@ -21,7 +22,7 @@ def records(count: int) -> list[InnergyMaterial]:
 
 
 def lazy(models: list[InnergyMaterial]) -> LazyModels[InnergyMaterial]:
-    return LazyModels(InnergyMaterial, [dict(vars(model)) for model in models])
+    return LazyModels(InnergyMaterial, [dict(vars(model)) for model in models], InnergyMaterial.from_valid)
 
 
 def test_a_record_is_built_once_on_first_access_and_equals_the_model() -> None:
@@ -54,7 +55,7 @@ def test_a_value_the_model_lacks_fails_when_its_record_is_built() -> None:
     del values["notes"]
 
     with pytest.raises(KeyError, match="notes"):
-        LazyModels(InnergyMaterial, [values])[0]
+        LazyModels(InnergyMaterial, [values], InnergyMaterial.from_valid)[0]
 
 
 def test_a_plan_builds_models_only_for_the_records_its_changes_name() -> None:
@@ -84,3 +85,16 @@ def test_a_plan_builds_models_only_for_the_records_its_changes_name() -> None:
     inputs = {"master": "m", "innergy": "i"}
     assert planned == build_plan(library, models, inputs=inputs, now=planned.created_at)
     assert diff_materials(library, held) == diff_materials(library, models)
+
+
+def test_a_lazy_master_is_looked_up_and_written_without_building_its_models() -> None:
+    master = [
+        Material(sku=f"Sku {i}", name=f"M {i}", category="C", uom="EA", cost=Decimal(i)) for i in range(5)
+    ]
+    held = LazyModels(Material, [dict(vars(m)) for m in master], Material.from_valid)
+    library = Library.from_valid_fields({"materials": held})
+
+    assert b"".join(jsonl_chunks(held, size=2)) == b"".join(jsonl_chunks(master, size=2))
+    assert held.built == 0
+    assert library.material("SKU3") == master[3] and library.material("nope") is None
+    assert held.built == 1
