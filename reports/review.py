@@ -17,6 +17,7 @@ them groups alike rows:
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from canonical.plan import Change, MaterialChange
 
@@ -40,6 +41,8 @@ TENFOLD = Decimal(10)
 FLAGS = ("unit trap", "price", "deactivation", "rename", "conflict")
 """Every flag, in the order a row shows them."""
 _FOUR_PLACES = Decimal("0.0001")
+_REMEMBERED = 20_000
+"""Changes whose flags are remembered, the most recently asked: a plan's, and more."""
 
 
 def _amount(text: str | None) -> Decimal | None:
@@ -90,9 +93,11 @@ def _unit_trap(change: Change, ratio: Decimal | None) -> bool:
     return ratio >= TENFOLD or any(abs(ratio / f - 1) <= FACTOR_TOLERANCE for f in factors)
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def flags(change: Change) -> tuple[str, ...]:
-    """The change's flags, in the order of ``FLAGS`` (its cost line read once: every report
-    row asks)."""
+    """The change's flags, in the order of ``FLAGS``. Remembered per change (a change is
+    frozen, and hashed in a few microseconds where its flags take 25): the diff tabs and
+    the three reports each ask several times for every change, 8 asks a change in a plan."""
     found = set()
     costs = _costs(change)
     if _unit_trap(change, _ratio(costs)):
