@@ -38,7 +38,7 @@ from canonical.errors import MassDeactivation
 from canonical.keys import sku_keys
 from canonical.lazy import field_values
 from canonical.models import FrozenModel, InnergyMaterial, Library, Material, Problem
-from canonical.serialize import canonical_json, fingerprint
+from canonical.serialize import Text, canonical_json, fingerprint, text_bytes
 
 __all__ = [
     "MASS_DEACTIVATE_COUNT",
@@ -142,13 +142,12 @@ class Plan(FrozenModel):
         return cls.model_validate_json(text)
 
 
-def change_id(*parts: Any) -> str:
+def change_id(*parts: Text) -> str:
     """A short id that is the same whenever the parts are."""
-    text = canonical_json({"parts": [list(p) if isinstance(p, tuple) else p for p in parts]})
-    return "C" + hashlib.sha256(text.encode()).hexdigest()[:10]
+    return "C" + hashlib.sha256(text_bytes({"parts": list(parts)})).hexdigest()[:10]
 
 
-def _lines(fields: Iterable[FieldChange]) -> list[list[str | None]]:
+def _lines(fields: Iterable[FieldChange]) -> list[Text]:
     return [[f.field, f.old, f.new] for f in fields]
 
 

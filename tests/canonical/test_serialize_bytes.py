@@ -14,7 +14,7 @@ from pydantic import BaseModel, PlainSerializer
 from pydantic_core import to_jsonable_python
 
 from canonical import InnergyMaterial, Material, Problem
-from canonical.serialize import canonical_bytes, canonical_json, jsonl_chunks
+from canonical.serialize import canonical_bytes, canonical_json, jsonl_chunks, text_bytes
 
 _JSON_VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text()),
@@ -166,3 +166,26 @@ def test_chunks_of_the_canonical_models_are_their_dumps(records: list[BaseModel]
     encoder's text of the record's JSON-mode dump."""
     expected = b"".join(_standard(r.model_dump(mode="json")) + b"\n" for r in records)
     assert b"".join(jsonl_chunks(records, size=size)) == expected
+
+
+_TEXTS = st.recursive(
+    st.one_of(st.none(), st.text()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.tuples(inner, inner), st.dictionaries(st.text(max_size=4), inner)
+    ),
+    max_leaves=10,
+)
+
+
+@given(_TEXTS)
+def test_text_bytes_are_canonical_bytes_without_the_walk(value: Any) -> None:
+    """A change id is hashed from ``text_bytes``: the same bytes as ``canonical_bytes`` (and so
+    the same ids as before it), lone surrogates refused alike."""
+    record = {"parts": value}
+    try:
+        expected = canonical_bytes(record)
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            text_bytes(record)
+        return
+    assert text_bytes(record) == expected
