@@ -122,6 +122,7 @@ class InnergyClient:
         self.batch_size = batch_size
         self.calls = 0
         """HTTP requests sent (retries included): what benchmarks and tests count."""
+        self._closed = False
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
@@ -137,6 +138,7 @@ class InnergyClient:
         self.close()
 
     def close(self) -> None:
+        self._closed = True
         self._http.close()
 
     # -- transport --------------------------------------------------------------------
@@ -154,7 +156,8 @@ class InnergyClient:
             try:
                 return self._once(method, path, body=body, params=params, raw=raw)
             except _Retryable as exc:
-                if attempt >= self.retries:
+                # closed under a call (a plan that failed meanwhile): its command has ended
+                if attempt >= self.retries or self._closed:
                     raise InnergyUnavailable(
                         self._redact(f"INNERGY {method} {path} failed after {attempt + 1} tries: {exc}"),
                         method=method,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from decimal import Decimal
@@ -192,6 +193,31 @@ def test_timeouts_are_retried_then_fail_clearly(sandbox: Sandbox) -> None:
     sandbox.faults.latency = 0.3
     with pytest.raises(InnergyUnavailable, match="timed out"):
         InnergyClient(sandbox.url, sandbox.api_key, timeout=0.05, retries=1, backoff=0.001).version()
+
+
+def test_a_call_whose_client_is_closed_under_it_fails_without_trying_again(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plan whose master failed closes the client under its INNERGY read: that read ends."""
+    sandbox.faults.latency = 0.5
+    client = InnergyClient(sandbox.url, sandbox.api_key, retries=4, backoff=0)
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            client.version()
+        except BaseException as exc:  # the outcome is what is checked
+            outcome.append(exc)
+
+    thread = threading.Thread(target=call)
+    thread.start()
+    time.sleep(0.2)
+    client.close()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert [type(e) for e in outcome] == [InnergyUnavailable]
+    assert "trying again" not in caplog.text
+    assert len(sandbox.requests) == 1
 
 
 def test_thirty_percent_random_429_and_500_still_complete(sandbox: Sandbox) -> None:
