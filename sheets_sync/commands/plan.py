@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from canonical.errors import ExitCode
+from canonical.gc_pause import paused_gc
 from canonical.models import InnergyMaterial, Material, Problem
 from canonical.plan import Plan, build_plan, tab_plan_id, ticked_change_ids
 from innergy_client import InnergyClient
@@ -202,7 +203,21 @@ def run_plan(
     """The plan over an open workbook and an INNERGY reader: one read, files, one write.
 
     INNERGY is read while the workbook is (both are reads: a master that stops the plan
-    leaves nothing half-done), which takes the shorter of the two off the plan's time."""
+    leaves nothing half-done), which takes the shorter of the two off the plan's time.
+    The cyclic collector is paused throughout: a plan's records and changes are alive
+    until it ends, none in a cycle, and its full passes over them freed nothing."""
+    with paused_gc():
+        return _run_plan(workbook, innergy, output_dir, now=now, allow_mass_deactivate=allow_mass_deactivate)
+
+
+def _run_plan(
+    workbook: Workbook,
+    innergy: InnergyReader,
+    output_dir: Path,
+    *,
+    now: datetime | None,
+    allow_mass_deactivate: bool,
+) -> PlanRun:
     from sheets_sync.master.issues import issues_rewrite
     from sheets_sync.master.reader import LIBRARY_TABS, read_library, require_master_rows
     from sheets_sync.master.tabs import ISSUES
@@ -283,8 +298,13 @@ def plan(
     from sheets_sync.store.lock import run_lock
 
     out, allow = settings.output_dir, allow_mass_deactivate
-    with run_lock(settings.output_dir, "plan"), open_workbook(settings) as workbook:
-        if innergy_source is not None:
-            return summary(run_plan(workbook, file_reader(innergy_source), out, allow_mass_deactivate=allow))
-        with innergy_client(settings) as client:
-            return summary(run_plan(workbook, api_reader(client), out, allow_mass_deactivate=allow))
+
+    def planned() -> PlanRun:  # the workbook's cells are let go of before the collector resumes
+        with open_workbook(settings) as workbook:
+            if innergy_source is not None:
+                return run_plan(workbook, file_reader(innergy_source), out, allow_mass_deactivate=allow)
+            with innergy_client(settings) as client:
+                return run_plan(workbook, api_reader(client), out, allow_mass_deactivate=allow)
+
+    with run_lock(settings.output_dir, "plan"), paused_gc():
+        return summary(planned())

@@ -7,6 +7,7 @@ Every data row ends as a canonical object or as ``Problem``s in ISSUES (the rule
 from __future__ import annotations
 
 from canonical.errors import ExitCode
+from canonical.gc_pause import paused_gc
 from sheets_sync.config import Settings
 from sheets_sync.connect import open_workbook, outputs
 from sheets_sync.console import Outcome
@@ -20,8 +21,17 @@ __all__ = ["pull"]
 
 
 def pull(settings: Settings) -> Outcome:
-    """``matsync pull``: read, validate, write ``canonical/materials.jsonl`` and ISSUES."""
-    with run_lock(settings.output_dir, "pull"), open_workbook(settings) as workbook:
+    """``matsync pull``: read, validate, write ``canonical/materials.jsonl`` and ISSUES.
+
+    The cyclic collector is paused while it runs: the cells and records are alive until it
+    ends, none in a cycle, and the collector's passes over them freed nothing (it resumes
+    once they are let go of, so its first pass has nothing of theirs to walk)."""
+    with run_lock(settings.output_dir, "pull"), paused_gc():
+        return _pull(settings)
+
+
+def _pull(settings: Settings) -> Outcome:
+    with open_workbook(settings) as workbook:
         tabs = workbook.read_tabs([*LIBRARY_TABS, ISSUES])
         library, problems, rows = read_library(workbook, tabs)
         path = write_jsonl(outputs(settings).canonical("materials.jsonl"), library.materials)

@@ -6,7 +6,9 @@ through the real client), runs the plan, and reads back what the fake stores.
 
 from __future__ import annotations
 
+import gc
 import json
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -371,6 +373,7 @@ def test_exit_3_with_changes_then_0_when_innergy_matches(make_settings: Any, san
     done = cli(settings)
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["changes"] == 0
+    assert gc.isenabled(), "plan pauses the cyclic collector only while it runs"
 
 
 def test_exit_1_on_a_missing_mapping_tab_naming_init_sheet(make_settings: Any) -> None:
@@ -380,6 +383,11 @@ def test_exit_1_on_a_missing_mapping_tab_naming_init_sheet(make_settings: Any) -
     assert result.exit_code == 1
     error = json.loads(result.stdout)["error"]
     assert "MAP_UOM" in error and "matsync init-sheet" in error
+    for thread in threading.enumerate():  # INNERGY's read, whose client was closed under it
+        if thread.name == "matsync-background":
+            thread.join(5)
+            assert not thread.is_alive()
+    assert gc.isenabled(), "plan pauses the cyclic collector only while it runs"
 
 
 def test_exit_1_on_a_bad_innergy_key_without_printing_it(make_settings: Any) -> None:

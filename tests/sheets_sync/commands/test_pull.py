@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -184,6 +185,16 @@ def test_pull_writes_jsonl_and_issues_keeping_other_commands_rows(make_google_sh
 def test_pull_names_init_sheet_when_tabs_are_missing(google_sheet):
     with pytest.raises(MissingTab, match="init-sheet"):
         pull(google_sheet.settings)
+
+
+def test_pull_leaves_the_cyclic_collector_on_after_it_ends_or_fails(make_google_sheet, google_sheet):
+    """pull pauses the collector while it runs (a benchmark shows the time): never after."""
+    assert gc.isenabled()
+    pull(make_google_sheet(library_tabs([good("A-1")])).settings)
+    assert gc.isenabled()
+    with pytest.raises(MissingTab):
+        pull(google_sheet.settings)
+    assert gc.isenabled()
 
 
 def test_request_counts_do_not_grow_with_rows(make_google_sheet):
