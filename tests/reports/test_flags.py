@@ -78,3 +78,17 @@ def test_a_create_has_no_move_and_no_flag() -> None:
     plan = planned([sheet_good("NEW-1", "50")], [])
     row = diff_innergy_rows(plan)[HEADER_ROW]
     assert (row[DELTA], row[FLAGS]) == ("", "")
+
+
+def test_each_change_gets_its_own_flags_however_many_came_before() -> None:
+    """Flags are remembered by the change's identity: copies made and let go of one after
+    another (their ids reused), past the 20,000 remembered, each get their own."""
+    plan = planned(
+        [sheet_good("UP-40", "140.00"), sheet_good("UP-10", "110.00")],
+        [record("UP-40", "3.1250"), record("UP-10", "3.1250")],
+    )
+    by = {c.sku: c for c in plan.changes}
+    expected = {"UP-40": ("price",), "UP-10": ()}
+    for i in range(25_000):
+        sku = "UP-40" if i % 3 else "UP-10"
+        assert flags(by[sku].model_copy()) == expected[sku], i
