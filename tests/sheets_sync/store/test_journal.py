@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -9,10 +10,13 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from canonical.errors import JournalError
 from canonical.models import InnergyMaterial
@@ -405,3 +409,37 @@ def test_concurrent_writers_do_not_corrupt_the_journal(db: Path) -> None:
             assert {w.state for w in writes} == {"done"}
             assert len(journal.applied_change_ids(f"p{worker}")) == 150
         assert journal.pending_writes() == []
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text() | st.decimals(allow_nan=True)
+    | st.floats(allow_nan=False) | st.datetimes(timezones=st.just(UTC)),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=_JSON_VALUES, payload=st.dictionaries(st.text(max_size=6), _JSON_VALUES, max_size=4))
+def test_stored_json_is_the_standard_encoders_text_whichever_encoder_wrote_it(
+    journal: Journal, db: Path, before: object, payload: dict[str, object]
+) -> None:
+    """msgspec writes the values it writes alike (the write-back's cells); floats, datetimes
+    (``+00:00``, never ``Z``) and the rest keep ``json.dumps``'s text, byte for byte."""
+    run = journal.start_run("push")
+    (write,) = journal.intend_many(run, [Intent(MATERIAL, "update", "SKU-1", before, payload)])
+    stored = sqlite3.connect(db).execute("SELECT before, payload FROM writes WHERE write_id = ?", (write,))
+
+    assert stored.fetchone() == (_standard(before), _standard(payload))
+
+
+def _standard(value: object) -> str | None:
+    """The journal's JSON as ``json.dumps`` writes it (Decimals as text, datetimes ISO)."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_as_text)
+
+
+def _as_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
