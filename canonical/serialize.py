@@ -29,6 +29,7 @@ __all__ = [
     "fingerprint",
     "from_jsonl",
     "jsonl_chunks",
+    "msgspec_alike",
     "text_bytes",
     "to_jsonl",
 ]
@@ -44,27 +45,31 @@ _FLAT = frozenset({*_SCALARS, Decimal, date})
 ``str(d)``, a date as ISO text, like pydantic); checked over every code point for text."""
 
 
-def _msgspec_writes_it_alike(value: Any) -> bool:
+def msgspec_alike(value: Any, flat: frozenset[type] = _FLAT, *, datetimes: bool = True) -> bool:
     """Whether msgspec's sorted encoding of ``value`` is byte for byte ``json.dumps``'s of its
-    JSON-mode dump (what ``model_dump(mode="json")`` would give for it).
+    JSON-mode dump (what ``model_dump(mode="json")`` would give for it), by exact type.
 
-    It is for str keys and the ``_FLAT`` values, lists and dicts of them, and datetimes
-    whose UTC offset is whole minutes (pydantic writes a seconds offset ``+00:00``, msgspec
-    ``Z``); floats are written differently (``1e16`` against ``1e+16``) and other types are
-    refused by ``json.dumps``, so those take the standard encoder.
+    It holds for str keys and the ``flat`` values, lists, tuples and dicts of them, and (where
+    ``datetimes``) datetimes whose UTC offset is whole minutes (pydantic writes a seconds
+    offset ``+00:00``, msgspec ``Z``). Floats are written differently (``1e16`` against
+    ``1e+16``) and other types are refused by ``json.dumps``, so those take the standard
+    encoder. The journal, whose ``json.dumps`` writes datetimes as ``isoformat()``, asks
+    with ``datetimes=False`` and its own ``flat``.
     """
     kind = type(value)
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or (type(item) not in _FLAT and not _msgspec_writes_it_alike(item)):
+            if type(key) is not str or (
+                type(item) not in flat and not msgspec_alike(item, flat, datetimes=datetimes)
+            ):
                 return False
         return True
     if kind is list or kind is tuple:
-        return all(type(item) in _FLAT or _msgspec_writes_it_alike(item) for item in value)
-    if kind is datetime:
+        return all(type(item) in flat or msgspec_alike(item, flat, datetimes=datetimes) for item in value)
+    if kind is datetime and datetimes:
         offset = value.utcoffset()
         return offset is None or not (offset.seconds % 60 or offset.microseconds)
-    return kind in _FLAT
+    return kind in flat
 
 
 _PLAIN_TYPES = frozenset({str, int, bool, type(None), Decimal, datetime, date})
@@ -128,12 +133,12 @@ def canonical_bytes(record: BaseModel | dict[str, Any]) -> bytes:
     """
     if isinstance(record, BaseModel):
         checks, stored = _stored_checks(type(record)), record.__dict__
-        if checks is not None and all(_msgspec_writes_it_alike(stored[n]) for n in checks):
+        if checks is not None and all(msgspec_alike(stored[n]) for n in checks):
             return _ENCODER.encode(stored)
         plain = record.model_dump(mode="json")
-        if _plain_model(type(record)) or _msgspec_writes_it_alike(plain):
+        if _plain_model(type(record)) or msgspec_alike(plain):
             return _ENCODER.encode(plain)
-    elif _msgspec_writes_it_alike(record):
+    elif msgspec_alike(record):
         return _ENCODER.encode(record)
     else:
         plain = record
@@ -151,7 +156,7 @@ def _json_mode(value: Any) -> Any:
 
 Text = str | None | list["Text"] | tuple["Text", ...] | dict[str, "Text"]
 """Texts, blanks and lists and str-keyed dicts of them: what msgspec writes as ``json.dumps``
-does, by ``_msgspec_writes_it_alike``'s rule, so with no walk to check it."""
+does, by ``msgspec_alike``'s rule, so with no walk to check it."""
 
 
 def text_bytes(value: Text) -> bytes:
@@ -186,7 +191,7 @@ def _as_encoded(chunk: list[BaseModel | dict[str, Any]]) -> list[Any] | None:
     if any(type(r) is not kind for r in chunk):
         return None
     if kind is dict:
-        return chunk if all(map(_msgspec_writes_it_alike, chunk)) else None
+        return chunk if all(map(msgspec_alike, chunk)) else None
     checks = _stored_checks(kind) if issubclass(kind, BaseModel) else None
     if checks is None:
         return None
@@ -196,7 +201,7 @@ def _as_encoded(chunk: list[BaseModel | dict[str, Any]]) -> list[Any] | None:
 
 def _alike(stored: Iterable[Mapping[str, Any]], checks: tuple[str, ...]) -> bool:
     """msgspec writes these models' stored values (``__dict__``) as ``canonical_bytes`` does."""
-    return all(_msgspec_writes_it_alike(values[n]) for values in stored for n in checks)
+    return all(msgspec_alike(values[n]) for values in stored for n in checks)
 
 
 def _lazy_chunks(records: LazyModels[BaseModel], size: int) -> Iterator[bytes]:
