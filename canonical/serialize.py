@@ -45,7 +45,7 @@ _FLAT = frozenset({*_SCALARS, Decimal, date})
 ``str(d)``, a date as ISO text, like pydantic); checked over every code point for text."""
 
 
-def msgspec_alike(value: Any, flat: frozenset[type] = _FLAT, *, datetimes: bool = True) -> bool:
+def msgspec_alike(value: Any, flat: frozenset[object] = _FLAT, *, datetimes: bool = True) -> bool:
     """Whether msgspec's sorted encoding of ``value`` is byte for byte ``json.dumps``'s of its
     JSON-mode dump (what ``model_dump(mode="json")`` would give for it), by exact type.
 
