@@ -343,14 +343,34 @@ def projects_import(
     bom_user: Annotated[
         str, typer.Option(help="LoggedInUserEmail for INNERGY's engineering-sync BOM import.")
     ] = "matsync@localhost",
+    landed: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--landed",
+            metavar="WRITE_ID",
+            help="An open BOM import (write id, as the run lists it) that a person found landed in "
+            "INNERGY: journalled done, never sent again. Repeatable.",
+        ),
+    ] = None,
+    resend: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--resend",
+            metavar="WRITE_ID",
+            help="An open BOM import that a person found NOT landed in INNERGY: journalled failed, "
+            "and this run sends the project's lines once more. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Canonical projects to INNERGY opportunities, idempotent by PPak id.
 
     Skill run_innergy_project_import. Needs INNERGY_FACILITY_ID and INNERGY_BID_TYPE_ID.
+    A BOM import whose answer was lost is never resent on a guess: it is listed (exit 3)
+    until --landed or --resend says what a person found in INNERGY.
     """
     from sheets_sync.commands.projects_import import run_projects_import
 
-    _emit(ctx, run_projects_import(_settings(ctx), dry_run, bom_user))
+    _emit(ctx, run_projects_import(_settings(ctx), dry_run, bom_user, landed or (), resend or ()))
 
 
 @app.command()
