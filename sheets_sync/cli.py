@@ -336,6 +336,15 @@ def nightly(
     _emit(ctx, run(_settings(ctx), lock_timeout, allow_mass_deactivate=allow_mass_deactivate))
 
 
+def _open_bom_option(flag: str, found: str) -> Any:
+    """``--landed`` / ``--resend``: a person's word on an open BOM import, which no listing can give."""
+    return typer.Option(
+        flag,
+        metavar="WRITE_ID",
+        help=f"An open BOM import (its write id, as the run lists it) that a person {found}. Repeatable.",
+    )
+
+
 @app.command("projects-import")
 def projects_import(
     ctx: typer.Context,
@@ -345,20 +354,13 @@ def projects_import(
     ] = "matsync@localhost",
     landed: Annotated[
         list[str] | None,
-        typer.Option(
-            "--landed",
-            metavar="WRITE_ID",
-            help="An open BOM import (write id, as the run lists it) that a person found landed in "
-            "INNERGY: journalled done, never sent again. Repeatable.",
-        ),
+        _open_bom_option("--landed", "found landed in INNERGY: journalled done, never sent again"),
     ] = None,
     resend: Annotated[
         list[str] | None,
-        typer.Option(
+        _open_bom_option(
             "--resend",
-            metavar="WRITE_ID",
-            help="An open BOM import that a person found NOT landed in INNERGY: journalled failed, "
-            "and this run sends the project's lines once more. Repeatable.",
+            "found NOT landed in INNERGY: journalled failed, and this run sends its lines once more",
         ),
     ] = None,
 ) -> None:

@@ -58,6 +58,13 @@ def _projects(tmp_path: Path) -> list[Project]:
     return from_jsonl((tmp_path / "canonical" / "projects.jsonl").read_text("utf-8"), Project)
 
 
+def _bar_die(tmp_path: Path) -> None:
+    """One canonical project, 23030 "Bar Die"."""
+    canonical = tmp_path / "canonical"
+    canonical.mkdir()
+    (canonical / "projects.jsonl").write_text(to_jsonl([Project(ppak_id="23030", name="Bar Die")]))
+
+
 def _without_id(settings: Settings) -> int:
     outcome = check_health(settings, parse_thresholds([]), journal_baseline, workbook_tabs)
     return int(outcome.summary["figures"]["projects_without_innergy_id"])
@@ -120,9 +127,7 @@ def test_a_won_opportunity_is_found_by_its_opportunity_and_its_bom_is_sent_once(
 def test_a_journalled_opportunity_gone_from_the_listing_is_a_finding_never_a_second_create(
     tmp_path: Path, sandbox: Sandbox
 ) -> None:
-    canonical = tmp_path / "canonical"
-    canonical.mkdir()
-    (canonical / "projects.jsonl").write_text(to_jsonl([Project(ppak_id="23030", name="Bar Die")]))
+    _bar_die(tmp_path)
     settings = _settings(tmp_path, sandbox)
     run_projects_import(settings)
     [made] = _opportunities(sandbox)
@@ -156,9 +161,7 @@ def test_an_opportunity_create_left_unknown_is_settled_from_the_listing_never_re
     tmp_path: Path, sandbox: Sandbox
 ) -> None:
     """The journal holds a create ``unknown`` (its answer lost) that did land: found, not made twice."""
-    canonical = tmp_path / "canonical"
-    canonical.mkdir()
-    (canonical / "projects.jsonl").write_text(to_jsonl([Project(ppak_id="23030", name="Bar Die")]))
+    _bar_die(tmp_path)
     body = {"Name": "Bar Die", "FacilityId": FACILITY, "BidTypeId": BID_TYPE, "ExternalIdentifier": "23030"}
     landed = httpx.post(
         sandbox.url + "/api/opportunities/create", json=[body], headers={"Api-Key": sandbox.api_key}

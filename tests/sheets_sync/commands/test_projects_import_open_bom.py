@@ -85,31 +85,23 @@ def test_a_lost_bom_import_is_never_resent_but_listed_for_a_person(tmp_path: Pat
     assert again["ok"] is True and again["bom_lines"] == 0
 
 
-def test_landed_settles_it_and_nothing_is_sent(tmp_path: Path, sandbox: Sandbox) -> None:
+@pytest.mark.parametrize(("word", "sent_again"), [("--landed", 0), ("--resend", 1)])
+def test_a_persons_word_settles_it_landed_never_sent_or_resent_once(
+    tmp_path: Path, sandbox: Sandbox, word: str, sent_again: int
+) -> None:
     _lost_bom(tmp_path, sandbox)
     [open_bom] = _run("--dry-run")[1]["open_bom_imports"]
     sends = _sends(sandbox)
 
-    code, settled = _run("--landed", open_bom["write_id"])
+    code, settled = _run(word, open_bom["write_id"])
     later_code, later = _run()
 
     assert (code, later_code) == (ExitCode.OK, ExitCode.OK)
     assert settled["open_bom_imports"] == later["open_bom_imports"] == []
-    assert _sends(sandbox) == sends
+    assert (settled["bom_lines"], later["bom_lines"]) == (sent_again, 0)
+    assert _sends(sandbox) == sends + sent_again
     with Journal.open(tmp_path / "state.db") as journal:
-        assert [w.key for w in journal.pending_writes()] == []
-
-
-def test_resend_sends_it_once_more_and_then_never_again(tmp_path: Path, sandbox: Sandbox) -> None:
-    _lost_bom(tmp_path, sandbox)
-    [open_bom] = _run("--dry-run")[1]["open_bom_imports"]
-    sends = _sends(sandbox)
-
-    code, resent = _run("--resend", open_bom["write_id"])
-    later_code, _ = _run()
-
-    assert (code, later_code) == (ExitCode.OK, ExitCode.OK)
-    assert resent["bom_lines"] == 1 and _sends(sandbox) == sends + 1
+        assert journal.pending_writes() == []
 
 
 def test_a_write_that_is_not_an_open_bom_import_is_a_usage_error(tmp_path: Path, sandbox: Sandbox) -> None:
