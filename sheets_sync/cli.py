@@ -336,6 +336,15 @@ def nightly(
     _emit(ctx, run(_settings(ctx), lock_timeout, allow_mass_deactivate=allow_mass_deactivate))
 
 
+def _open_bom_option(flag: str, found: str) -> Any:
+    """``--landed`` / ``--resend``: a person's word on an open BOM import, which no listing can give."""
+    return typer.Option(
+        flag,
+        metavar="WRITE_ID",
+        help=f"An open BOM import (its write id, as the run lists it) that a person {found}. Repeatable.",
+    )
+
+
 @app.command("projects-import")
 def projects_import(
     ctx: typer.Context,
@@ -343,14 +352,27 @@ def projects_import(
     bom_user: Annotated[
         str, typer.Option(help="LoggedInUserEmail for INNERGY's engineering-sync BOM import.")
     ] = "matsync@localhost",
+    landed: Annotated[
+        list[str] | None,
+        _open_bom_option("--landed", "found landed in INNERGY: journalled done, never sent again"),
+    ] = None,
+    resend: Annotated[
+        list[str] | None,
+        _open_bom_option(
+            "--resend",
+            "found NOT landed in INNERGY: journalled failed, and this run sends its lines once more",
+        ),
+    ] = None,
 ) -> None:
     """Canonical projects to INNERGY opportunities, idempotent by PPak id.
 
     Skill run_innergy_project_import. Needs INNERGY_FACILITY_ID and INNERGY_BID_TYPE_ID.
+    A BOM import whose answer was lost is never resent on a guess: it is listed (exit 3)
+    until --landed or --resend says what a person found in INNERGY.
     """
     from sheets_sync.commands.projects_import import run_projects_import
 
-    _emit(ctx, run_projects_import(_settings(ctx), dry_run, bom_user))
+    _emit(ctx, run_projects_import(_settings(ctx), dry_run, bom_user, landed or (), resend or ()))
 
 
 @app.command()

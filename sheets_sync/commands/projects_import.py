@@ -13,6 +13,12 @@ that shows that id without our identifier is a finding, reported. Only projects 
 the journal nor the listing (matched on both names) knows are created. A BOM import
 the journal holds as done with the same lines is not sent again.
 
+A BOM import the journal holds open (its answer lost to a timeout, a 5xx or a kill) may
+have landed, and INNERGY has no known way to read a BOM back: it is never resent on a
+guess. The run reports it as awaiting a person (exit 3) until a person who checked the
+project in INNERGY says ``--landed WRITE_ID`` (journalled done) or ``--resend WRITE_ID``
+(journalled failed, and this run sends the lines once more).
+
 Opportunities go in batches of the client's batch size. After a SIGINT / SIGTERM no new
 batch or BOM import is sent: those in flight are awaited and journalled, the INNERGY ids
 of what landed still go into ``projects.jsonl``, and the run ends ``interrupted`` (exit
@@ -24,12 +30,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from canonical.errors import ConfigError, ExitCode, InnergyError
+from canonical.errors import (
+    ConfigError,
+    ExitCode,
+    InnergyAuthError,
+    InnergyError,
+    InnergyNotFound,
+    InnergyValidationError,
+    UsageError,
+)
 from canonical.models import Problem, Project, ProjectLine
 from innergy_client import InnergyClient, wire
 from innergy_client.client import match_opportunities
@@ -44,6 +58,7 @@ from sheets_sync.store.lock import run_lock
 
 __all__ = [
     "ImportResult",
+    "OpenBom",
     "import_projects",
     "opportunity_problems",
     "required_ids",
@@ -127,6 +142,39 @@ def opportunity_problems(
     return problems
 
 
+@dataclass(frozen=True)
+class OpenBom:
+    """A BOM import the journal holds open: it may have landed, so a person must say."""
+
+    write_id: str
+    project: str | None
+    """The canonical project's external id (``None``: not among this run's projects)."""
+    innergy_project_id: str
+    run_id: str
+    state: str
+    since: str
+    why: str
+
+    @classmethod
+    def of(cls, write: Write, project: str | None) -> OpenBom:
+        why = write.error or (
+            "its run stopped before INNERGY's answer was journalled"
+            if write.state != "unknown"
+            else "INNERGY's answer was lost"
+        )
+        return cls(write.write_id, project, write.key, write.run_id, write.state, write.updated_at, why)
+
+    def line(self) -> str:
+        who = f"project {self.project}" if self.project else "a project not in projects.jsonl"
+        return (
+            f"needs a person: the BOM import of {who} (INNERGY project {self.innergy_project_id}), "
+            f"write {self.write_id} of run {self.run_id}, {self.state} since {self.since}: {self.why}; "
+            "it may have landed and is not sent again: check the project's BOM in INNERGY, then "
+            f"`matsync projects-import --landed {self.write_id}` if it holds the lines, "
+            f"or `--resend {self.write_id}` if it does not"
+        )
+
+
 @dataclass
 class ImportResult:
     """What an import did (or, dry, would do), by external id."""
@@ -140,6 +188,8 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     not_sent: list[str] = field(default_factory=list)
     """External ids whose opportunity or BOM import a stop kept from being sent."""
+    open_boms: list[OpenBom] = field(default_factory=list)
+    """BOM imports that may have landed, left for a person (never resent on a guess)."""
 
 
 def _sendable(lines: Iterable[ProjectLine], source: str) -> tuple[list[ProjectLine], list[Problem]]:
@@ -280,6 +330,8 @@ def import_projects(
     run_id: str = "",
     rows: Sequence[int] | None = None,
     stop: Stop | None = None,
+    landed: Sequence[str] = (),
+    resend: Sequence[str] = (),
 ) -> ImportResult:
     """Create the missing opportunities, send BOM lines of converted projects; idempotent.
 
@@ -287,10 +339,13 @@ def import_projects(
     and every valid one counts as to be created (INNERGY was not asked what exists).
     The ``journal`` is read first (a dry run only reads it); a real run settles the
     writes a crashed run left open, and journals every write intended before it is sent.
-    Once ``stop`` is requested nothing more is sent (``not_sent``).
+    Once ``stop`` is requested nothing more is sent (``not_sent``). ``landed`` and
+    ``resend`` are a person's word on open BOM imports (write ids), checked before
+    anything is sent; a dry run only shows what they would do.
     """
     stop = stop or Stop()
     result = ImportResult()
+    open_boms, hand_landed = _open_boms(journal, run_id, landed, resend, dry_run)
     valid: list[tuple[int, Project]] = []
     seen: set[str] = set()
     for row, project in zip(rows or range(1, len(projects) + 1), projects, strict=True):
@@ -321,6 +376,8 @@ def import_projects(
     result.existing = [p.external_id for _, p in valid if p not in missing]
     result.created = [p.external_id for p in missing]
     result.problems += [f for row, p in valid if (f := innergy.finding(p.external_id, row))]
+    projects_of = {c.id: p.external_id for _, p in reversed(valid) if (c := innergy.converted(p.external_id))}
+    result.open_boms = [OpenBom.of(w, projects_of.get(w.key)) for ws in open_boms.values() for w in ws]
     if dry_run:
         return result
     bodies = [(p.external_id, opportunity_body(p, facility_id, bid_type_id)) for p in missing]
@@ -335,21 +392,30 @@ def import_projects(
     result.problems += problems
     for line in sendable:
         by_project.setdefault(line.project_id, []).append(line)
-    sent = journal.done_creates(BOM_TARGET) if journal is not None else {}
+    sent = {**(journal.done_creates(BOM_TARGET) if journal is not None else {}), **hand_landed}
     for _, project in valid:
         key = project.external_id
         converted = innergy.converted(key)
         if converted is not None:
             result.ids[key] = converted.id
             result.converted.append(key)
-            if by_project.get(key):
+            if by_project.get(key) and converted.id not in open_boms:
                 body = bom_import(converted.id, user_email, by_project[key])
                 if _already_sent(sent.get(converted.id), body):
                     continue
-                if not _journalled(
-                    journal, run_id, BOM_TARGET, [(converted.id, body)], lambda b: [client.import_bom(b[0])],
-                    1, stop,
-                ):  # fmt: skip
+                try:
+                    sent_now = _journalled(
+                        journal, run_id, BOM_TARGET, [(converted.id, body)],
+                        lambda b: [client.import_bom(b[0])], 1, stop,
+                    )  # fmt: skip
+                except InnergyError as exc:
+                    if not isinstance(exc, _REFUSED):
+                        exc.hint = (
+                            f"the BOM import of project {key} may have landed: the next run does not "
+                            "send it again, it lists it with its write id (see PROCESS_RUNBOOK.md)"
+                        )
+                    raise
+                if not sent_now:
                     result.not_sent.append(key)
                     continue
                 result.bom_lines += len(by_project[key])
@@ -358,11 +424,46 @@ def import_projects(
     return result
 
 
+def _open_boms(
+    journal: Journal | None, run_id: str, landed: Sequence[str], resend: Sequence[str], dry_run: bool
+) -> tuple[dict[str, list[Write]], dict[str, Write]]:
+    """The open BOM imports by INNERGY project id once a person's word is taken, and those
+    it says landed (by project id, as ``done_creates`` has them).
+
+    Only a person can settle one: a BOM cannot be read back, so no listing decides. Their
+    word is journalled (a dry run only applies it to what it shows); an id that is not an
+    open BOM import is a usage error, before anything is sent."""
+    pending = [w for w in journal.pending_writes() if w.target == BOM_TARGET] if journal else []
+    by_id = {w.write_id: w for w in pending}
+    both = sorted(set(landed) & set(resend))
+    if both:
+        raise UsageError(f"write {', '.join(both)} cannot be both --landed and --resend")
+    unknown = [w for w in (*landed, *resend) if w not in by_id]
+    if unknown:
+        listed = ", ".join(by_id) or "none"
+        raise UsageError(
+            f"write {', '.join(unknown)} is not an open BOM import (open ones: {listed})",
+            hint="`matsync projects-import --dry-run` lists the open BOM imports with their write ids",
+        )
+    if journal is not None and not dry_run:
+        for write_id in landed:
+            journal.mark_done(write_id, answer={"settled": f"landed, a person said (run {run_id})"})
+        for write_id in resend:
+            journal.mark_failed(write_id, f"not landed, a person said (run {run_id}): sent again")
+    open_boms: dict[str, list[Write]] = {}
+    for write in pending:
+        if write.write_id not in landed and write.write_id not in resend:
+            open_boms.setdefault(write.key, []).append(write)
+    return open_boms, {by_id[w].key: by_id[w] for w in landed}
+
+
 def _already_sent(done: Write | None, body: wire.BomImport) -> bool:
     """The journal holds this project's BOM import as done with exactly these lines."""
     return done is not None and done.payload == wire.json_body(body)
 
 
+_REFUSED = (InnergyValidationError, InnergyNotFound, InnergyAuthError)
+"""Answers that prove a write did not land (a 400, a 404, a refused key)."""
 W = TypeVar("W", bound=BaseModel)
 A = TypeVar("A", bound=BaseModel)
 
@@ -394,8 +495,11 @@ def _journalled(
         ]
         try:
             answers: list[A] = list(send(models))
+        except _REFUSED as exc:  # INNERGY said no: nothing landed
+            journal.mark_failed_many((write_id, str(exc)) for write_id in write_ids)
+            raise
         except InnergyError as exc:
-            for write_id in write_ids:  # a lost answer is looked up by the next run, never resent blindly
+            for write_id in write_ids:  # a lost answer is settled by the next run, never resent blindly
                 journal.mark_unknown(write_id, str(exc))
             raise
         for write_id, answer in zip(write_ids, answers, strict=True):
@@ -418,17 +522,24 @@ def _counts(result: ImportResult, created: str = "created") -> dict[str, int]:
 
 
 def run_projects_import(
-    settings: Settings, dry_run: bool = False, user_email: str = DEFAULT_BOM_USER
+    settings: Settings,
+    dry_run: bool = False,
+    user_email: str = DEFAULT_BOM_USER,
+    landed: Sequence[str] = (),
+    resend: Sequence[str] = (),
 ) -> Outcome:
     """``matsync projects-import``: read the canonical files, import, record the ids (a dry
-    run writes nothing, so it takes no run lock)."""
+    run writes nothing, so it takes no run lock); ``landed`` / ``resend``: a person's word
+    on open BOM imports."""
     if dry_run:
-        return _projects_import(settings, dry_run, user_email)
+        return _projects_import(settings, dry_run, user_email, landed, resend)
     with run_lock(settings.output_dir, "projects-import"):
-        return _projects_import(settings, dry_run, user_email)
+        return _projects_import(settings, dry_run, user_email, landed, resend)
 
 
-def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outcome:
+def _projects_import(
+    settings: Settings, dry_run: bool, user_email: str, landed: Sequence[str], resend: Sequence[str]
+) -> Outcome:
     interrupted: ExitCode | None = None
     files = outputs(settings)
     projects_path = files.canonical("projects.jsonl")
@@ -453,7 +564,7 @@ def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outc
                 with existing_journal(settings) or nullcontext() as looked:
                     result = import_projects(
                         projects, lines, client, facility_id, bid_type_id,
-                        dry_run=True, journal=looked, rows=rows,
+                        dry_run=True, journal=looked, rows=rows, landed=landed, resend=resend,
                     )  # fmt: skip
             else:
                 with open_journal(settings) as journal, deferred() as stop:
@@ -462,6 +573,7 @@ def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outc
                         result = import_projects(
                             projects, lines, client, facility_id, bid_type_id,
                             user_email=user_email, journal=journal, run_id=run_id, rows=rows, stop=stop,
+                            landed=landed, resend=resend,
                         )  # fmt: skip
                         interrupted = stop.exit_code
                         journal.set_ids(PROJECT_TARGET, result.ids)
@@ -483,6 +595,7 @@ def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outc
         "projects": len(projects),
         **_counts(result, "would_create" if dry_run else "created"),
         "problems": [p.model_dump(mode="json") for p in result.problems],
+        "open_bom_imports": [asdict(o) for o in result.open_boms],
     }
     verb = "would create" if dry_run else "created"
     lines_out = [
@@ -490,6 +603,7 @@ def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outc
         f"{len(result.existing)} already in INNERGY ({len(result.converted)} converted to projects), "
         f"{result.bom_lines} BOM lines sent",
         *(f"{p.severity}: {p.message}" for p in result.problems),
+        *(o.line() for o in result.open_boms),
     ]
     if interrupted:
         summary["not_sent"] = result.not_sent
@@ -502,4 +616,5 @@ def _projects_import(settings: Settings, dry_run: bool, user_email: str) -> Outc
                 else "nothing left unsent"
             ),
         )
-    return Outcome(summary, interrupted or ExitCode.OK, lines=lines_out)
+    waiting = ExitCode.NEEDS_PERSON if result.open_boms else ExitCode.OK
+    return Outcome(summary, interrupted or waiting, lines=lines_out)

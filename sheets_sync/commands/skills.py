@@ -80,7 +80,13 @@ SKILLS: tuple[Skill, ...] = (
             _JSON + "; run_id of the journalled run",
             f"{JOURNAL_FILE} (journal: every write, before and after)",
         ),
-        exit_codes=(_OK, _FAILED, _USAGE, *_STOPPED),
+        exit_codes=(
+            _OK,
+            _FAILED,
+            _USAGE,
+            ("3", "done; a BOM import whose answer was lost awaits a person (--landed / --resend)"),
+            *_STOPPED,
+        ),
         when="after run_ppak_export_etl; safe to repeat (nothing is created twice)",
     ),
     Skill(

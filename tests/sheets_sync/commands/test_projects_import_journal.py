@@ -22,6 +22,7 @@ from reports.health import parse_thresholds
 from sheets_sync.commands.health import check_health, journal_baseline, workbook_tabs
 from sheets_sync.commands.projects_import import run_projects_import
 from sheets_sync.config import Settings
+from sheets_sync.store.journal import Journal
 
 FACILITY = "11111111-1111-1111-1111-111111111111"
 BID_TYPE = "22222222-2222-2222-2222-222222222222"
@@ -55,6 +56,13 @@ def _opportunities(sandbox: Sandbox) -> list[dict]:
 
 def _projects(tmp_path: Path) -> list[Project]:
     return from_jsonl((tmp_path / "canonical" / "projects.jsonl").read_text("utf-8"), Project)
+
+
+def _bar_die(tmp_path: Path) -> None:
+    """One canonical project, 23030 "Bar Die"."""
+    canonical = tmp_path / "canonical"
+    canonical.mkdir()
+    (canonical / "projects.jsonl").write_text(to_jsonl([Project(ppak_id="23030", name="Bar Die")]))
 
 
 def _without_id(settings: Settings) -> int:
@@ -119,9 +127,7 @@ def test_a_won_opportunity_is_found_by_its_opportunity_and_its_bom_is_sent_once(
 def test_a_journalled_opportunity_gone_from_the_listing_is_a_finding_never_a_second_create(
     tmp_path: Path, sandbox: Sandbox
 ) -> None:
-    canonical = tmp_path / "canonical"
-    canonical.mkdir()
-    (canonical / "projects.jsonl").write_text(to_jsonl([Project(ppak_id="23030", name="Bar Die")]))
+    _bar_die(tmp_path)
     settings = _settings(tmp_path, sandbox)
     run_projects_import(settings)
     [made] = _opportunities(sandbox)
@@ -149,3 +155,25 @@ def test_an_answer_lost_after_the_create_landed_creates_nothing_twice(
     assert sorted(p.innergy_id or "" for p in _projects(tmp_path)) == sorted(
         o["Id"] for o in _opportunities(sandbox)
     )
+
+
+def test_an_opportunity_create_left_unknown_is_settled_from_the_listing_never_recreated(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """The journal holds a create ``unknown`` (its answer lost) that did land: found, not made twice."""
+    _bar_die(tmp_path)
+    body = {"Name": "Bar Die", "FacilityId": FACILITY, "BidTypeId": BID_TYPE, "ExternalIdentifier": "23030"}
+    landed = httpx.post(
+        sandbox.url + "/api/opportunities/create", json=[body], headers={"Api-Key": sandbox.api_key}
+    )
+    with Journal.open(tmp_path / "state.db") as journal:
+        run = journal.start_run("projects-import")
+        write = journal.intend(run, target="innergy.opportunity", op="create", key="23030", payload=body)
+        journal.mark_unknown(write, "INNERGY POST /api/opportunities/create failed after 5 tries: HTTP 503")
+
+    outcome = run_projects_import(_settings(tmp_path, sandbox))
+
+    assert outcome.summary["created"] == 0 and len(_opportunities(sandbox)) == 1
+    assert [p.innergy_id for p in _projects(tmp_path)] == [landed.json()[0]["Id"]]
+    with Journal.open(tmp_path / "state.db") as journal:
+        assert journal.done_creates("innergy.opportunity")["23030"].innergy_id == landed.json()[0]["Id"]
