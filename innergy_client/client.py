@@ -81,11 +81,15 @@ def _loads(content: bytes) -> Any:
 class _Retryable(Exception):
     """An answer or a failure worth another try (408, 429, 5xx, timeout, dropped connection)."""
 
-    def __init__(self, reason: str, wait: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, reason: str, wait: float | None = None, status: int | None = None, *, unsent: bool = False
+    ) -> None:
         super().__init__(reason)
         self.wait = wait
         self.status = status
         """The HTTP status that asked for another try; ``None`` for a timeout or a dropped connection."""
+        self.unsent = unsent
+        """INNERGY surely did not take the request (a 429, a connection that never opened)."""
 
 
 class InnergyClient:
@@ -148,16 +152,27 @@ class InnergyClient:
         return text.replace(self._key, "[redacted]") if len(self._key) >= 4 else text
 
     def _request(
-        self, method: str, path: str, *, body: Any = None, params: Any = None, raw: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Any = None,
+        raw: Any = None,
+        once: bool = False,
     ) -> Any:
-        """One call, retried on 429 / 5xx / timeouts; the parsed JSON answer (its bytes fed to ``raw``)."""
+        """One call, retried on 429 / 5xx / timeouts; the parsed JSON answer (its bytes fed to ``raw``).
+
+        A ``once`` call (a write that cannot be looked up, nor safely landed twice) is tried
+        again only where INNERGY surely did not take it; after a 5xx or a timeout it may
+        have landed, which only a person can tell."""
         attempt = 0
         while True:
             try:
                 return self._once(method, path, body=body, params=params, raw=raw)
             except _Retryable as exc:
                 # closed under a call (a plan that failed meanwhile): its command has ended
-                if attempt >= self.retries or self._closed:
+                if attempt >= self.retries or self._closed or (once and not exc.unsent):
                     raise InnergyUnavailable(
                         self._redact(f"INNERGY {method} {path} failed after {attempt + 1} tries: {exc}"),
                         method=method,
@@ -195,6 +210,10 @@ class InnergyClient:
         self.calls += 1
         try:
             return self._http.request(method, url, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:  # nothing was sent
+            raise _Retryable(
+                self._redact(f"connection to {url} failed ({type(exc).__name__}: {exc})"), unsent=True
+            ) from None
         except httpx.TimeoutException:
             raise _Retryable(f"{method} {self._redact(url)} timed out") from None
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:  # no retry can fix the URL
@@ -211,7 +230,10 @@ class InnergyClient:
         status = response.status_code
         if status in RETRY_STATUSES:
             raise _Retryable(
-                f"HTTP {status}", retry_after_seconds(response.headers.get("Retry-After")), status
+                f"HTTP {status}",
+                retry_after_seconds(response.headers.get("Retry-After")),
+                status,
+                unsent=status == 429,
             )
         content = response.content
         if content[:2] == b"\x1f\x8b":
@@ -447,8 +469,11 @@ class InnergyClient:
         )
 
     def import_bom(self, body: wire.BomImport) -> wire.ErrorBody:
-        """Push BOM lines into one project (engineering sync); INNERGY's outcome."""
-        return _parse(wire.ErrorBody, self._call(endpoint("engineering_sync.import"), body=json_body(body)))
+        """Push BOM lines into one project (engineering sync); INNERGY's outcome. Sent once:
+        INNERGY's BOM cannot be read back to tell whether a lost answer's import landed."""
+        ep = endpoint("engineering_sync.import")
+        answer = self._request(ep.method, ep.url(), body=json_body(body), once=True)
+        return _parse(wire.ErrorBody, answer)
 
     def companies(self) -> list[wire.Company]:
         return self._list("companies.list", wire.Company)

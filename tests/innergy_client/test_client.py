@@ -314,3 +314,50 @@ def test_a_408_request_timeout_is_retried_like_a_timeout() -> None:
     client = InnergyClient("https://innergy.test", "key", backoff=0, transport=httpx.MockTransport(answer))
     assert client.version() == "9"
     assert seen == ["/api/version", "/api/version"]
+
+
+def _bom_client(answers: list[httpx.Response | Exception], seen: list[str]) -> InnergyClient:
+    """A client whose BOM imports are answered (or failed) in turn by ``answers``."""
+    queue = iter(answers)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        reply = next(queue)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    return InnergyClient("https://innergy.test", "key", backoff=0, transport=httpx.MockTransport(answer))
+
+
+BOM = BomImport(
+    logged_in_user_email="pm@shop.test",
+    project_identifier="P-1001",
+    engineering_bom_items=[
+        BomItem(name="SKU-0001", uom="SF", quantity=Decimal("64"), engineering_id="P-1:1")
+    ],
+)
+LANDED = httpx.Response(200, json={"OutcomeType": "Success", "Messages": []})
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [httpx.Response(503, text="Service Unavailable"), httpx.ReadTimeout("read timed out")],
+    ids=["503", "timeout"],
+)
+def test_a_bom_import_whose_answer_was_lost_is_not_sent_again(lost: httpx.Response | Exception) -> None:
+    seen: list[str] = []
+    with pytest.raises(InnergyUnavailable, match="after 1 tries"):
+        _bom_client([lost, LANDED], seen).import_bom(BOM)
+    assert seen == ["/api/engineeringsync/importjson"], "a BOM import that may have landed was sent again"
+
+
+@pytest.mark.parametrize(
+    "untaken",
+    [httpx.Response(429, headers={"Retry-After": "0"}), httpx.ConnectError("connection refused")],
+    ids=["429", "refused"],
+)
+def test_a_bom_import_innergy_surely_did_not_take_is_tried_again(untaken: httpx.Response | Exception) -> None:
+    seen: list[str] = []
+    assert _bom_client([untaken, LANDED], seen).import_bom(BOM).outcome_type == "Success"
+    assert seen == ["/api/engineeringsync/importjson"] * 2
