@@ -26,7 +26,7 @@ from canonical.errors import PPakError
 from canonical.gc_pause import paused_gc
 from canonical.models import Library, Problem
 from ppak_import.columns import Coded, Records, concat, concat_records
-from ppak_import.csv_table import parse_csv
+from ppak_import.csv_table import parse_csv, python_text
 from ppak_import.jsonl import write_jsonl
 from ppak_import.table import Table, find_table
 from ppak_import.transform import Converted, Unmapped, convert_lines, convert_materials, convert_projects
@@ -187,7 +187,7 @@ def _order(path: Path) -> tuple[bool, str]:
 
 def run_etl(export_dir: Path, library: Library) -> EtlResult:
     """Read every PPak export in ``export_dir`` and convert it through ``library``."""
-    with paused_gc():
+    with paused_gc(), python_text():
         return _run_etl(export_dir, library)
 
 
@@ -253,7 +253,7 @@ def _merge_unmapped(into: dict[str, Unmapped], found: dict[str, Unmapped]) -> No
 
 def write_outputs(result: EtlResult, output_dir: Path) -> dict[str, Path]:
     """The three canonical JSON Lines files under ``output_dir``; their paths by kind."""
-    with paused_gc():
+    with paused_gc(), python_text():
         return _write_outputs(result, output_dir)
 
 
