@@ -48,6 +48,7 @@ DEFAULT_THRESHOLDS: Mapping[str, int | None] = {
     "diff_rows_failed": 0,
     "last_sync_age_hours": 48,
     "open_issues": None,
+    "open_bom_imports": 0,
 }
 """Check -> the largest value still healthy (``None``: reported only). Override with
 ``matsync health --max NAME=N`` (``--max NAME=none`` makes a check informational)."""
@@ -68,6 +69,7 @@ LABELS: Mapping[str, str] = {
     "diff_rows_failed": "Diff rows failed",
     "last_sync_age_hours": "Hours since the last successful sync",
     "open_issues": "Open ISSUES rows",
+    "open_bom_imports": "BOM imports whose answer was lost, awaiting a person (--landed / --resend)",
 }
 
 

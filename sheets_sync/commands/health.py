@@ -32,6 +32,7 @@ from reports.health import (
     health_markdown,
     parse_thresholds,
 )
+from sheets_sync.approval.targets import BOM_TARGET
 from sheets_sync.config import Settings
 from sheets_sync.console import Outcome
 from sheets_sync.master.reader import parse_library
@@ -46,6 +47,7 @@ __all__ = [
     "diff_rows_reviewed",
     "drifted",
     "health",
+    "journal_open_boms",
     "journal_runs",
     "mapping_coverage",
     "materials_without_id",
@@ -305,6 +307,7 @@ def _last_age_hours(last: datetime | None, now: datetime) -> int | None:
 Baseline = Callable[[Settings], tuple[Mapping[str, InnergyMaterial], datetime | None]]
 Tabs = Callable[[Settings, Sequence[str]], Mapping[str, Sequence[Sequence[Any]]]]
 Runs = Callable[[Settings], Sequence[Run]]
+OpenBoms = Callable[[Settings], Counts | None]
 
 
 def _linked(master: Sequence[Material] | None, why: str) -> Progress:
@@ -333,6 +336,7 @@ def gather(
     baseline: Baseline,
     tabs: Tabs,
     runs: Runs,
+    open_boms: OpenBoms,
 ) -> HealthReport:
     """Every check, each from its own source; a source that fails marks only its checks."""
     out, limits = settings.output_dir, thresholds
@@ -367,6 +371,15 @@ def gather(
     except (MatsyncError, OSError) as exc:
         synced, age = {}, _missing("last_sync_age_hours", limits, f"journal not readable: {exc}")
         lost.append(f"the journal ({exc})")
+    try:
+        boms = open_boms(settings)
+        checks.append(
+            _missing("open_bom_imports", limits, "no journal yet")
+            if boms is None
+            else _check("open_bom_imports", limits, boms)
+        )
+    except (MatsyncError, OSError) as exc:
+        checks.append(_missing("open_bom_imports", limits, f"journal not readable: {exc}"))
     if current is None:
         checks += [
             _missing(n, limits, why or "") for n in ("drifted_materials", "unmanaged_innergy_materials")
@@ -409,11 +422,21 @@ def check_health(
     tabs: Tabs,
     now: datetime | None = None,
     runs: Runs | None = None,
+    open_boms: OpenBoms | None = None,
 ) -> Outcome:
     """``matsync health``: write ``reports/health.{md,html,json}``; exit 1 when unhealthy.
 
-    ``runs`` gives the journal's runs for the trend (default: ``journal_runs``)."""
-    report = gather(settings, thresholds, now or datetime.now(UTC), baseline, tabs, runs or journal_runs)
+    ``runs`` gives the journal's runs for the trend (default: ``journal_runs``), ``open_boms``
+    its open BOM imports (default: ``journal_open_boms``)."""
+    report = gather(
+        settings,
+        thresholds,
+        now or datetime.now(UTC),
+        baseline,
+        tabs,
+        runs or journal_runs,
+        open_boms or journal_open_boms,
+    )
     folder = settings.output_dir / "reports"
     folder.mkdir(parents=True, exist_ok=True)
     figures = health_json(report)
@@ -477,6 +500,20 @@ def journal_runs(settings: Settings) -> list[Run]:
         return []
     with journal:
         return journal.runs(limit=_TREND_RUNS)[::-1]
+
+
+def journal_open_boms(settings: Settings) -> Counts | None:
+    """The BOM imports whose answer was lost, by INNERGY project id (no journal yet: None).
+
+    Only a person can settle one (a BOM cannot be read back), so each is a finding until
+    ``projects-import --landed`` or ``--resend`` records their word."""
+    from sheets_sync.connect import existing_journal
+
+    journal = existing_journal(settings)
+    if journal is None:
+        return None
+    with journal:
+        return _counted(w.key for w in journal.pending_writes() if w.target == BOM_TARGET)
 
 
 def workbook_tabs(settings: Settings, names: Sequence[str]) -> Mapping[str, Sequence[Sequence[Any]]]:

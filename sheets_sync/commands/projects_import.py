@@ -48,6 +48,7 @@ from canonical.models import Problem, Project, ProjectLine
 from innergy_client import InnergyClient, wire
 from innergy_client.client import match_opportunities
 from innergy_client.mapping import bom_import, is_material_line, opportunity_body
+from sheets_sync.approval.targets import BOM_TARGET, OPPORTUNITY_TARGET, PROJECT_TARGET
 from sheets_sync.config import ENV_VARS, Settings
 from sheets_sync.connect import existing_journal, innergy_client, open_journal, outputs
 from sheets_sync.console import Outcome
@@ -67,9 +68,6 @@ __all__ = [
 
 log = logging.getLogger("matsync.projects")
 DEFAULT_BOM_USER = "matsync@localhost"
-OPPORTUNITY_TARGET = "innergy.opportunity"
-BOM_TARGET = "innergy.bom"
-PROJECT_TARGET = "innergy.project"
 
 
 def required_ids(settings: Settings, opportunities: Sequence[wire.Opportunity] = ()) -> tuple[str, str]:

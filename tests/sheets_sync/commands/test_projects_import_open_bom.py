@@ -131,3 +131,22 @@ def test_a_killed_bom_import_left_intended_is_listed_too(tmp_path: Path, sandbox
     assert code == ExitCode.NEEDS_PERSON and _sends(sandbox) == sends
     [open_bom] = listed["open_bom_imports"]
     assert open_bom["state"] == "intended" and open_bom["innergy_project_id"] == project_id
+
+
+def _health() -> dict:
+    result = runner.invoke(app, ["--json", "health"])
+    return json.loads(result.stdout)
+
+
+def test_health_counts_an_open_bom_import_until_a_person_settles_it(tmp_path: Path, sandbox: Sandbox) -> None:
+    _lost_bom(tmp_path, sandbox)
+    [write_id] = [o["write_id"] for o in _run("--dry-run")[1]["open_bom_imports"]]
+
+    before = _health()
+    assert before["figures"]["open_bom_imports"] == 1
+    assert "open_bom_imports" in before["failing"]
+
+    assert _run("--landed", write_id)[0] == ExitCode.OK
+    after = _health()
+    assert after["figures"]["open_bom_imports"] == 0
+    assert "open_bom_imports" not in after["failing"]
