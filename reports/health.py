@@ -69,7 +69,9 @@ LABELS: Mapping[str, str] = {
     "diff_rows_failed": "Diff rows failed",
     "last_sync_age_hours": "Hours since the last successful sync",
     "open_issues": "Open ISSUES rows",
-    "open_bom_imports": "BOM imports whose answer was lost, awaiting a person (--landed / --resend)",
+    "open_bom_imports": (
+        "BOM imports whose answer was lost, awaiting a person (matsync projects-import --dry-run lists them)"
+    ),
 }
 
 
