@@ -253,7 +253,7 @@ def _merge_unmapped(into: dict[str, Unmapped], found: dict[str, Unmapped]) -> No
 
 def write_outputs(result: EtlResult, output_dir: Path) -> dict[str, Path]:
     """The three canonical JSON Lines files under ``output_dir``; their paths by kind."""
-    with paused_gc(), python_text():
+    with paused_gc():
         return _write_outputs(result, output_dir)
 
 
