@@ -76,7 +76,7 @@ def settle_master_writes(journal: Journal, master: Rows) -> int:
     """Master writes an earlier run left open (its workbook write failed or it was killed):
     done when the master row holds what was written, else failed (so the ticked row is
     applied again). ``master`` is the tab as read."""
-    open_writes = [w for w in journal.pending_writes() if w.target == MASTER_TARGET]
+    open_writes = journal.pending_writes(MASTER_TARGET)
     if not open_writes:
         return 0
     cells = read_master_cells(master)
@@ -97,7 +97,7 @@ def resolve_pending(journal: Journal, innergy: Innergy) -> int:
     change is not ``applied`` and the ticked row is applied again by this run.
     """
     settled = 0
-    pending = [w for w in journal.pending_writes() if w.target == INNERGY_TARGET]
+    pending = journal.pending_writes(INNERGY_TARGET)
     named: dict[str, wire.Material] = {}
     if any(w.op == "create" for w in pending):
         named = {r.material_name.casefold(): r for r in innergy.records}

@@ -513,7 +513,7 @@ def journal_open_boms(settings: Settings) -> Counts | None:
     if journal is None:
         return None
     with journal:
-        return _counted(w.key for w in journal.pending_writes() if w.target == BOM_TARGET)
+        return _counted(w.key for w in journal.pending_writes(BOM_TARGET))
 
 
 def workbook_tabs(settings: Settings, names: Sequence[str]) -> Mapping[str, Sequence[Sequence[Any]]]:

@@ -286,7 +286,7 @@ def _read_innergy(client: InnergyClient, journal: Journal | None, settle: bool) 
     known = {
         k: str(w.innergy_id) for k, w in journal.done_creates(OPPORTUNITY_TARGET).items() if w.innergy_id
     }
-    pending = [w for w in journal.pending_writes() if w.target == OPPORTUNITY_TARGET]
+    pending = journal.pending_writes(OPPORTUNITY_TARGET)
     landed = _landed(pending, innergy, set(known.values()))
     for write in pending:
         found = landed.get(write.key)
@@ -431,7 +431,7 @@ def _open_boms(
     Only a person can settle one: a BOM cannot be read back, so no listing decides. Their
     word is journalled (a dry run only applies it to what it shows); an id that is not an
     open BOM import is a usage error, before anything is sent."""
-    pending = [w for w in journal.pending_writes() if w.target == BOM_TARGET] if journal else []
+    pending = journal.pending_writes(BOM_TARGET) if journal else []
     by_id = {w.write_id: w for w in pending}
     both = sorted(set(landed) & set(resend))
     if both:

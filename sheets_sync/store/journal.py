@@ -656,10 +656,14 @@ class Journal:
             return f"no write {write_id} in the journal"
         return f"write {write_id} is already {row[0]}; it cannot become {state}"
 
-    def pending_writes(self) -> list[Write]:
-        """Writes a run left intended, sent or unknown (a crash, a lost answer), oldest first."""
+    def pending_writes(self, target: str | None = None) -> list[Write]:
+        """Writes a run left intended, sent or unknown (a crash, a lost answer), oldest first;
+        only those to ``target`` when one is given."""
         marks = ", ".join(f"'{s}'" for s in OPEN_STATES)
-        rows = self._query(f"SELECT {_WRITE_COLUMNS} FROM writes WHERE state IN ({marks}) ORDER BY write_id")
+        only, args = ("", ()) if target is None else (" AND target = ?", (target,))
+        rows = self._query(
+            f"SELECT {_WRITE_COLUMNS} FROM writes WHERE state IN ({marks}){only} ORDER BY write_id", args
+        )
         return [_write(r) for r in rows]
 
     def writes(self, run_id: str, newest_first: bool = False) -> list[Write]:

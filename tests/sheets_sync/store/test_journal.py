@@ -90,6 +90,16 @@ def test_the_actor_is_matsync_actor_else_the_os_user(
     assert default_actor({}) not in ("", "otto")
 
 
+def test_pending_writes_of_one_target(journal: Journal) -> None:
+    run = journal.start_run("projects-import")
+    material = journal.intend(run, MATERIAL, "update", "SKU-1", None, {"Name": "New"}, "c-1", None)
+    bom = journal.intend(run, "innergy.bom", "create", "proj-1", None, {"Lines": []}, None, None)
+    assert [w.write_id for w in journal.pending_writes()] == sorted([material, bom])
+    assert [w.write_id for w in journal.pending_writes("innergy.bom")] == [bom]
+    assert [w.write_id for w in journal.pending_writes(MATERIAL)] == [material]
+    assert journal.pending_writes("sheet.nothing") == []
+
+
 def test_a_write_goes_intended_sent_done_and_is_then_settled(journal: Journal) -> None:
     run = journal.start_run("push", plan_id="p1")
     before = {"Id": "m-1", "Name": "Old", "Cost": {"Value": "1.10"}}
