@@ -21,6 +21,7 @@ import os
 import random
 import re
 import secrets
+import select
 import tempfile
 import threading
 import time
@@ -287,6 +288,17 @@ class Sandbox:
             thread.start()
             self._threads.append(thread)
         return self
+
+    def wait_until_read(self, timeout: float = 5.0) -> None:
+        """Return once every connection is read to its end or to its next request's body:
+        what a killed client had already sent (its dead sockets still deliver it) has been
+        counted and committed. A live client's idle keep-alive connection is never read to
+        its end: close the clients first."""
+        deadline = time.monotonic() + timeout
+        while self._api.unread_connections() or self._blob.unread_connections():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the sandbox was still reading requests after {timeout} s")
+            time.sleep(0.01)
 
     def stop(self) -> None:
         for server in (self._api, self._blob):
@@ -578,6 +590,23 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], sandbox: Sandbox):
         super().__init__(address, handler)
         self.sandbox = sandbox
+        self.unread = 0
+        """Connections with bytes perhaps not read yet: accepted, or answered and kept
+        open, and not yet at their next request's body (or their end)."""
+        self.unread_lock = threading.Lock()
+
+    def count_unread(self, step: int) -> None:
+        with self.unread_lock:
+            self.unread += step
+
+    def unread_connections(self) -> int:
+        """``unread``, and any connection still waiting to be accepted."""
+        waiting, _, _ = select.select([self.socket], [], [], 0)
+        return self.unread + len(waiting)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.count_unread(+1)  # before its thread starts, which may be scheduled late
+        super().process_request(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -587,6 +616,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: requests carry the key in a header, and tests do not want the noise."""
+
+    def handle(self) -> None:
+        self.unread = True  # counted by the server when it accepted the connection
+        try:
+            super().handle()
+        finally:
+            self._read()
+
+    def _read(self) -> None:
+        """This connection's request is read (or the connection is over)."""
+        if self.unread:
+            self.unread = False
+            self.server.count_unread(-1)
 
     def _reply(self, reply: _Reply) -> None:
         body = reply.body
@@ -605,10 +647,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        if not self.close_connection:  # kept open: the client's next request may be on its way
+            self.unread = True
+            self.server.count_unread(+1)
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        self._read()
         if not raw:
             return None
         try:
@@ -644,6 +690,7 @@ class _ApiHandler(_Handler):
 
 class _BlobHandler(_Handler):
     def do_GET(self) -> None:
+        self._read()
         sandbox = self.server.sandbox
         sandbox.blob_requests.append({k: v for k, v in self.headers.items()})
         match = re.fullmatch(r"/exports/([\w-]+)\.json\.gz", urlsplit(self.path).path)

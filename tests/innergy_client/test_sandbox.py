@@ -189,3 +189,26 @@ def test_uniqueness_follows_renames_deactivations_and_records_seeded_into_the_st
         "seeded",
         "walnut 4/4",
     ]
+
+
+def test_what_a_gone_client_had_sent_is_handled_once_the_sandbox_has_read_it(sandbox: Sandbox) -> None:
+    import socket
+
+    body = json.dumps(GOOD).encode()
+    head = f"POST /api/materials/create HTTP/1.1\r\nHost: x\r\nApi-Key: {sandbox.api_key}\r\n"
+    host, port = sandbox.url.removeprefix("http://").split(":")
+    for _ in range(5):  # each written, then closed before any answer
+        with socket.create_connection((host, int(port))) as conn:
+            conn.sendall(f"{head}Content-Length: {len(body)}\r\n\r\n".encode())
+            conn.sendall(body)
+    sandbox.wait_until_read()
+
+    assert sandbox.requests.count(("POST", "/api/materials/create")) == 5
+
+
+def test_waiting_for_the_sandbox_to_read_names_a_live_clients_open_connection(sandbox: Sandbox) -> None:
+    with api(sandbox) as client:
+        assert client.get("/api/version").status_code == 200
+        with pytest.raises(TimeoutError, match="still reading"):
+            sandbox.wait_until_read(timeout=0.2)
+    sandbox.wait_until_read()

@@ -140,6 +140,7 @@ def test_a_second_sigint_exits_at_once_and_the_next_push_writes_what_the_killed_
     run.wait_until(lambda: run.said("no new write starts"), "the first SIGINT handled")
     run.signal(signal.SIGINT)
     code, out = run.finish(BOUND)  # well before the answers in flight come back
+    sandbox.wait_until_read()  # an edit the dead process had written may still be unread
 
     assert code == ExitCode.INTERRUPTED
     assert (out["outcome"], out["exit_code"], out["command"]) == ("interrupted", 130, "push")
