@@ -2,8 +2,8 @@
 
 The master (3 % of rows with a changed cost, 1 % new, INNERGY holding 1 % more that the
 master dropped) is planned twice, each run in a fresh child process so that its peak
-memory (max RSS) is its own; the fake Sheets server and the INNERGY sandbox run in this
-process and count requests:
+memory (max RSS) is its own; the fake Sheets server and the INNERGY sandbox each run in a
+process of their own, as Google and INNERGY do (``_servers``), and count requests:
 
 - Google Sheets through unmodified gspread against the fake Sheets API, INNERGY through
   the httpx client against the sandbox (the product path);
@@ -43,12 +43,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import _servers as servers  # noqa: E402
 import openpyxl  # noqa: E402
 from _table import Row, compare, print_table  # noqa: E402
 
-from innergy_client.sandbox import Sandbox, running_sandbox  # noqa: E402
+from innergy_client.sandbox import Sandbox  # noqa: E402
 from sheets_sync.config import ENV_VARS, Settings  # noqa: E402
-from tests.fakes.sheets_server import FakeSheets  # noqa: E402
 from tests.sheets_sync.commands.test_plan import bulk_innergy, bulk_master  # noqa: E402
 
 ROWS, QUICK_ROWS = 50_000, 2_000
@@ -122,7 +122,7 @@ def best(fn: Any, times: int = 3) -> float:
     return min(timings)
 
 
-def floors(xlsx: Path, sandbox: Sandbox) -> dict[str, float]:
+def floors(xlsx: Path, sandbox: servers.Remote) -> dict[str, float]:
     """The parts of a plan alone, same data: read the workbook, GET and decode the listing, hash."""
     from decimal import Decimal
 
@@ -164,24 +164,29 @@ def run(quick: bool = False, *, rows: int | None = None) -> list[Row]:
     rows = rows or (QUICK_ROWS if quick else ROWS)
     tabs = bulk_master(rows)
     results = []
-    with FakeSheets() as fake, running_sandbox() as sandbox, tempfile.TemporaryDirectory() as tmp:
-        drift(sandbox, rows)
+    with (
+        servers.Remote(servers.sheets) as fake,
+        servers.Remote(servers.sandbox, drift, rows) as sandbox,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         common = {"innergy_base_url": sandbox.url, "innergy_api_key": sandbox.api_key}
         xlsx = Path(tmp) / "master.xlsx"
         write_xlsx(tabs, xlsx)
         cases = (
             {
-                "workbook": fake.create_spreadsheet(tabs),
+                "workbook": fake.ask(servers.spreadsheet, tabs),
                 "sheets_endpoint": fake.url,
                 "output_dir": str(Path(tmp) / "sheets"),
             },
             {"workbook": str(xlsx), "output_dir": str(Path(tmp) / "xlsx")},
         )
         for settings in cases:
-            fake.reset_counts()
-            before = len(sandbox.requests)
+            sheets_before, innergy_before = fake.ask(servers.requests), sandbox.ask(servers.requests)
             result = measure({**common, **settings})
-            result |= {"sheets": fake.requests, "innergy": len(sandbox.requests) - before}
+            result |= {
+                "sheets": fake.ask(servers.requests) - sheets_before,
+                "innergy": sandbox.ask(servers.requests) - innergy_before,
+            }
             cli = Path(str(settings["output_dir"]) + "-cli")
             cli.mkdir()
             results.append({**result, **as_a_command({**common, **settings}, str(cli))})

@@ -28,12 +28,10 @@ the bare client sending the same number of edits, as many at a time, with nothin
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,67 +39,30 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import _servers as servers  # noqa: E402
 from _table import Row, compare, print_table  # noqa: E402
 
 from canonical.projection import project_material  # noqa: E402
 from innergy_client import InnergyClient, to_wire  # noqa: E402
 from innergy_client.mapping import edit_body  # noqa: E402
+from innergy_client.sandbox import Sandbox  # noqa: E402
 from innergy_client.workers import map_in_order  # noqa: E402
 from sheets_sync.commands.push import push  # noqa: E402
 from sheets_sync.config import Settings  # noqa: E402
 from sheets_sync.master.reader import parse_library  # noqa: E402
 from tests.fakes.push_world import World, part, seed_innergy, tabs_for  # noqa: E402
-from tests.fakes.sheets_server import FakeSheets  # noqa: E402
 
 CHANGES, QUICK_CHANGES = 5_000, 200
 
 
-def serve(conn: Any, seeded: int) -> None:
-    """In the sandbox's own process: INNERGY holding ``seeded`` parts; answers the parent's asks."""
-    from innergy_client.sandbox import running_sandbox
-
-    with running_sandbox() as sandbox:
-        seed_innergy(sandbox, [part(n) for n in range(seeded)])
-        conn.send((sandbox.url, sandbox.api_key))
-        while (ask := conn.recv()) != "stop":
-            if ask == "requests":
-                conn.send(len(sandbox.requests))
-            elif ask == "records":
-                conn.send(Counter(str(r["ExternalId"]) for r in sandbox.materials))
-            else:  # the latency, in seconds
-                sandbox.faults.latency = ask
-                conn.send(None)
+def holding(sandbox: Sandbox, count: int) -> None:
+    """INNERGY holding ``count`` parts (in the sandbox's own process)."""
+    seed_innergy(sandbox, [part(n) for n in range(count)])
 
 
-def serve_sheets(conn: Any) -> None:
-    """In the fake Sheets API's own process: spreadsheets made and requests counted on the parent's ask."""
-    with FakeSheets() as fake:
-        conn.send((fake.url, None))
-        while (ask := conn.recv()) != "stop":
-            conn.send(fake.requests if ask == "requests" else fake.create_spreadsheet(ask))
-
-
-class Remote:
-    """A server in another process (``serve`` or ``serve_sheets``), asked over a pipe
-    (``with``: started, then stopped)."""
-
-    def __init__(self, target: Callable[..., None], *args: Any) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, theirs = context.Pipe()
-        self.process = context.Process(target=target, args=(theirs, *args))
-
-    def __enter__(self) -> Remote:
-        self.process.start()
-        self.url, self.api_key = self.conn.recv()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.conn.send("stop")
-        self.process.join(timeout=60)
-
-    def ask(self, what: Any) -> Any:
-        self.conn.send(what)
-        return self.conn.recv()
+def records(sandbox: Sandbox) -> Counter[str]:
+    """How many records INNERGY holds of each SKU."""
+    return Counter(str(r["ExternalId"]) for r in sandbox.materials)
 
 
 def run_case(
@@ -109,9 +70,12 @@ def run_case(
 ) -> dict[str, Any]:
     """One world (its own sandbox and spreadsheet), planned, ticked, pushed; the push measured."""
     master = [part(n, "9.99") for n in range(updates)] + [part(n) for n in range(updates, updates + creates)]
-    with Remote(serve, updates) as sandbox, Remote(serve_sheets) as sheets:
+    with (
+        servers.Remote(servers.sandbox, holding, updates) as sandbox,
+        servers.Remote(servers.sheets) as sheets,
+    ):
         settings = Settings(
-            workbook=sheets.ask(tabs_for(master)),
+            workbook=sheets.ask(servers.spreadsheet, tabs_for(master)),
             sheets_endpoint=sheets.url,
             output_dir=out / name,
             innergy_base_url=sandbox.url,
@@ -120,8 +84,8 @@ def run_case(
         world = World(settings, sandbox)  # type: ignore[arg-type]  # plan and tick need no sandbox
         world.plan()
         world.tick([m.sku for m in master])
-        sandbox.ask(latency)
-        innergy_before, sheets_before = sandbox.ask("requests"), sheets.ask("requests")
+        sandbox.ask(servers.latency, latency)
+        innergy_before, sheets_before = sandbox.ask(servers.requests), sheets.ask(servers.requests)
         with InnergyClient(sandbox.url, sandbox.api_key, **client_options) as client:
             start, cpu = time.perf_counter(), time.thread_time()
             outcome = push(settings, client=client)
@@ -129,15 +93,15 @@ def run_case(
             concurrency = client.concurrency
         applied = outcome.summary["created"] + outcome.summary["updated"]
         assert applied == creates + updates, outcome.lines
-        assert sandbox.ask("records") == {m.sku: 1 for m in master}, "every row created exactly once"
+        assert sandbox.ask(records) == {m.sku: 1 for m in master}, "every row created exactly once"
         return {
             "case": name,
             "rows": applied,
             "wall": wall,
             "cpu": cpu,
-            "innergy": sandbox.ask("requests") - innergy_before,
+            "innergy": sandbox.ask(servers.requests) - innergy_before,
             "concurrency": concurrency,
-            "sheets": sheets.ask("requests") - sheets_before,
+            "sheets": sheets.ask(servers.requests) - sheets_before,
         }
 
 
@@ -147,13 +111,16 @@ def bare_client(creates: int, updates: int, latency: float) -> dict[str, Any]:
     new = [part(n) for n in range(updates, updates + creates)]
     units = parse_library(tabs_for(new))[0].uoms[0]
     bodies = [to_wire(project_material(m, units)) for m in new]
-    with Remote(serve, updates) as sandbox, InnergyClient(sandbox.url, sandbox.api_key) as client:
-        sandbox.ask(latency)
-        before, start = sandbox.ask("requests"), time.perf_counter()
+    with (
+        servers.Remote(servers.sandbox, holding, updates) as sandbox,
+        InnergyClient(sandbox.url, sandbox.api_key) as client,
+    ):
+        sandbox.ask(servers.latency, latency)
+        before, start = sandbox.ask(servers.requests), time.perf_counter()
         edits = [(r.id, edit_body(r, {"cost": Decimal("9.99")})) for r in client.list_materials()]
         client.create_materials(bodies)
         map_in_order(lambda edit: client.edit_material(*edit), edits, client.concurrency)
-        return {"wall": time.perf_counter() - start, "innergy": sandbox.ask("requests") - before}
+        return {"wall": time.perf_counter() - start, "innergy": sandbox.ask(servers.requests) - before}
 
 
 def run(
