@@ -72,3 +72,28 @@ def test_the_collector_is_left_as_it_was():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_column_of_one_kind_of_number_keys_its_cells_by_value_and_each_reads_as_alone():
+    nan = float("nan")
+    columns = {
+        "floats with both zeros": [2.5, 0.0, -0.0, 2.5, 0.0],
+        "floats, no zero": [2.5, 1e20, nan, nan, float("nan"), 0.1],
+        "ints": [1, 2, 1, 0, -3],
+        "bools": [True, False, True, None],
+    }
+    for name, cells in columns.items():
+        rows = [good(f"S{i}", Grade=v, **{"Margin %": v}) for i, v in enumerate(cells)]
+        library, problems, _ = parse_library(library_tabs(rows))
+        alone = [parse_library(library_tabs([r])) for r in rows]
+        assert [(m.grade, m.margin) for m in library.materials] == [
+            (m.grade, m.margin) for lib, _, _ in alone for m in lib.materials
+        ], name
+        assert [(p.column, p.value, p.message) for p in problems] == [
+            (p.column, p.value, p.message) for _, found, _ in alone for p in found
+        ], name
+    grades = [
+        m.grade
+        for m in parse_library(library_tabs([good("Z0", Grade=0.0), good("Z1", Grade=-0.0)]))[0].materials
+    ]
+    assert grades == ["0.0", "-0.0"]
