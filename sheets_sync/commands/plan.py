@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,6 +55,7 @@ from sheets_sync.workbook.base import Workbook
 
 __all__ = [
     "ACTION_COLORS",
+    "InnergyRead",
     "InnergyReader",
     "PlanRun",
     "api_reader",
@@ -64,9 +66,11 @@ __all__ = [
     "summary",
 ]
 
-InnergyReader = Callable[[], tuple[Sequence[InnergyMaterial], Sequence[Problem], str]]
-"""Reads INNERGY's material library: the records, the problems found reading them, and the
-fingerprint of what was read (the sha256 of its bytes)."""
+InnergyRead = tuple[Sequence[InnergyMaterial], Sequence[Problem], str]
+"""INNERGY's material library as read: the records, the problems found reading them, and
+the fingerprint of what was read (the sha256 of its bytes)."""
+InnergyReader = Callable[[], InnergyRead]
+"""Reads INNERGY's material library (``InnergyRead``)."""
 
 ACTION_COLORS: Mapping[str, str] = {
     "create": "#E6F4EA",
@@ -194,13 +198,14 @@ def kept_ticks(
 
 def run_plan(
     workbook: Workbook,
-    innergy: InnergyReader,
+    innergy: InnergyReader | Future[InnergyRead],
     output_dir: Path,
     *,
     now: datetime | None = None,
     allow_mass_deactivate: bool = False,
 ) -> PlanRun:
-    """The plan over an open workbook and an INNERGY reader: one read, files, one write.
+    """The plan over an open workbook and an INNERGY reader (or its read, already under
+    way): one read, files, one write.
 
     INNERGY is read while the workbook is (both are reads: a master that stops the plan
     leaves nothing half-done), which takes the shorter of the two off the plan's time.
@@ -212,7 +217,7 @@ def run_plan(
 
 def _run_plan(
     workbook: Workbook,
-    innergy: InnergyReader,
+    innergy: InnergyReader | Future[InnergyRead],
     output_dir: Path,
     *,
     now: datetime | None,
@@ -222,7 +227,8 @@ def _run_plan(
     from sheets_sync.master.reader import LIBRARY_TABS, read_library, require_master_rows
     from sheets_sync.master.tabs import ISSUES
 
-    listing = in_background(innergy)  # a read only; both reads wait on I/O or release the GIL
+    # a read only; both reads wait on I/O or release the GIL (a caller may have started it)
+    listing = innergy if isinstance(innergy, Future) else in_background(innergy)
     tabs = dict(workbook.read_tabs([*LIBRARY_TABS, DIFF_INNERGY, DIFF_PPAK, ISSUES]))
     library, pulled, _rows = read_library(workbook, tabs)
     require_master_rows(library)
@@ -300,11 +306,13 @@ def plan(
     out, allow = settings.output_dir, allow_mass_deactivate
 
     def planned() -> PlanRun:  # the workbook's cells are let go of before the collector resumes
-        with open_workbook(settings) as workbook:
-            if innergy_source is not None:
+        if innergy_source is not None:
+            with open_workbook(settings) as workbook:
                 return run_plan(workbook, file_reader(innergy_source), out, allow_mass_deactivate=allow)
-            with innergy_client(settings) as client:
-                return run_plan(workbook, api_reader(client), out, allow_mass_deactivate=allow)
+        with innergy_client(settings) as client:
+            listing = in_background(api_reader(client))  # INNERGY answers while the workbook opens
+            with open_workbook(settings) as workbook:
+                return run_plan(workbook, listing, out, allow_mass_deactivate=allow)
 
     with run_lock(settings.output_dir, "plan"), paused_gc():
         return summary(planned())
