@@ -15,11 +15,12 @@ process of their own, as Google and INNERGY do (``_servers``), and count request
 Prints one table (``run(quick)`` gives its rows): wall s, peak MB, Sheets and INNERGY
 requests of the Google Sheets plan against the .xlsx baseline, with the ratios; each
 plan again as the command people and Otto run (``python -m sheets_sync plan``, set up by
-the environment: start to exit, and its own peak memory), which the goals judge; then each
-plan's wall time against the floor of its parts, measured in this process on the same
-data, best of 3: the workbook read alone (calamine; polars.read_excel where polars is
-installed), the INNERGY listing's raw GET, its decode alone (orjson where installed, and
-msgspec with Decimals, what the client uses) and the sha256 of the inputs' bytes. Goals
+the environment: the median of 3 runs from start to exit, and the largest of their own
+peak memories), which the goals judge; then each plan's wall time against the floor of
+its parts, measured in this process on the same data, best of 3: the workbook read alone
+(calamine; polars.read_excel where polars is installed), the INNERGY listing's raw GET,
+its decode alone (orjson where installed, and msgspec with Decimals, what the client
+uses) and the sha256 of the inputs' bytes. Goals
 (issue 23, at 50,000 rows, the plan as a whole process): <= 2.0 s and <= 350 MB.
 
     python benchmarks/bench_plan.py [--rows 50000]
@@ -33,6 +34,7 @@ import importlib.util
 import multiprocessing
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,21 +68,29 @@ def run_case(settings: dict[str, Any], queue: Any) -> None:
     queue.put({"wall": wall, "peak_mb": peak_mb, "changes": outcome.summary["changes"]})
 
 
-def as_a_command(settings: dict[str, Any], out: str) -> dict[str, float]:
+def as_a_command(settings: dict[str, Any], out: str, runs: int = 3) -> dict[str, Any]:
     """``python -m sheets_sync plan`` as a person or Otto runs it, configured by the
-    environment: its wall time from start to exit and its own peak memory (``wait4``)."""
+    environment, ``runs`` times: the median wall time from start to exit (one run on a
+    shared 2-core machine swings by 0.2 s), each run's time, and the largest of their own
+    peak memories (``wait4``)."""
     env = {k: v for k, v in os.environ.items() if k not in ENV_VARS.values()}
     env |= {ENV_VARS[name]: str(value) for name, value in {**settings, "output_dir": out}.items()}
     env["PYTHONPATH"] = str(REPO)
-    start = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "sheets_sync", "--json", "plan"], env=env, cwd=out, stdout=subprocess.DEVNULL
-    )
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    assert child.returncode == 3, f"plan exited {child.returncode}"  # 3: changes await review
-    return {"process_wall": wall, "process_mb": usage.ru_maxrss / 1024}
+    walls, peaks = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "sheets_sync", "--json", "plan"],
+            env=env,
+            cwd=out,
+            stdout=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        walls.append(time.perf_counter() - start)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        assert child.returncode == 3, f"plan exited {child.returncode}"  # 3: changes await review
+        peaks.append(usage.ru_maxrss / 1024)
+    return {"process_wall": statistics.median(walls), "process_walls": walls, "process_mb": max(peaks)}
 
 
 def measure(settings: dict[str, Any]) -> dict[str, Any]:
@@ -204,13 +214,18 @@ def run(quick: bool = False, *, rows: int | None = None) -> list[Row]:
     for name, result in (("Google Sheets", ours), (".xlsx", base)):
         table.append(
             Row(
-                f"plan as a whole process, start to exit (s), {name}", result["process_wall"], size=size
+                f"plan as a whole process, start to exit, median of "
+                f"{', '.join(f'{w:.2f}' for w in result['process_walls'])} (s), {name}",
+                result["process_wall"],
+                size=size,
             ).with_goal(f"<= {GOAL_S} s", result["process_wall"] <= GOAL_S, at_goal)
         )
         table.append(
-            Row(f"plan as a whole process, peak MB, {name}", result["process_mb"], size=size).with_goal(
-                f"<= {GOAL_MB} MB", result["process_mb"] <= GOAL_MB, at_goal
-            )
+            Row(
+                f"plan as a whole process, peak MB (the largest of the runs), {name}",
+                result["process_mb"],
+                size=size,
+            ).with_goal(f"<= {GOAL_MB} MB", result["process_mb"] <= GOAL_MB, at_goal)
         )
     table += [Row(f"floor: {name} (s)", seconds, size=size) for name, seconds in parts.items()]
     floor = sum(seconds for name, seconds in parts.items() if "polars" not in name and "orjson" not in name)
