@@ -15,12 +15,12 @@ material would look gone.
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import compress, filterfalse, repeat, zip_longest
 from operator import is_not, itemgetter
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -306,19 +306,41 @@ class _Cleared:
 def _column(cells: Sequence[Any], parser: Parser | None, required: bool) -> tuple[list[Any], list[int], bool]:
     """Outcome of every cell (value, ``_BLANK``, ``_Bad``, ``_Cleared``), each distinct cell
     parsed once; the rows whose outcome needs the cell-by-cell path; whether all are blank."""
+    odd: Iterable[Any]
+    """The keys whose outcome may be other than a value (all, but for a text column)."""
     if set(map(type, cells)) <= {str, type(None)}:
         keys: Sequence[Any] = cells
-        outcomes = {cell: _outcome(cell, parser) for cell in dict.fromkeys(cells)}
+        if parser is None:
+            outcomes, odd = _text_outcomes(cells)
+        else:
+            outcomes = odd = {cell: _outcome(cell, parser) for cell in dict.fromkeys(cells)}
     else:  # 1 == 1.0 == True, 0.0 == -0.0 and Decimal("1.0") == Decimal("1"): key by type and repr
         keys = [c if type(c) is str else (type(c), repr(c)) for c in cells]
         distinct = dict(zip(keys, cells, strict=True))
-        outcomes = {key: _outcome(cell, parser) for key, cell in distinct.items()}
+        outcomes = odd = {key: _outcome(cell, parser) for key, cell in distinct.items()}
     column = list(map(outcomes.__getitem__, keys))
     flagged_keys = {
-        key for key, o in outcomes.items() if isinstance(o, (_Bad, _Cleared)) or (required and o is _BLANK)
+        key
+        for key in odd
+        if isinstance(outcome := outcomes[key], (_Bad, _Cleared)) or (required and outcome is _BLANK)
     }
     flagged = [i for i, key in enumerate(keys) if key in flagged_keys] if flagged_keys else []
     return column, flagged, all(o is _BLANK for o in outcomes.values())
+
+
+def _text_outcomes(cells: Sequence[str | None]) -> tuple[dict[str | None, Any], list[str | None]]:
+    """``_outcome`` of each distinct cell of a text column (no parser), and the cells whose
+    outcome is not their text: every text stripped in one C-level map, and only the rare
+    blank, ``(clear)`` or ``#`` text (a sheet error perhaps) read by ``_outcome``."""
+    distinct = dict.fromkeys(cells)
+    odd: list[str | None] = [None] if None in distinct else []
+    distinct.pop(None, None)
+    texts = cast("dict[str, None]", distinct)
+    outcomes: dict[str | None, Any] = dict(zip(texts, map(str.strip, texts), strict=True))
+    odd += [cell for cell, text in outcomes.items() if not text or text[0] == "#" or text == CLEAR]
+    for cell in odd:
+        outcomes[cell] = _outcome(cell, None)
+    return outcomes, odd
 
 
 def _outcome(cell: Any, parser: Parser | None) -> Any:

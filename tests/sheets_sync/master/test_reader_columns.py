@@ -97,3 +97,48 @@ def test_a_column_of_one_kind_of_number_keys_its_cells_by_value_and_each_reads_a
         for m in parse_library(library_tabs([good("Z0", Grade=0.0), good("Z1", Grade=-0.0)]))[0].materials
     ]
     assert grades == ["0.0", "-0.0"]
+
+
+TEXTS = [" Oak ", "Oak", "#REF!", "#1 grade", "", "   ", None, "(clear)", " (clear) ", "x", "#n/a", "\t#N/A "]
+"""A text column's cells: trimmed text, blanks, clears, sheet errors and a text that only
+starts like one."""
+
+
+def test_a_text_column_reads_trimmed_text_and_tells_blanks_clears_and_sheet_errors_apart():
+    library, problems, _ = parse_library(library_tabs([good(f"S{i}", Grade=v) for i, v in enumerate(TEXTS)]))
+    assert [(m.sku, m.grade, m.cleared) for m in library.materials] == [
+        ("S0", "Oak", ()),
+        ("S1", "Oak", ()),
+        ("S3", "#1 grade", ()),
+        ("S4", None, ()),
+        ("S5", None, ()),
+        ("S6", None, ()),
+        ("S7", None, ("grade",)),
+        ("S8", None, ("grade",)),
+        ("S9", "x", ()),
+    ]
+    assert [(p.row, p.value, p.message) for p in problems] == [
+        (4, "#REF!", "the cell shows the sheet error #REF!"),
+        (12, "#n/a", "the cell shows the sheet error #n/a"),
+        (13, "\t#N/A ", "the cell shows the sheet error #N/A"),
+    ]
+
+
+def test_a_required_text_column_holds_back_its_blank_cleared_and_error_cells():
+    library, problems, _ = parse_library(library_tabs([good(f"S{i}", Name=v) for i, v in enumerate(TEXTS)]))
+    assert [(m.sku, m.name) for m in library.materials] == [
+        ("S0", "Oak"),
+        ("S1", "Oak"),
+        ("S3", "#1 grade"),
+        ("S9", "x"),
+    ]
+    assert [(p.row, p.message) for p in problems] == [
+        (4, "the cell shows the sheet error #REF!"),
+        (6, "Name is required"),
+        (7, "Name is required"),
+        (8, "Name is required"),
+        (9, "Name is required and cannot be cleared"),
+        (10, "Name is required and cannot be cleared"),
+        (12, "the cell shows the sheet error #n/a"),
+        (13, "the cell shows the sheet error #N/A"),
+    ]
