@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import count, groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ __all__ = [
     "GoogleWorkbook",
     "SheetsHTTPClient",
     "a1_range",
+    "merged",
     "open_google",
     "value_ranges",
 ]
@@ -213,6 +215,48 @@ def _padded(values: list[list[Value]], rows: int, cols: int) -> list[list[Value]
         return values
     blank: list[Value] = [None] * width
     return [row + blank[len(row) :] for row in values] + [blank] * (rows - len(values))
+
+
+def merged(blocks: Sequence[Block]) -> list[Block]:
+    """The blocks with each run of single cells merged into rectangles, in its place: a
+    push's write-back is thousands of cells in a few columns of consecutive rows, which go
+    as a few ranges instead of one each (a smaller request, still one). A cell written
+    twice keeps the later value; a block of more than one cell stays as it is."""
+    out: list[Block] = []
+    cells: dict[tuple[str, int, int], Value] = {}
+    for block in blocks:
+        if len(block.values) == 1 and len(block.values[0]) == 1:
+            cells[(block.tab, block.row, block.col)] = block.values[0][0]
+            continue
+        out += _rectangles(cells)
+        cells = {}
+        out.append(block)
+    return out + _rectangles(cells)
+
+
+def _rectangles(cells: Mapping[tuple[str, int, int], Value]) -> list[Block]:
+    """Cells (tab, row, column -> value) as rows of adjacent cells, then runs of those rows,
+    one under the other, over the same columns."""
+    rows: list[Block] = []
+    for (tab, row, col), value in sorted(cells.items(), key=itemgetter(0)):
+        last = rows[-1] if rows else None
+        if last is not None and (last.tab, last.row, last.col + len(last.values[0])) == (tab, row, col):
+            last.values[0].append(value)
+        else:
+            rows.append(Block(tab, row, col, [[value]]))
+    out: list[Block] = []
+    for block in rows:
+        last = out[-1] if out else None
+        if last is not None and (last.tab, last.col, last.row + len(last.values), len(last.values[0])) == (
+            block.tab,
+            block.col,
+            block.row,
+            len(block.values[0]),
+        ):
+            last.values.append(block.values[0])
+        else:
+            out.append(block)
+    return out
 
 
 def value_ranges(blocks: Sequence[Block], limit: int) -> list[list[dict[str, Any]]]:
@@ -382,7 +426,7 @@ class GoogleWorkbook(Workbook):
             values = _padded(b.values, *old.pop(b.tab)) if b.tab in old else b.values
             if values and values[0]:
                 blocks.append(Block(b.tab, b.row, b.col, values))
-        for data in value_ranges(blocks, MAX_REQUEST_BYTES):
+        for data in value_ranges(merged(blocks), MAX_REQUEST_BYTES):
             self.http.values_batch_update(self.key, {"valueInputOption": "RAW", "data": data})
         if not batch.placed:
             return batch.missed

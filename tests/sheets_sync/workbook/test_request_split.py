@@ -10,7 +10,7 @@ import json
 from collections.abc import Callable
 
 from sheets_sync.workbook.base import Block
-from sheets_sync.workbook.google import MAX_REQUEST_BYTES, value_ranges
+from sheets_sync.workbook.google import MAX_REQUEST_BYTES, merged, value_ranges
 from tests.fakes import push_world
 from tests.fakes.push_world import World, part
 
@@ -64,3 +64,40 @@ def test_a_6000_create_plan_writes_in_requests_under_2_mb(make_world: Callable[.
         MAX_REQUEST_BYTES // 2
     )
     assert large_others == small_others, "every other call is the same count at 600 and 6,000 rows"
+
+
+def test_runs_of_single_cells_are_merged_into_rectangles_in_their_place() -> None:
+    cells = [Block("M", row, col, [[f"{row}:{col}"]]) for row in range(2, 1_002) for col in (7, 8)]
+    results = [Block("D", row, 3, [[f"r{row}"]]) for row in range(5, 505)]
+    rewrite = Block("D", 1, 1, [["x", "y"], ["z", None]])
+    blocks = [*cells, Block("M", 10, 7, [["later"]]), rewrite, *results, Block("M", 3, 9, [["far"]])]
+
+    out = merged(blocks)
+
+    assert [(b.tab, b.row, b.col, len(b.values), len(b.values[0])) for b in out] == [
+        ("M", 2, 7, 1_000, 2),
+        ("D", 1, 1, 2, 2),
+        ("D", 5, 3, 500, 1),
+        ("M", 3, 9, 1, 1),
+    ]
+    assert out[0].values[8] == ["later", "10:8"], "a cell written twice keeps the later value"
+    assert out[0].values[0] == ["2:7", "2:8"] and out[2].values[-1] == ["r504"]
+    assert out[1] is rewrite, "a block of more than one cell stays as it is, in its place"
+    assert len(value_ranges(out, MAX_REQUEST_BYTES)) == 1
+
+
+def test_cells_apart_stay_apart() -> None:
+    """A gap in a row, a cell diagonal to another, another tab: four ranges."""
+    blocks = [
+        Block("M", 2, 1, [["a"]]),
+        Block("M", 2, 3, [["b"]]),
+        Block("M", 3, 2, [["c"]]),
+        Block("N", 3, 1, [["d"]]),
+    ]
+    out = merged(blocks)
+    assert [(b.tab, b.row, b.col, b.values) for b in out] == [
+        ("M", 2, 1, [["a"]]),
+        ("M", 2, 3, [["b"]]),
+        ("M", 3, 2, [["c"]]),
+        ("N", 3, 1, [["d"]]),
+    ]
