@@ -197,8 +197,9 @@ class _Reader:
         """``records`` as it was before the bulk path, one loop over the rows: the reference
         path of ``reference_parse_library``, removed with it.
 
-        Column-wise: each distinct cell of a column is parsed once, and only rows holding
-        a problem, a ``(clear)`` or a blank required cell take the cell-by-cell path.
+        Every cell is parsed on its own (``_column_cell_by_cell``), so the differential
+        test also holds the bulk path's per-distinct-cell parse (``_column``) to it; only
+        rows holding a problem, a ``(clear)`` or a blank required cell take ``_checked``.
         """
         if self.missing:
             return []
@@ -211,7 +212,7 @@ class _Reader:
         for title, at in self.columns.items():
             cells = raw_columns[at] if at < len(raw_columns) else (None,) * len(body)
             required = title in spec.required
-            column, flagged, empty = _column(cells, PARSERS.get(spec.fields[title]), required)
+            column, flagged, empty = _column_cell_by_cell(cells, PARSERS.get(spec.fields[title]), required)
             if empty and not required:
                 continue  # an empty optional column adds nothing to any row
             plan.append((title, spec.fields[title], required))
@@ -326,6 +327,17 @@ def _column(cells: Sequence[Any], parser: Parser | None, required: bool) -> tupl
     }
     flagged = [i for i, key in enumerate(keys) if key in flagged_keys] if flagged_keys else []
     return column, flagged, all(o is _BLANK for o in outcomes.values())
+
+
+def _column_cell_by_cell(
+    cells: Sequence[Any], parser: Parser | None, required: bool
+) -> tuple[list[Any], list[int], bool]:
+    """``_column`` with no shortcut: every cell through ``_outcome`` (the reference path)."""
+    column = [_outcome(cell, parser) for cell in cells]
+    flagged = [
+        i for i, o in enumerate(column) if isinstance(o, (_Bad, _Cleared)) or (required and o is _BLANK)
+    ]
+    return column, flagged, all(o is _BLANK for o in column)
 
 
 def _text_outcomes(cells: Sequence[str | None]) -> tuple[dict[str | None, Any], list[str | None]]:
