@@ -20,11 +20,27 @@ if TYPE_CHECKING:  # loaded by the functions that need them: pull and init-sheet
     from innergy_client import InnergyClient
     from sheets_sync.store.journal import Journal
 
-__all__ = ["existing_journal", "innergy_client", "open_journal", "open_workbook", "outputs"]
+__all__ = [
+    "existing_journal",
+    "innergy_client",
+    "open_journal",
+    "open_workbook",
+    "outputs",
+    "workbook_needs_login",
+]
 
 
 def outputs(settings: Settings) -> Outputs:
     return Outputs(settings.output_dir)
+
+
+def workbook_needs_login(settings: Settings) -> bool:
+    """Whether opening the workbook goes through gspread's OAuth user flow (a Google Sheet
+    with no credentials file and no emulator), which may ask a person to log in, or fail
+    for want of credentials. A credentials file that cannot be read is an error here."""
+    if not isinstance(settings.workbook_ref(), GoogleSheetRef) or settings.uses_sheets_emulator:
+        return False
+    return settings.google_credentials_file() is None
 
 
 def open_workbook(settings: Settings, *, create: bool = False, retry: RetryPolicy | None = None) -> Workbook:

@@ -300,7 +300,7 @@ def plan(
 ) -> Outcome:
     """``matsync plan``: INNERGY from the API (INNERGY_BASE_URL / INNERGY_API_KEY) or a file."""
     settings.workbook_ref()
-    from sheets_sync.connect import innergy_client, open_workbook
+    from sheets_sync.connect import innergy_client, open_workbook, workbook_needs_login
     from sheets_sync.store.lock import run_lock
 
     out, allow = settings.output_dir, allow_mass_deactivate
@@ -310,7 +310,10 @@ def plan(
             with open_workbook(settings) as workbook:
                 return run_plan(workbook, file_reader(innergy_source), out, allow_mass_deactivate=allow)
         with innergy_client(settings) as client:
-            listing = in_background(api_reader(client))  # INNERGY answers while the workbook opens
+            # INNERGY answers while the workbook opens, unless a person (or a missing
+            # credential) must be dealt with first: then INNERGY is asked only after
+            reader = api_reader(client)
+            listing = reader if workbook_needs_login(settings) else in_background(reader)
             with open_workbook(settings) as workbook:
                 return run_plan(workbook, listing, out, allow_mass_deactivate=allow)
 

@@ -56,7 +56,7 @@ def make_google_sheet(
     sheets_server: FakeSheets, tmp_path: Path
 ) -> Iterator[Callable[[Mapping[str, Sequence[Sequence[Any]]] | None], GoogleSheet]]:
     sheets_server.clear_faults()
-    sheets_server.latency = 0.0
+    sheets_server.latency, sheets_server.before_answer = 0.0, None
 
     def make(tabs: Mapping[str, Sequence[Sequence[Any]]] | None = None) -> GoogleSheet:
         key = sheets_server.create_spreadsheet(tabs)
@@ -66,6 +66,7 @@ def make_google_sheet(
 
     yield make
     sheets_server.clear_faults()
+    sheets_server.before_answer = None
 
 
 @pytest.fixture

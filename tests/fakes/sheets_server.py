@@ -50,7 +50,7 @@ import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -407,6 +407,9 @@ class FakeSheets:
         self.body_sizes: list[tuple[str, int]] = []
         """(path, bytes) of every request that carried a body (Google advises 2 MB at most)."""
         self.latency = 0.0
+        self.before_answer: Callable[[str], None] | None = None
+        """Called with each request's kind (``"get"``, ``"values.batchGet"`` ...) before it is
+        answered: a test holds a request back until something else has happened."""
         self._faults: list[_Fault] = []
         self._fault_forever: _Fault | None = None
         self._lock = threading.Lock()
@@ -505,6 +508,8 @@ class FakeSheets:
         self.counts[route[0] if route else "unknown"] += 1
         if self.latency:
             time.sleep(self.latency)
+        if self.before_answer is not None:
+            self.before_answer(route[0] if route else "unknown")
         fault = self._next_fault(route[0] if route else "unknown")
         if fault is None:
             return self._answer(method, path, route, query, body)
