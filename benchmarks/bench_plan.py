@@ -20,8 +20,8 @@ peak memories), which the goals judge; then each plan's wall time against the fl
 its parts, measured in this process on the same data, best of 3: the workbook read alone
 (calamine; polars.read_excel where polars is installed), the INNERGY listing's raw GET,
 its decode alone (orjson where installed, and msgspec with Decimals, what the client
-uses) and the sha256 of the inputs' bytes. Goals
-(issue 23, at 50,000 rows, the plan as a whole process): <= 2.0 s and <= 350 MB.
+uses) and the sha256 of the inputs' bytes. Goals (issue 23, at 50,000 rows, the plan as a
+whole process): <= 2.0 s and <= 350 MB.
 
     python benchmarks/bench_plan.py [--rows 50000]
 """

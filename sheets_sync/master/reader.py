@@ -320,11 +320,7 @@ def _column(cells: Sequence[Any], parser: Parser | None, required: bool) -> tupl
         distinct = dict(zip(keys, cells, strict=True))
         outcomes = odd = {key: _outcome(cell, parser) for key, cell in distinct.items()}
     column = list(map(outcomes.__getitem__, keys))
-    flagged_keys = {
-        key
-        for key in odd
-        if isinstance(outcome := outcomes[key], (_Bad, _Cleared)) or (required and outcome is _BLANK)
-    }
+    flagged_keys = {key for key in odd if _needs_the_cell_path(outcomes[key], required)}
     flagged = [i for i, key in enumerate(keys) if key in flagged_keys] if flagged_keys else []
     return column, flagged, all(o is _BLANK for o in outcomes.values())
 
@@ -334,10 +330,14 @@ def _column_cell_by_cell(
 ) -> tuple[list[Any], list[int], bool]:
     """``_column`` with no shortcut: every cell through ``_outcome`` (the reference path)."""
     column = [_outcome(cell, parser) for cell in cells]
-    flagged = [
-        i for i, o in enumerate(column) if isinstance(o, (_Bad, _Cleared)) or (required and o is _BLANK)
-    ]
+    flagged = [i for i, outcome in enumerate(column) if _needs_the_cell_path(outcome, required)]
     return column, flagged, all(o is _BLANK for o in column)
+
+
+def _needs_the_cell_path(outcome: Any, required: bool) -> bool:
+    """A problem, a ``(clear)``, or a blank where a value is required: the row is read
+    cell by cell (``_Reader._checked``)."""
+    return isinstance(outcome, (_Bad, _Cleared)) or (required and outcome is _BLANK)
 
 
 def _text_outcomes(cells: Sequence[str | None]) -> tuple[dict[str | None, Any], list[str | None]]:
