@@ -640,6 +640,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             data = json.dumps(body, ensure_ascii=False).encode()
             headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        # counted before the answer goes out: the client that has it may ask for the count at once
+        self.unread = True
+        self.server.count_unread(+1)
         with suppress(BrokenPipeError, ConnectionResetError):
             self.send_response(reply.status)
             for name, value in headers.items():
@@ -647,9 +650,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-        if not self.close_connection:  # kept open: the client's next request may be on its way
-            self.unread = True
-            self.server.count_unread(+1)
+        if self.close_connection:  # else kept open: the client's next request may be on its way
+            self._read()
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
