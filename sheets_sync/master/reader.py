@@ -15,12 +15,12 @@ material would look gone.
 from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import compress, filterfalse, repeat, zip_longest
-from operator import is_not, itemgetter
-from typing import Any, cast
+from operator import and_, attrgetter, is_, is_not, itemgetter, not_
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -160,25 +160,29 @@ class _Reader:
         plan: list[tuple[str, str, bool]] = []
         columns: list[list[Any]] = []
         special: set[int] = set()
+        blank: set[str] = set()
         for title, at in self.columns.items() if not self.missing else ():
             cells = raw_columns[at] if at < len(raw_columns) else (None,) * len(body)
             required = title in spec.required
-            column, flagged, empty = _column(cells, PARSERS.get(spec.fields[title]), required)
-            if empty and not required:
+            column, flagged, blanks = _column(cells, PARSERS.get(spec.fields[title]), required)
+            if blanks == "all" and not required:
                 continue  # an empty optional column adds nothing to any row
             plan.append((title, spec.fields[title], required))
             columns.append(column)
             special.update(flagged)
-        rows = list(zip(*columns, strict=True)) if columns else [()] * len(body)
+            if blanks != "none":
+                blank.add(spec.fields[title])
         first = spec.header_row + 1
-        checked = {}
+        fields = [field for _, field, _ in plan]
+        parsed = _Parsed(fields, columns, frozenset(blank), len(body), first, [], {}, [])
         for index in sorted(special):
-            record = self._checked(index + first, plan, rows[index])
+            record = self._checked(index + first, plan, parsed.row(index))
             if record is not None:
-                checked[index] = record
-        clean = list(filterfalse(special.__contains__, range(len(body))))
-        left_out = sorted(special.difference(checked))
-        return _Parsed([field for _, field, _ in plan], rows, first, clean, checked, left_out)
+                parsed.checked[index] = record
+            else:
+                parsed.left_out.append(index)
+        parsed.clean.extend(filterfalse(special.__contains__, range(len(body))))
+        return parsed
 
     def records(self) -> list[tuple[int, dict[str, Any], list[str]]]:
         """(sheet row, field values, cleared fields) of each readable row; problems noted."""
@@ -212,8 +216,8 @@ class _Reader:
         for title, at in self.columns.items():
             cells = raw_columns[at] if at < len(raw_columns) else (None,) * len(body)
             required = title in spec.required
-            column, flagged, empty = _column_cell_by_cell(cells, PARSERS.get(spec.fields[title]), required)
-            if empty and not required:
+            column, flagged, blanks = _column_cell_by_cell(cells, PARSERS.get(spec.fields[title]), required)
+            if blanks == "all" and not required:
                 continue  # an empty optional column adds nothing to any row
             plan.append((title, spec.fields[title], required))
             columns.append(column)
@@ -263,16 +267,22 @@ class _Reader:
 
 
 _BLANK = object()
+_per, _amount = attrgetter("per"), attrgetter("value")
 _number_of = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
 class _Parsed:
-    """A tab's body parsed: each row's outcomes (a value, or ``_BLANK``) in ``fields``' order."""
+    """A tab's body parsed: each column's outcomes (a value, or ``_BLANK``) in ``fields``' order."""
 
     fields: list[str]
-    rows: list[tuple[Any, ...]]
-    """Every body row's outcomes; those of a row in ``checked`` or ``left_out`` hold problems or clears."""
+    columns: list[list[Any]]
+    """Every body row's outcome in each field; those of a row in ``checked`` or ``left_out``
+    hold problems or clears."""
+    blanks: frozenset[str]
+    """The fields whose column holds a blank."""
+    length: int
+    """How many body rows there are."""
     first: int
     """The sheet row of the first body row."""
     clean: list[int]
@@ -282,15 +292,19 @@ class _Parsed:
     left_out: list[int]
     """Body rows read cell by cell and left out (a problem, or every cell blank)."""
 
+    def row(self, index: int) -> tuple[Any, ...]:
+        """One body row's outcomes, in ``fields``' order."""
+        return tuple(column[index] for column in self.columns)
+
+    def column(self, name: str) -> list[Any] | None:
+        """The outcomes of field ``name``; ``None`` when the tab has no such column."""
+        return self.columns[self.fields.index(name)] if name in self.fields else None
+
     def values(self, index: int) -> dict[str, Any]:
         """A clean row's fields that hold a value (a parser gives a value for every cell
         that is not blank, so none is ``None``)."""
-        return dict(self.given(index))
-
-    def given(self, index: int) -> Iterator[tuple[str, Any]]:
-        """``values`` as (field, value) pairs, for a caller that merges them into a dict."""
-        row = self.rows[index]
-        return compress(zip(self.fields, row, strict=True), map(is_not, row, repeat(_BLANK)))
+        row = self.row(index)
+        return dict(compress(zip(self.fields, row, strict=True), map(is_not, row, repeat(_BLANK))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,17 +318,27 @@ class _Cleared:
     cell: Any
 
 
-def _column(cells: Sequence[Any], parser: Parser | None, required: bool) -> tuple[list[Any], list[int], bool]:
+Blanks = Literal["none", "some", "all"]
+
+
+def _column(
+    cells: Sequence[Any], parser: Parser | None, required: bool
+) -> tuple[list[Any], list[int], Blanks]:
     """Outcome of every cell (value, ``_BLANK``, ``_Bad``, ``_Cleared``), each distinct cell
-    parsed once; the rows whose outcome needs the cell-by-cell path; whether all are blank."""
+    parsed once; the rows whose outcome needs the cell-by-cell path; whether any or all are blank."""
     odd: Iterable[Any]
     """The keys whose outcome may be other than a value (all, but for a text column)."""
-    if set(map(type, cells)) <= {str, type(None)}:
+    try:
+        distinct: dict[Any, None] | None = dict.fromkeys(cells)
+    except TypeError:  # a cell that cannot hash (a signalling NaN): not a text column
+        distinct = None
+    # a text never equals a cell of another type, so the distinct cells hold every type there is
+    if distinct is not None and set(map(type, distinct)) <= {str, type(None)}:
         keys: Sequence[Any] = cells
         if parser is None:
-            outcomes, odd = _text_outcomes(cells)
+            outcomes, odd = _text_outcomes(distinct)
         else:
-            outcomes = odd = {cell: _outcome(cell, parser) for cell in dict.fromkeys(cells)}
+            outcomes = odd = {cell: _outcome(cell, parser) for cell in distinct}
     else:  # 1 == 1.0 == True, 0.0 == -0.0 and Decimal("1.0") == Decimal("1"): key by type and repr
         keys = [c if type(c) is str else (type(c), repr(c)) for c in cells]
         distinct = dict(zip(keys, cells, strict=True))
@@ -322,16 +346,22 @@ def _column(cells: Sequence[Any], parser: Parser | None, required: bool) -> tupl
     column = list(map(outcomes.__getitem__, keys))
     flagged_keys = {key for key in odd if _needs_the_cell_path(outcomes[key], required)}
     flagged = [i for i, key in enumerate(keys) if key in flagged_keys] if flagged_keys else []
-    return column, flagged, all(o is _BLANK for o in outcomes.values())
+    return column, flagged, _blanks(outcomes.values())
 
 
 def _column_cell_by_cell(
     cells: Sequence[Any], parser: Parser | None, required: bool
-) -> tuple[list[Any], list[int], bool]:
+) -> tuple[list[Any], list[int], Blanks]:
     """``_column`` with no shortcut: every cell through ``_outcome`` (the reference path)."""
     column = [_outcome(cell, parser) for cell in cells]
     flagged = [i for i, outcome in enumerate(column) if _needs_the_cell_path(outcome, required)]
-    return column, flagged, all(o is _BLANK for o in column)
+    return column, flagged, _blanks(column)
+
+
+def _blanks(outcomes: Iterable[Any]) -> Blanks:
+    """Whether a column's outcomes are blank: ``"none"``, ``"some"`` or ``"all"``."""
+    blank = list(map(is_, outcomes, repeat(_BLANK)))
+    return "all" if all(blank) else "some" if any(blank) else "none"
 
 
 def _needs_the_cell_path(outcome: Any, required: bool) -> bool:
@@ -340,11 +370,11 @@ def _needs_the_cell_path(outcome: Any, required: bool) -> bool:
     return isinstance(outcome, (_Bad, _Cleared)) or (required and outcome is _BLANK)
 
 
-def _text_outcomes(cells: Sequence[str | None]) -> tuple[dict[str | None, Any], list[str | None]]:
-    """``_outcome`` of each distinct cell of a text column (no parser), and the cells whose
-    outcome is not their text: every text stripped in one C-level map, and only the rare
-    blank, ``(clear)`` or ``#`` text (a sheet error perhaps) read by ``_outcome``."""
-    distinct = dict.fromkeys(cells)
+def _text_outcomes(distinct: dict[str | None, None]) -> tuple[dict[str | None, Any], list[str | None]]:
+    """``_outcome`` of each of a text column's ``distinct`` cells (no parser), and the cells
+    whose outcome is not their text: every text stripped in one C-level map, and only the
+    rare blank, ``(clear)`` or ``#`` text (a sheet error perhaps) read by ``_outcome``.
+    Takes ``distinct`` over (it loses its ``None``)."""
     odd: list[str | None] = [None] if None in distinct else []
     distinct.pop(None, None)
     texts = cast("dict[str, None]", distinct)
@@ -478,8 +508,11 @@ def _materials(
     checked = parsed.checked
     kept = sorted([*parsed.clean, *checked]) if checked else parsed.clean
     """Body rows read as values, in sheet order."""
-    sku_at = parsed.fields.index("sku")
-    skus = [checked[i][1]["sku"] if i in checked else parsed.rows[i][sku_at] for i in kept]
+    sku_column = cast("list[Any]", parsed.column("sku"))
+    if checked:
+        skus = [checked[i][1]["sku"] if i in checked else sku_column[i] for i in kept]
+    else:
+        skus = list(map(sku_column.__getitem__, kept))
     keys = sku_keys(skus)
     numbers = [parsed.first + index for index in kept]
     rows: dict[str, int] = {}
@@ -504,15 +537,26 @@ def _materials(
     for position in compress(range(len(keys)), map(doubtful.__contains__, keys)) if doubtful else ():
         groups[keys[position]].append(position)
     known = _known_units(parsed, units, unit_of)
-    uom_at, cost_at = parsed.fields.index("uom"), parsed.fields.index("cost")
-    purchase_at = parsed.fields.index("purchase_uom") if "purchase_uom" in parsed.fields else None
-    materials: list[dict[str, Any]] = []
-    """Each kept row's values, every field (``Material.with_defaults``)."""
+    unfit = _unfit(parsed, known)
     defaults = Material.defaults({*parsed.fields, "ppak_skus"})
     """Every field at its default (``active`` yes): a clean row's fields replace theirs."""
+    if not (doubtful or checked or unfit):  # every row as it is: its values, built column-wise
+        materials = _clean_values(parsed, kept, keys, defaults, ppak)
+        return LazyModels(Material, materials, _clean_row), claims, rows
+    quick = [
+        not (key in doubtful or index in checked or index in unfit)
+        for index, key in zip(kept, keys, strict=True)
+    ]
+    """The kept rows (by position) whose values need no decision."""
+    ready = iter(_clean_values(parsed, list(compress(kept, quick)), compress(keys, quick), defaults, ppak))
+    materials = []
+    """Each kept row's values, every field (``Material.with_defaults``)."""
     built: dict[int, Material] = {}
     """The models of the rows read cell by cell, by position in ``materials``."""
     for position, (index, key) in enumerate(zip(kept, keys, strict=True)):
+        if quick[position]:
+            materials.append(next(ready))
+            continue
         if key in groups:
             entries = groups.pop(key)  # the whole group at its first row; none at the later ones
             numbers_shown = ", ".join(map(str, sorted([numbers[p] for p in entries] + blocked.get(key, []))))
@@ -529,28 +573,60 @@ def _materials(
             continue
         if key in doubtful:
             continue  # a later row of a duplicate group, reported with its first
-        row = parsed.rows[index]
-        if index in checked or not (
-            row[uom_at] in known
-            and row[cost_at].per is None
-            and (purchase_at is None or row[purchase_at] in known)
-        ):
-            _, values, cleared = checked[index] if index in checked else (0, parsed.values(index), [])
-            material = _material(
-                reader, numbers[position], values, cleared, ppak.get(key, ()), units, unit_of, _trusted
-            )
-            if material is None:
-                claims.append(_claim(values))
-                continue
-            built[len(materials)] = material
-            materials.append(vars(material))
-        else:  # Material.with_defaults, its check made once (``defaults``)
-            values = defaults.copy()
-            values.update(parsed.given(index))
-            values["cost"] = values["cost"].value
-            values["ppak_skus"] = ppak.get(key, ())
-            materials.append(values)
+        _, values, cleared = checked[index] if index in checked else (0, parsed.values(index), [])
+        material = _material(
+            reader, numbers[position], values, cleared, ppak.get(key, ()), units, unit_of, _trusted
+        )
+        if material is None:
+            claims.append(_claim(values))
+            continue
+        built[len(materials)] = material
+        materials.append(vars(material))
     return LazyModels(Material, materials, _clean_row, built=built), claims, rows
+
+
+def _unfit(parsed: _Parsed, known: set[Any]) -> set[int]:
+    """The clean rows whose units or cost ``_material`` must check: a unit MAP_UOM does not
+    know, a cost given per a unit (``/SHT``)."""
+    rows = parsed.clean
+    uom, cost = cast("list[Any]", parsed.column("uom")), cast("list[Any]", parsed.column("cost"))
+    fit = map(
+        and_,
+        map(known.__contains__, map(uom.__getitem__, rows)),
+        map(is_, map(_per, map(cost.__getitem__, rows)), repeat(None)),
+    )
+    if (purchase := parsed.column("purchase_uom")) is not None:
+        fit = map(and_, fit, map(known.__contains__, map(purchase.__getitem__, rows)))
+    return set(compress(rows, map(not_, fit)))
+
+
+def _clean_values(
+    parsed: _Parsed,
+    rows: Sequence[int],
+    keys: Iterable[str],
+    defaults: dict[str, Any],
+    ppak: Mapping[str, tuple[str, ...]],
+) -> list[dict[str, Any]]:
+    """The values (``Material.with_defaults``) of clean ``rows`` (in sheet order; ``keys``
+    their sku_keys) whose units and costs need no check, built column-wise: a blank cell
+    leaves its field's default, the cost is its amount."""
+    chosen = [False] * parsed.length
+    deque(map(chosen.__setitem__, rows, repeat(True)), maxlen=0)
+    names = [*parsed.fields, "ppak_skus"]
+    columns: list[Iterable[Any]] = []
+    for name, column in zip(parsed.fields, parsed.columns, strict=True):
+        if name == "cost":
+            columns.append(map(_amount, compress(column, chosen)))
+        elif name in parsed.blanks:
+            blank_is_default = {_BLANK: defaults[name]}.get
+            columns.append(map(blank_is_default, compress(column, chosen), compress(column, chosen)))
+        else:
+            columns.append(compress(column, chosen))
+    columns.append(map(ppak.get, keys, repeat(())))
+    fresh = defaults.copy
+    values = [fresh() for _ in rows]
+    deque(map(dict.update, values, map(zip, repeat(names), zip(*columns, strict=True))), maxlen=0)
+    return values
 
 
 def _clean_row(values: dict[str, Any]) -> Material:
@@ -622,7 +698,7 @@ def _known_units(parsed: _Parsed, units: set[str], unit_of: Callable[[str], str]
     for field in ("uom", "purchase_uom"):
         if field in parsed.fields:
             at = parsed.fields.index(field)
-            texts = {o for o in map(itemgetter(at), parsed.rows) if type(o) is str}  # a problem may not hash
+            texts = {o for o in parsed.columns[at] if type(o) is str}  # a problem may not hash
             found.update(text for text in texts if unit_of(text) in units)
     return found
 
