@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from canonical.errors import ExitCode, InnergyAuthError, MasterTabError, MatsyncError
 from canonical.models import InnergyMaterial, Material, Project, ProjectLine
@@ -38,8 +38,10 @@ from sheets_sync.console import Outcome
 from sheets_sync.master.reader import parse_library
 from sheets_sync.master.tabs import DIFF_INNERGY, DIFF_PPAK, ISSUES, MAPPING_TABS, MASTER
 from sheets_sync.store.files import read_jsonl
-from sheets_sync.store.journal import Run
+from sheets_sync.store.journal import Journal, Run
 from sheets_sync.store.paths import Outputs
+
+T = TypeVar("T")
 
 __all__ = [
     "check_health",
@@ -467,13 +469,8 @@ def check_health(
 
 def journal_baseline(settings: Settings) -> tuple[Mapping[str, InnergyMaterial], datetime | None]:
     """The journal's sync baseline and the time of the last successful sync (none yet: empty)."""
-    from sheets_sync.connect import existing_journal
-
-    journal = existing_journal(settings)
-    if journal is None:
-        return {}, None
-    with journal:
-        return journal.baseline(), journal.last_success()
+    none: tuple[Mapping[str, InnergyMaterial], datetime | None] = ({}, None)
+    return _from_journal(settings, lambda journal: (journal.baseline(), journal.last_success()), none)
 
 
 _TREND_RUNS = 20
@@ -493,13 +490,7 @@ def run_summary(run: Run) -> RunSummary:
 
 def journal_runs(settings: Settings) -> list[Run]:
     """The journal's last runs, oldest first (no journal yet: none)."""
-    from sheets_sync.connect import existing_journal
-
-    journal = existing_journal(settings)
-    if journal is None:
-        return []
-    with journal:
-        return journal.runs(limit=_TREND_RUNS)[::-1]
+    return _from_journal(settings, lambda journal: journal.runs(limit=_TREND_RUNS)[::-1], [])
 
 
 def journal_open_boms(settings: Settings) -> Counts | None:
@@ -507,13 +498,20 @@ def journal_open_boms(settings: Settings) -> Counts | None:
 
     Only a person can settle one (a BOM cannot be read back), so each is a finding until
     ``projects-import --landed`` or ``--resend`` records their word."""
+    return _from_journal(
+        settings, lambda journal: _counted(w.key for w in journal.pending_writes(BOM_TARGET)), None
+    )
+
+
+def _from_journal(settings: Settings, read: Callable[[Journal], T], absent: T) -> T:
+    """``read`` of the journal, opened for it alone; ``absent`` when there is no journal yet."""
     from sheets_sync.connect import existing_journal
 
     journal = existing_journal(settings)
     if journal is None:
-        return None
+        return absent
     with journal:
-        return _counted(w.key for w in journal.pending_writes(BOM_TARGET))
+        return read(journal)
 
 
 def workbook_tabs(settings: Settings, names: Sequence[str]) -> Mapping[str, Sequence[Sequence[Any]]]:
