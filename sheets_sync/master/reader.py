@@ -497,8 +497,8 @@ def _materials(
     (``LazyModels``: a plan explains only the rows that change).
 
     Column-wise where it can be: the SKU keys in one call, the units checked once per
-    distinct unit, and a clean row whose units are all known becomes its ``Material``
-    without a per-row check; the rare rows that need a decision (a duplicate SKU, an
+    distinct unit, and the values of the clean rows whose units are all known built
+    column by column (``_clean_values``), with no per-row check; the rare rows that need a decision (a duplicate SKU, an
     unknown unit, a ``/UNIT`` cost, a cell read cell by cell) take ``_material``, in the
     order the problems have always been listed in.
     """
