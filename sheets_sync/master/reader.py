@@ -498,9 +498,9 @@ def _materials(
 
     Column-wise where it can be: the SKU keys in one call, the units checked once per
     distinct unit, and the values of the clean rows whose units are all known built
-    column by column (``_clean_values``), with no per-row check; the rare rows that need a decision (a duplicate SKU, an
-    unknown unit, a ``/UNIT`` cost, a cell read cell by cell) take ``_material``, in the
-    order the problems have always been listed in.
+    column by column (``_clean_values``), with no per-row check; the rare rows that need
+    a decision (a duplicate SKU, an unknown unit, a ``/UNIT`` cost, a cell read cell by
+    cell) take ``_material``, in the order the problems have always been listed in.
     """
     units = {unit_key(u.source_uom) for u in uoms} | {unit_key(u.canonical_uom) for u in uoms}
     unit_of = _memo(unit_key)
