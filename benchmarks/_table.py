@@ -8,10 +8,11 @@ one table through the same function, so no script carries its own table code.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Row", "compare", "print_table"]
+__all__ = ["Row", "compare", "median_run", "print_table", "walls_shown"]
 
 Value = float | int | str | None
 
@@ -45,6 +46,19 @@ def compare(figure: str, value: float, baseline: float, size: str, *, higher_is_
     else:
         ratio = baseline / value if value else None
     return Row(figure, value, baseline, ratio, size)
+
+
+def median_run(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Of runs measured as ``{"wall": s, "peak_mb": MB, ...}``, the one of median wall time
+    (one run on a shared 2-core machine swings by 0.2 s, now and then by a second), with
+    the largest peak memory of all and every run's wall time (``walls``)."""
+    middle = sorted(runs, key=lambda run: run["wall"])[len(runs) // 2]
+    return {**middle, "peak_mb": max(run["peak_mb"] for run in runs), "walls": [run["wall"] for run in runs]}
+
+
+def walls_shown(walls: Sequence[float]) -> str:
+    """Each run's wall time (a ``median_run``'s ``walls``) as a figure names them: ``1.75, 1.82, 1.78``."""
+    return ", ".join(f"{wall:.2f}" for wall in walls)
 
 
 def _format(value: Value) -> str:

@@ -35,7 +35,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _table import Row, compare, print_table  # noqa: E402
+from _table import Row, compare, median_run, print_table, walls_shown  # noqa: E402
 
 from sheets_sync.master.tabs import MASTER, MASTER_FIELDS  # noqa: E402
 
@@ -170,18 +170,11 @@ def run_child(case: str, workbook: str, endpoint: str, out: Path) -> dict[str, A
 # -- the parent ------------------------------------------------------------------------------
 
 
-def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The run of median wall time, with the largest peak memory of all (one run on a
-    shared 2-core machine swings by 0.2 s, now and then by a second)."""
-    middle = sorted(runs, key=lambda run: run["wall"])[len(runs) // 2]
-    return middle | {"peak_mb": max(run["peak_mb"] for run in runs), "walls": [run["wall"] for run in runs]}
-
-
 def rows_for(backend: str, rows: int, ours: dict[str, Any], base: dict[str, Any]) -> list[Row]:
     """Wall, requests (Sheets only) and peak memory of one backend at one size; goals at 100,000."""
     size = f"{rows:,} master rows"
     at_goal = rows == GOAL_ROWS
-    runs = " / ".join(f"{wall:.2f}" for wall in ours["walls"])
+    runs = walls_shown(ours["walls"])
     wall = compare(f"pull {backend}: wall (s), median of {runs}, vs naive", ours["wall"], base["wall"], size)
     memory = compare(f"pull {backend}: peak MB vs naive", ours["peak_mb"], base["peak_mb"], size)
     table = [wall.with_goal("<= 2.0 s", ours["wall"] <= 2.0, at_goal)]
