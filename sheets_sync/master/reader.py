@@ -341,8 +341,8 @@ def _column(
             outcomes = odd = {cell: _outcome(cell, parser) for cell in distinct}
     else:  # 1 == 1.0 == True, 0.0 == -0.0 and Decimal("1.0") == Decimal("1"): key by type and repr
         keys = [c if type(c) is str else (type(c), repr(c)) for c in cells]
-        distinct = dict(zip(keys, cells, strict=True))
-        outcomes = odd = {key: _outcome(cell, parser) for key, cell in distinct.items()}
+        by_key = dict(zip(keys, cells, strict=True))
+        outcomes = odd = {key: _outcome(cell, parser) for key, cell in by_key.items()}
     column = list(map(outcomes.__getitem__, keys))
     flagged_keys = {key for key in odd if _needs_the_cell_path(outcomes[key], required)}
     flagged = [i for i, key in enumerate(keys) if key in flagged_keys] if flagged_keys else []
@@ -695,10 +695,9 @@ def _known_units(parsed: _Parsed, units: set[str], unit_of: Callable[[str], str]
     """The UoM and Purchase UoM outcomes that need no problem: units MAP_UOM knows, and
     a blank Purchase UoM (each distinct outcome checked once)."""
     found: set[Any] = {_BLANK}
-    for field in ("uom", "purchase_uom"):
-        if field in parsed.fields:
-            at = parsed.fields.index(field)
-            texts = {o for o in parsed.columns[at] if type(o) is str}  # a problem may not hash
+    for column in map(parsed.column, ("uom", "purchase_uom")):
+        if column is not None:
+            texts = {o for o in column if type(o) is str}  # a problem may not hash
             found.update(text for text in texts if unit_of(text) in units)
     return found
 
