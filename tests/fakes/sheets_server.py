@@ -505,12 +505,13 @@ class FakeSheets:
     # the API
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> tuple[int, Any]:
         route = _route(method, path)
-        self.counts[route[0] if route else "unknown"] += 1
+        kind = route[0] if route else "unknown"
+        self.counts[kind] += 1
         if self.latency:
             time.sleep(self.latency)
         if self.before_answer is not None:
-            self.before_answer(route[0] if route else "unknown")
-        fault = self._next_fault(route[0] if route else "unknown")
+            self.before_answer(kind)
+        fault = self._next_fault(kind)
         if fault is None:
             return self._answer(method, path, route, query, body)
         if fault.committed:
