@@ -267,6 +267,8 @@ class _Reader:
 
 
 _BLANK = object()
+_TEXT = frozenset({str, type(None)})
+_TEXT_OR_BOOL = frozenset({str, type(None), bool})
 _per, _amount = attrgetter("per"), attrgetter("value")
 _number_of = itemgetter(0)
 
@@ -333,12 +335,20 @@ def _column(
     except TypeError:  # a cell that cannot hash (a signalling NaN): not a text column
         distinct = None
     # a text never equals a cell of another type, so the distinct cells hold every type there is
-    if distinct is not None and set(map(type, distinct)) <= {str, type(None)}:
+    if distinct is not None and set(map(type, distinct)) <= _TEXT:
         keys: Sequence[Any] = cells
         if parser is None:
+            if len(distinct) == len(cells) and None not in distinct:
+                texts = list(map(str.strip, distinct))  # in the cells' order: each is there once
+                if not _maybe_odd(texts):
+                    return texts, [], "none"
             outcomes, odd = _text_outcomes(distinct)
         else:
             outcomes = odd = {cell: _outcome(cell, parser) for cell in distinct}
+    elif distinct is not None and parser is not None and set(map(type, cells)) <= _TEXT_OR_BOOL:
+        # True == 1.0 would hide a number among the distinct cells: the types are the cells'
+        keys = cells
+        outcomes = odd = {cell: _outcome(cell, parser) for cell in distinct}
     else:  # 1 == 1.0 == True, 0.0 == -0.0 and Decimal("1.0") == Decimal("1"): key by type and repr
         keys = [c if type(c) is str else (type(c), repr(c)) for c in cells]
         by_key = dict(zip(keys, cells, strict=True))
@@ -378,11 +388,21 @@ def _text_outcomes(distinct: dict[str | None, None]) -> tuple[dict[str | None, A
     odd: list[str | None] = [None] if None in distinct else []
     distinct.pop(None, None)
     texts = cast("dict[str, None]", distinct)
-    outcomes: dict[str | None, Any] = dict(zip(texts, map(str.strip, texts), strict=True))
-    odd += [cell for cell, text in outcomes.items() if not text or text[0] == "#" or text == CLEAR]
+    stripped = list(map(str.strip, texts))
+    outcomes: dict[str | None, Any] = dict(zip(texts, stripped, strict=True))
+    if _maybe_odd(stripped):
+        odd += [cell for cell, text in outcomes.items() if not text or text[0] == "#" or text == CLEAR]
     for cell in odd:
         outcomes[cell] = _outcome(cell, None)
     return outcomes, odd
+
+
+def _maybe_odd(texts: list[str]) -> bool:
+    """Whether a stripped text may read other than as itself (blank, ``(clear)``, ``#``
+    first), in C-level scans; a ``#`` after a line break inside a text is a false alarm,
+    which only costs the scan cell by cell."""
+    lines = "\n".join(texts)
+    return "" in texts or CLEAR in texts or lines.startswith("#") or "\n#" in lines
 
 
 def _outcome(cell: Any, parser: Parser | None) -> Any:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol, Self, TypeAlias
+from typing import Any, Protocol, Self, TypeAlias
 
 from canonical.errors import MissingTab, WorkbookError
 from canonical.normalize import sku_key
@@ -46,6 +46,7 @@ __all__ = [
     "Append",
     "Block",
     "Cell",
+    "CellTexts",
     "CellUpdate",
     "Dropdown",
     "Expect",
@@ -397,6 +398,21 @@ def cell_text(value: object) -> Cell:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+class CellTexts(dict[object, Cell]):
+    """A stored value -> its ``cell_text``, each distinct value converted once, so a read
+    that looks its cells up here makes no Python call per cell (a hit is a C-level dict
+    lookup). ``parse`` first makes the value of a key (a JSON number literal, say). Keys
+    must be of one type: ``True == 1.0`` would share an entry."""
+
+    def __init__(self, parse: Callable[[Any], object] | None = None) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, key: object) -> Cell:
+        text = self[key] = cell_text(key if self.parse is None else self.parse(key))
+        return text
 
 
 def row_text(values: Iterable[object]) -> list[Cell]:

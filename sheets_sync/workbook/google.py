@@ -45,6 +45,7 @@ from sheets_sync.workbook.a1 import column_letter
 from sheets_sync.workbook.base import (
     Block,
     Cell,
+    CellTexts,
     Missed,
     Op,
     Rewrite,
@@ -53,7 +54,6 @@ from sheets_sync.workbook.base import (
     Value,
     Workbook,
     WriteBatch,
-    cell_text,
     column_index,
     fresh_tabs,
     moved,
@@ -181,21 +181,6 @@ def _wire(value: Value) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     raise WorkbookError(f"cannot write a {type(value).__name__} to a sheet")
-
-
-class _NumberTexts(dict[str, Cell]):
-    """JSON number literal -> ``cell_text`` of its value, each distinct literal converted once.
-
-    Used as the decoder's number hooks, so a read converts numbers while the answer is
-    decoded and never calls Python per cell: a hit is a C-level dict lookup."""
-
-    def __init__(self, parse: Callable[[str], float | int]) -> None:
-        super().__init__()
-        self.parse = parse
-
-    def __missing__(self, literal: str) -> Cell:
-        text = self[literal] = cell_text(self.parse(literal))
-        return text
 
 
 _BLANK_IS_NONE: dict[Cell, Cell] = {"": None}
@@ -383,7 +368,8 @@ class GoogleWorkbook(Workbook):
             "dateTimeRenderOption": "FORMATTED_STRING",
         }
         response = self.http.request("get", SPREADSHEET_VALUES_BATCH_URL % self.key, params=params)
-        floats, ints = _NumberTexts(float), _NumberTexts(int)
+        # the decoder's number hooks: numbers become cell texts while the answer is decoded
+        floats, ints = CellTexts(float), CellTexts(int)
         unblank = _BLANK_IS_NONE.get
         result: dict[str, Rows] = {}
         with paused_gc():  # a row list per sheet row, none in a cycle

@@ -40,6 +40,7 @@ from reports.cells import cell_size
 from sheets_sync.workbook.a1 import column_letter
 from sheets_sync.workbook.base import (
     Cell,
+    CellTexts,
     Missed,
     Op,
     Rewrite,
@@ -109,20 +110,14 @@ def _cells(sheet: Any) -> Iterable[list[Any]]:
 
 def _rows(values: Iterable[list[Any]]) -> Rows:
     """Calamine's cells as ``cell_text`` reads them, trimmed; text inline and each distinct
-    number converted once (a 100k-row master: ~1.5 s of ``cell_text`` calls -> ~0.9 s)."""
-    numbers: dict[float, Cell] = {}
-
-    def other(value: Any) -> Cell:
-        if value.__class__ is not float:
-            return cell_text(value)
-        text = numbers.get(value)
-        if text is None:
-            text = numbers[value] = cell_text(value)
-        return text
-
+    number converted once (a 100k-row master: ~1.5 s of ``cell_text`` calls -> ~0.14 s)."""
+    numbers = CellTexts()
     rows: Rows = []
     for raw in values:
-        row: list[Cell] = [(v or None) if v.__class__ is str else other(v) for v in raw]
+        row: list[Cell] = [
+            (v or None) if v.__class__ is str else numbers[v] if v.__class__ is float else cell_text(v)
+            for v in raw
+        ]
         while row and row[-1] is None:
             row.pop()
         rows.append(row)

@@ -7,7 +7,7 @@ import gc
 import itertools
 from decimal import Decimal
 
-from sheets_sync.master.reader import parse_library
+from sheets_sync.master.reader import parse_library, reference_parse_library
 from tests.sheets_sync.commands.test_pull import good, library_tabs
 
 # Cells equal under ``==`` (and so one dict key) but read differently by the parsers.
@@ -142,3 +142,25 @@ def test_a_required_text_column_holds_back_its_blank_cleared_and_error_cells():
         (12, "the cell shows the sheet error #n/a"),
         (13, "the cell shows the sheet error #N/A"),
     ]
+
+
+def test_a_column_of_distinct_texts_still_tells_each_odd_cell_apart():
+    """A column whose every cell differs (SKUs, names) is read in one pass when no cell is
+    odd; one blank, clear, sheet error, or a ``#`` after a line break, anywhere in it,
+    still reads as the cell-by-cell reference path reads it."""
+    for odd in [*TEXTS, "two\n#lines", "last"]:
+        rows = [good(f"S{i}", Grade=f" grade {i} ") for i in range(5)]
+        rows.insert(2, good("ODD", Grade=odd))
+        tabs = library_tabs(rows)
+        assert parse_library(tabs) == reference_parse_library(tabs), odd
+        assert [m.grade for m in parse_library(tabs)[0].materials if m.sku == "S1"] == ["grade 1"]
+
+
+def test_a_yes_no_cell_does_not_lend_its_reading_to_an_equal_number():
+    """``True == 1.0``: in a number column, a yes/no cell and the number it equals are
+    each read as themselves, whichever comes first."""
+    for cells in ([True, 1.0], [1.0, True], [False, 0.0]):
+        tabs = library_tabs([good(f"S{i}", **{"Thickness (in)": v}) for i, v in enumerate(cells)])
+        library, problems, _ = parse_library(tabs)
+        assert (library, problems) == reference_parse_library(tabs)[:2], cells
+        assert len(library.materials) == 1 and len(problems) == 1, cells
