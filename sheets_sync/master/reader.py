@@ -269,6 +269,10 @@ class _Reader:
 _BLANK = object()
 _TEXT = frozenset({str, type(None)})
 _TEXT_OR_BOOL = frozenset({str, type(None), bool})
+_NONE_IS_EMPTY: dict[Any, Any] = {None: ""}
+_EMPTY_IS_BLANK: dict[Any, Any] = {"": _BLANK}
+_SAMPLE = 1_000
+"""Cells at the head of a text column that tell whether its cells mostly differ."""
 _per, _amount = attrgetter("per"), attrgetter("value")
 _number_of = itemgetter(0)
 
@@ -328,6 +332,8 @@ def _column(
 ) -> tuple[list[Any], list[int], Blanks]:
     """Outcome of every cell (value, ``_BLANK``, ``_Bad``, ``_Cleared``), each distinct cell
     parsed once; the rows whose outcome needs the cell-by-cell path; whether any or all are blank."""
+    if parser is None and (plain := _plain_texts(cells, required)) is not None:
+        return plain
     odd: Iterable[Any]
     """The keys whose outcome may be other than a value (all, but for a text column)."""
     try:
@@ -338,10 +344,6 @@ def _column(
     if distinct is not None and set(map(type, distinct)) <= _TEXT:
         keys: Sequence[Any] = cells
         if parser is None:
-            if len(distinct) == len(cells) and None not in distinct:
-                texts = list(map(str.strip, distinct))  # in the cells' order: each is there once
-                if not _maybe_odd(texts):
-                    return texts, [], "none"
             outcomes, odd = _text_outcomes(distinct)
         else:
             outcomes = odd = {cell: _outcome(cell, parser) for cell in distinct}
@@ -357,6 +359,30 @@ def _column(
     flagged_keys = {key for key in odd if _needs_the_cell_path(outcomes[key], required)}
     flagged = [i for i, key in enumerate(keys) if key in flagged_keys] if flagged_keys else []
     return column, flagged, _blanks(outcomes.values())
+
+
+def _plain_texts(cells: Sequence[Any], required: bool) -> tuple[list[Any], list[int], Blanks] | None:
+    """``_column`` of a text column (no parser) whose cells mostly differ (SKUs, names), in
+    C-level passes over the cells, as parsing each distinct cell once saves nothing there;
+    ``None`` when that path is cheaper (the first cells repeat) or needed (a cell not text,
+    a ``(clear)`` or ``#`` text, a blank where a value is required)."""
+    types = set(map(type, cells))
+    if not types <= _TEXT:
+        return None
+    if types == {type(None)}:
+        return None if required else ([_BLANK] * len(cells), [], "all")
+    sample = cells[:_SAMPLE]
+    if len(set(sample)) < len(sample) // 2:
+        return None
+    texts = list(map(_NONE_IS_EMPTY.get, cells, cells)) if type(None) in types else cells
+    stripped = list(map(str.strip, texts))
+    if _odd_text(stripped):
+        return None
+    if "" not in stripped:
+        return stripped, [], "none"
+    if required:
+        return None
+    return list(map(_EMPTY_IS_BLANK.get, stripped, stripped)), [], "some"
 
 
 def _column_cell_by_cell(
@@ -390,19 +416,17 @@ def _text_outcomes(distinct: dict[str | None, None]) -> tuple[dict[str | None, A
     texts = cast("dict[str, None]", distinct)
     stripped = list(map(str.strip, texts))
     outcomes: dict[str | None, Any] = dict(zip(texts, stripped, strict=True))
-    if _maybe_odd(stripped):
+    if "" in stripped or _odd_text(stripped):
         odd += [cell for cell, text in outcomes.items() if not text or text[0] == "#" or text == CLEAR]
     for cell in odd:
         outcomes[cell] = _outcome(cell, None)
     return outcomes, odd
 
 
-def _maybe_odd(texts: list[str]) -> bool:
-    """Whether a stripped text may read other than as itself (blank, ``(clear)``, ``#``
-    first), in C-level scans; a ``#`` after a line break inside a text is a false alarm,
-    which only costs the scan cell by cell."""
-    lines = "\n".join(texts)
-    return "" in texts or CLEAR in texts or lines.startswith("#") or "\n#" in lines
+def _odd_text(texts: list[str]) -> bool:
+    """Whether a stripped text is a ``(clear)`` or starts with ``#`` (a sheet error, perhaps),
+    in C-level scans."""
+    return CLEAR in texts or any(map(str.startswith, texts, repeat("#")))
 
 
 def _outcome(cell: Any, parser: Parser | None) -> Any:

@@ -148,12 +148,13 @@ def test_a_column_of_distinct_texts_still_tells_each_odd_cell_apart():
     """A column whose every cell differs (SKUs, names) is read in one pass when no cell is
     odd; one blank, clear, sheet error, or a ``#`` after a line break, anywhere in it,
     still reads as the cell-by-cell reference path reads it."""
-    for odd in [*TEXTS, "two\n#lines", "last"]:
-        rows = [good(f"S{i}", Grade=f" grade {i} ") for i in range(5)]
-        rows.insert(2, good("ODD", Grade=odd))
+    for column, odd in itertools.product(["Grade", "Name"], [*TEXTS, "two\n#lines", "last"]):
+        rows = [good(f"S{i}", **{column: f" text {i} "}) for i in range(5)]
+        rows.insert(2, good("ODD", **{column: odd}))
         tabs = library_tabs(rows)
-        assert parse_library(tabs) == reference_parse_library(tabs), odd
-        assert [m.grade for m in parse_library(tabs)[0].materials if m.sku == "S1"] == ["grade 1"]
+        assert parse_library(tabs) == reference_parse_library(tabs), (column, odd)
+        s1 = [m for m in parse_library(tabs)[0].materials if m.sku == "S1"]
+        assert [getattr(m, column.lower()) for m in s1] == ["text 1"]
 
 
 def test_a_yes_no_cell_does_not_lend_its_reading_to_an_equal_number():
@@ -164,3 +165,14 @@ def test_a_yes_no_cell_does_not_lend_its_reading_to_an_equal_number():
         library, problems, _ = parse_library(tabs)
         assert (library, problems) == reference_parse_library(tabs)[:2], cells
         assert len(library.materials) == 1 and len(problems) == 1, cells
+
+
+def test_a_required_text_column_left_blank_throughout_holds_back_every_row():
+    for blanks in ([None] * 4, [None, "", "  ", None]):
+        library, problems, _ = parse_library(
+            library_tabs([good(f"S{i}", Name=b) for i, b in enumerate(blanks)])
+        )
+        assert library.materials == (), blanks
+        assert [(p.row, p.column, p.message) for p in problems] == [
+            (n, "Name", "Name is required") for n in range(2, 6)
+        ], blanks
