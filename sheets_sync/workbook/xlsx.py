@@ -27,6 +27,7 @@ import logging
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from copy import copy
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,7 @@ from sheets_sync.workbook.base import (
     plan_write,
     tabs_to_read,
 )
+from sheets_sync.workbook.xlsx_errors import ErrorCells, error_cells
 from sheets_sync.workbook.xlsx_patch import MARKER, Unpatchable, native, patch_plan, tab_look, write_patch
 from sheets_sync.workbook.xlsx_patch.styles import PROTECTION, Format
 from sheets_sync.workbook.xlsx_patch.worksheet import PRINT_WIDE
@@ -124,6 +126,16 @@ def _rows(values: Iterable[list[Any]]) -> Rows:
     while rows and not rows[-1]:
         rows.pop()
     return rows
+
+
+def _show_errors(rows: Rows, cells: ErrorCells) -> None:
+    """Each error cell's error where calamine left it blank, the rows grown to hold it."""
+    for (number, column), shown in cells.items():
+        rows.extend([] for _ in range(number - len(rows)))
+        row = rows[number - 1]
+        row.extend([None] * (column - len(row)))
+        if row[column - 1] is None:
+            row[column - 1] = shown
 
 
 def _copy_touched(known: dict[str, Rows], ops: Sequence[Op]) -> dict[str, Rows]:
@@ -213,6 +225,14 @@ class XlsxWorkbook(Workbook):
         except (CalamineError, OSError, ValueError) as exc:
             raise WorkbookError(f"workbook {name!r} cannot be read as .xlsx ({exc})") from exc
 
+    def _sheet(self, book: Any, name: str) -> Any:
+        try:
+            return book.get_sheet_by_name(name)
+        except CalamineError as exc:  # a cell it cannot read: an error value it does not know
+            raise WorkbookError(
+                f"tab {name!r} of workbook {str(self.path)!r} cannot be read ({exc})"
+            ) from exc
+
     def tab_names(self) -> list[str]:
         if not self.path.is_file():
             return []
@@ -223,20 +243,24 @@ class XlsxWorkbook(Workbook):
             book.close()
 
     def read_tabs(self, names: Sequence[str]) -> dict[str, Rows]:
-        """Read through calamine (cached formula values, about 20x openpyxl's read-only speed)."""
+        """Read through calamine (cached formula values, about 20x openpyxl's read-only speed);
+        its error cells, which calamine reads as blanks, are found beside it (``xlsx_errors``)."""
         if not self.path.is_file():
             return {}
         self._forget_if_saved()
         book = self._calamine()
         result: dict[str, Rows] = {}
         # millions of new lists and strings, none in a cycle: the collector's passes free nothing
-        with paused_gc():
+        with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="matsync-xlsx-errors") as beside:
             try:
-                for name in dict.fromkeys(names):
-                    if name in book.sheet_names:
-                        result[name] = _rows(_cells(book.get_sheet_by_name(name)))
+                present = [name for name in dict.fromkeys(names) if name in book.sheet_names]
+                errors = beside.submit(error_cells, self.path, present)
+                for name in present:
+                    result[name] = _rows(_cells(self._sheet(book, name)))
             finally:
                 book.close()
+            for name, cells in errors.result().items():
+                _show_errors(result[name], cells)
             self._known.update({k: [list(r) for r in v] for k, v in result.items()})
         return result
 
