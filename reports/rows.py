@@ -13,12 +13,14 @@ from typing import Any
 from canonical.models import Problem
 from reports.cells import fit_cell
 
-__all__ = ["ISSUES", "ISSUES_HEADER", "SOURCE_COLUMN", "issue_row", "issue_rows"]
+__all__ = ["ISSUES", "ISSUES_HEADER", "ROW_COLUMN", "SOURCE_COLUMN", "issue_row", "issue_rows"]
 
 ISSUES = "ISSUES"
 ISSUES_HEADER = ("Severity", "Tab or File", "Row", "Column", "Value", "Message")
 SOURCE_COLUMN = 1
 """Position of ``Tab or File`` in a row."""
+ROW_COLUMN = 2
+"""Position of ``Row`` in a row."""
 
 
 def _origin(problem: Problem) -> str:

@@ -10,9 +10,9 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from canonical.models import Problem
-from reports.rows import ISSUES, ISSUES_HEADER, SOURCE_COLUMN, issue_rows
+from reports.rows import ISSUES, ISSUES_HEADER, ROW_COLUMN, SOURCE_COLUMN, issue_rows
 from sheets_sync.master.tabs import SPECS
-from sheets_sync.workbook.base import Cell, Rewrite, Workbook, cell_text, column_index
+from sheets_sync.workbook.base import Cell, Rewrite, Value, Workbook, cell_text, column_index
 
 __all__ = ["ERROR_COLOUR", "WARNING_COLOUR", "issues_rewrite", "replace_issues"]
 
@@ -20,20 +20,29 @@ ERROR_COLOUR = "#F4CCCC"
 WARNING_COLOUR = "#FFF2CC"
 
 
-def _kept(current: Sequence[Sequence[Cell]] | None, sources: Collection[str]) -> list[list[Cell]]:
+def _kept(current: Sequence[Sequence[Cell]] | None, sources: Collection[str]) -> list[list[Value]]:
     if not current:
         return []
     source_at = column_index(current[0], ISSUES_HEADER[SOURCE_COLUMN])
     if source_at is None:
         source_at = SOURCE_COLUMN
     owned = set(sources)
-    return [
+    kept: list[list[Value]] = [
         list(row)
         for row in current[1:]
         if any(c not in (None, "") for c in row)
         and (str(row[source_at]).strip() if len(row) > source_at and row[source_at] is not None else "")
         not in owned
     ]
+    row_at = column_index(current[0], ISSUES_HEADER[ROW_COLUMN])
+    row_at = ROW_COLUMN if row_at is None else row_at
+    for row in kept:
+        # read back as text ("7"): written again as the number the new rows hold, so the
+        # column sorts and filters as one
+        number = row[row_at] if len(row) > row_at else None
+        if isinstance(number, str) and number.isascii() and number.isdigit():
+            row[row_at] = int(number)
+    return kept
 
 
 def _normal(rows: Iterable[Sequence[object]]) -> list[list[Cell]]:

@@ -177,6 +177,7 @@ def test_pull_writes_jsonl_and_issues_keeping_other_commands_rows(make_google_sh
     issues = sheet.values("ISSUES")
     assert [r[1] for r in issues[1:]] == ["PPak_Materials.csv", MASTER]
     assert issues[2][2] == 3
+    assert issues[1][2] == 4, "a kept row's number stays a number, as the new rows' are"
     written = from_jsonl((sheet.settings.output_dir / "canonical/materials.jsonl").read_text(), Material)
     assert [m.sku for m in written] == ["A-1"]
     json.dumps(outcome.summary)
