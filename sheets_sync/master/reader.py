@@ -340,17 +340,17 @@ def _column(
         distinct: dict[Any, None] | None = dict.fromkeys(cells)
     except TypeError:  # a cell that cannot hash (a signalling NaN): not a text column
         distinct = None
-    # a text never equals a cell of another type, so the distinct cells hold every type there is
-    if distinct is not None and set(map(type, distinct)) <= _TEXT:
+    if distinct is not None and (
+        # a text never equals a cell of another type, so the distinct cells hold every type there is
+        set(map(type, distinct)) <= _TEXT
+        # True == 1.0 would hide a number among the distinct cells: the types are the cells'
+        or (parser is not None and set(map(type, cells)) <= _TEXT_OR_BOOL)
+    ):
         keys: Sequence[Any] = cells
-        if parser is None:
+        if parser is None:  # only texts and blanks
             outcomes, odd = _text_outcomes(distinct)
         else:
             outcomes = odd = {cell: _outcome(cell, parser) for cell in distinct}
-    elif distinct is not None and parser is not None and set(map(type, cells)) <= _TEXT_OR_BOOL:
-        # True == 1.0 would hide a number among the distinct cells: the types are the cells'
-        keys = cells
-        outcomes = odd = {cell: _outcome(cell, parser) for cell in distinct}
     else:  # 1 == 1.0 == True, 0.0 == -0.0 and Decimal("1.0") == Decimal("1"): key by type and repr
         keys = [c if type(c) is str else (type(c), repr(c)) for c in cells]
         by_key = dict(zip(keys, cells, strict=True))

@@ -52,8 +52,8 @@ def error_cells(path: Path, tabs: Iterable[str]) -> dict[str, ErrorCells]:
             parts = package.tabs()
             found = {}
             for tab in tabs:
-                if parts.get(tab):
-                    with book.open(package.target(parts[tab])) as part:
+                if rel := parts.get(tab):
+                    with book.open(package.target(rel)) as part:
                         if cells := _in_part(part):
                             found[tab] = cells
             return found
