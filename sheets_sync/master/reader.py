@@ -63,7 +63,7 @@ from sheets_sync.master.tabs import (
     SPECS,
     TabSpec,
 )
-from sheets_sync.workbook.base import Cell, Rows, Workbook, header_key, require_tabs
+from sheets_sync.workbook.base import Cell, Rows, Uncalculated, Workbook, header_key, require_tabs
 
 __all__ = ["LIBRARY_TABS", "parse_library", "read_library", "reference_parse_library", "require_master_rows"]
 
@@ -429,10 +429,18 @@ def _odd_text(texts: list[str]) -> bool:
     return CLEAR in texts or any(map(str.startswith, texts, repeat("#")))
 
 
+_UNCALCULATED = (
+    "the cell holds a formula with no saved result (the file was saved by a program that does not "
+    "calculate): open the workbook in Excel or LibreOffice and save it, so the result is stored"
+)
+
+
 def _outcome(cell: Any, parser: Parser | None) -> Any:
     """One cell through its column's parser (text when none): a value, or what it is instead."""
     if cell is None:
         return _BLANK
+    if cell.__class__ is Uncalculated:
+        return _Bad(cell, _UNCALCULATED)
     if isinstance(cell, str):
         text = cell.strip()
         if not text:

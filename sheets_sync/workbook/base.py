@@ -5,7 +5,8 @@ A workbook is read as plain rows and written in one batch of operations:
 - ``read_tabs(names)`` reads several tabs in one go and returns ``{tab: rows}``; a tab
   that does not exist is absent from the result (``require_tabs`` turns that into
   ``MissingTab``). Rows start at sheet row 1; a cell is ``str`` (text as stored, numbers
-  as their plain value such as ``"0.35"``), ``bool`` (checkboxes) or ``None`` (empty).
+  as their plain value such as ``"0.35"``), ``bool`` (checkboxes) or ``None`` (empty);
+  a formula whose file holds no result is an ``Uncalculated`` (a ``str``: the formula).
   Trailing empty cells and rows are trimmed.
 - ``write(ops)`` applies a batch of ``Rewrite`` / ``Append`` / ``CellUpdate`` /
   ``KeyedCell`` / ``Expect`` / ``Style`` operations at once. Tabs that do not exist are
@@ -56,6 +57,7 @@ __all__ = [
     "Rewrite",
     "Rows",
     "Style",
+    "Uncalculated",
     "Value",
     "Workbook",
     "WriteBatch",
@@ -77,6 +79,27 @@ Cell: TypeAlias = str | bool | None
 Rows: TypeAlias = list[list[Cell]]
 Value: TypeAlias = str | bool | int | float | Decimal | date | datetime | None
 """A cell as written: numbers stay numbers, dates are written as ISO text, ``None`` empties."""
+
+
+class Uncalculated(str):
+    """A formula cell whose file holds no result, as a program that does not calculate
+    (openpyxl, many exporters) saves it: its text is the formula (``=C2*1.1``), so the
+    reader can name it, where a blank would hide a value the sheet shows in Excel. It is
+    not the text it holds: it equals no ``str`` (a text cell ``=C2*1.1`` is another cell)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Uncalculated and str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((Uncalculated, str.__str__(self)))
+
+    def __repr__(self) -> str:
+        return f"Uncalculated({str.__repr__(self)})"
 
 
 @dataclass(frozen=True)

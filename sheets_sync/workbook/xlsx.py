@@ -54,7 +54,7 @@ from sheets_sync.workbook.base import (
     plan_write,
     tabs_to_read,
 )
-from sheets_sync.workbook.xlsx_errors import ErrorCells, error_cells
+from sheets_sync.workbook.xlsx_blanks import UnreadCells, unread_cells
 from sheets_sync.workbook.xlsx_patch import MARKER, Unpatchable, native, patch_plan, tab_look, write_patch
 from sheets_sync.workbook.xlsx_patch.styles import PROTECTION, Format
 from sheets_sync.workbook.xlsx_patch.worksheet import PRINT_WIDE
@@ -128,8 +128,9 @@ def _rows(values: Iterable[list[Any]]) -> Rows:
     return rows
 
 
-def _show_errors(rows: Rows, cells: ErrorCells) -> None:
-    """Each error cell's error where calamine left it blank, the rows grown to hold it."""
+def _show_unread(rows: Rows, cells: UnreadCells) -> None:
+    """Each error cell's error and each formula with no result where calamine left it
+    blank (``xlsx_blanks``), the rows grown to hold it."""
     for (number, column), shown in cells.items():
         rows.extend([] for _ in range(number - len(rows)))
         row = rows[number - 1]
@@ -244,23 +245,24 @@ class XlsxWorkbook(Workbook):
 
     def read_tabs(self, names: Sequence[str]) -> dict[str, Rows]:
         """Read through calamine (cached formula values, about 20x openpyxl's read-only speed);
-        its error cells, which calamine reads as blanks, are found beside it (``xlsx_errors``)."""
+        its error cells and formulas with no result, which calamine reads as blanks, are found
+        beside it (``xlsx_blanks``)."""
         if not self.path.is_file():
             return {}
         self._forget_if_saved()
         book = self._calamine()
         result: dict[str, Rows] = {}
         # millions of new lists and strings, none in a cycle: the collector's passes free nothing
-        with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="matsync-xlsx-errors") as beside:
+        with paused_gc(), ThreadPoolExecutor(1, thread_name_prefix="matsync-xlsx-blanks") as beside:
             try:
                 present = [name for name in dict.fromkeys(names) if name in book.sheet_names]
-                errors = beside.submit(error_cells, self.path, present)
+                unread = beside.submit(unread_cells, self.path, present)
                 for name in present:
                     result[name] = _rows(_cells(self._sheet(book, name)))
             finally:
                 book.close()
-            for name, cells in errors.result().items():
-                _show_errors(result[name], cells)
+            for name, cells in unread.result().items():
+                _show_unread(result[name], cells)
             self._known.update({k: [list(r) for r in v] for k, v in result.items()})
         return result
 

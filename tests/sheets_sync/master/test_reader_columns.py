@@ -8,6 +8,7 @@ import itertools
 from decimal import Decimal
 
 from sheets_sync.master.reader import parse_library, reference_parse_library
+from sheets_sync.workbook.base import Uncalculated
 from tests.sheets_sync.commands.test_pull import good, library_tabs
 
 # Cells equal under ``==`` (and so one dict key) but read differently by the parsers.
@@ -23,6 +24,7 @@ ODD = [
     "-2",
     "inf",
     "=1+1",
+    Uncalculated("=1+1"),  # a formula saved with no result: not the text it holds
     float("nan"),
     float("-inf"),
     Decimal("NaN"),
@@ -148,7 +150,8 @@ def test_a_column_of_distinct_texts_still_tells_each_odd_cell_apart():
     """A column whose every cell differs (SKUs, names) is read in one pass when no cell is
     odd; one blank, clear, sheet error, or a ``#`` after a line break, anywhere in it,
     still reads as the cell-by-cell reference path reads it."""
-    for column, odd in itertools.product(["Grade", "Name"], [*TEXTS, "two\n#lines", "last"]):
+    odd_cells = [*TEXTS, "two\n#lines", "last", Uncalculated(" text 1 ")]
+    for column, odd in itertools.product(["Grade", "Name"], odd_cells):
         rows = [good(f"S{i}", **{column: f" text {i} "}) for i in range(5)]
         rows.insert(2, good("ODD", **{column: odd}))
         tabs = library_tabs(rows)
