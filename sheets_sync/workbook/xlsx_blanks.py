@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
 from collections.abc import Iterable
 from html import unescape
 from pathlib import Path
@@ -69,7 +70,7 @@ def unread_cells(path: Path, tabs: Iterable[str]) -> dict[str, UnreadCells]:
                         if cells := _in_part(part):
                             found[tab] = cells
             return found
-    except (OSError, KeyError, BadZipFile, ValueError) as exc:
+    except (OSError, KeyError, BadZipFile, ValueError, EOFError, zlib.error) as exc:
         log.warning("%s: %s were not looked for (%s)", path, _SOUGHT, exc)
         return {}
 

@@ -16,7 +16,7 @@ from sheets_sync.config import Settings
 from sheets_sync.connect import open_workbook
 from sheets_sync.master.tabs import ISSUES, MASTER
 from sheets_sync.workbook.base import Uncalculated
-from sheets_sync.workbook.xlsx_blanks import _in_part
+from sheets_sync.workbook.xlsx_blanks import _in_part, unread_cells
 from tests.sheets_sync.commands.test_pull import good, library_tabs
 
 
@@ -183,3 +183,19 @@ def test_a_formula_with_its_result_saved_reads_as_the_result(tmp_path):
     _replace_cell(path, "B2", '<c r="B2" t="str"><f>"x"&amp;"y"</f><v>xy</v></c>')
     _replace_cell(path, "C2", '<c r="C2" s="0" t="str"><f aca="false">IF(1,"","x")</f><v></v></c>')
     assert _read(path) == [["a", "b", "c"], ["6", "xy"]]
+
+
+def test_a_corrupt_part_is_a_workbook_error_naming_the_tab_and_the_search_only_logs_it(tmp_path, caplog):
+    path = tmp_path / "w.xlsx"
+    _save(path, {"T": [[f"SKU-{n}", f"name {n} " * 5, n] for n in range(3000)]})
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as book:
+        info = book.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for at in range(start + 2000, start + 2400):  # inside the compressed stream
+        data[at] ^= 0x5A
+    path.write_bytes(bytes(data))
+    assert unread_cells(path, ["T"]) == {}
+    assert "were not looked for" in caplog.text
+    with pytest.raises(WorkbookError, match=r"tab 'T' of workbook .* cannot be read"):
+        _read(path)
