@@ -366,13 +366,18 @@ def _plain_texts(cells: Sequence[Any], required: bool) -> tuple[list[Any], list[
     C-level passes over the cells, as parsing each distinct cell once saves nothing there;
     ``None`` when that path is cheaper (the first cells repeat) or needed (a cell not text,
     a ``(clear)`` or ``#`` text, a blank where a value is required)."""
+    sample = cells[:_SAMPLE]
+    if not set(map(type, sample)) <= _TEXT:
+        return None
+    repeats = len(set(sample)) < len(sample) // 2
+    if repeats and sample.count(None) < len(sample):
+        return None  # told by the sample alone (units, categories): no pass over all the cells
     types = set(map(type, cells))
     if not types <= _TEXT:
         return None
     if types == {type(None)}:
         return None if required else ([_BLANK] * len(cells), [], "all")
-    sample = cells[:_SAMPLE]
-    if len(set(sample)) < len(sample) // 2:
+    if repeats:
         return None
     texts = list(map(_NONE_IS_EMPTY.get, cells, cells)) if type(None) in types else cells
     stripped = list(map(str.strip, texts))
