@@ -30,7 +30,7 @@ from ppak_import.csv_table import parse_csv, python_text
 from ppak_import.jsonl import write_jsonl
 from ppak_import.table import Table, find_table
 from ppak_import.transform import Converted, Unmapped, convert_lines, convert_materials, convert_projects
-from ppak_import.xlsx_report import read_library_report
+from ppak_import.xlsx_report import DAMAGED, read_library_report
 
 __all__ = ["OUTPUTS", "EtlResult", "read_export", "run_etl", "write_outputs"]
 
@@ -89,7 +89,10 @@ def read_export(path: Path) -> tuple[Table | None, dict[str, Any]]:
     except OSError as exc:
         return None, entry | {"note": f"cannot be read: {exc.strerror}"}
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        table = read_library_report(data, path.name)
+        try:
+            table = read_library_report(data, path.name)
+        except DAMAGED as exc:
+            return None, entry | {"note": f"cannot be read as a workbook, the file is damaged: {exc}"}
         note = "not a Material Library Export report (no 'Code / Description' header row)"
     else:
         try:

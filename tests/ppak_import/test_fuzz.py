@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from canonical.models import Library
 from ppak_import import read_library_report, run_etl
+from ppak_import.xlsx_report import DAMAGED
 
 HEADERS = ["Project ID", "Line", "Item Code", "Qty", "UOM", "Unit Cost", "Need By", "Status", "Project Name"]
 CELLS = st.sampled_from(
@@ -36,7 +38,8 @@ def _accounted(data: bytes) -> None:
 @given(st.binary(max_size=400))
 def test_random_bytes(data: bytes) -> None:
     _accounted(data)
-    read_library_report(data, "x.xlsx")
+    with contextlib.suppress(*DAMAGED):  # the one error it may raise: run_etl notes the file
+        read_library_report(data, "x.xlsx")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
